@@ -1,0 +1,62 @@
+# Clauses & Label — the two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local defaults (override in the environment). Production never uses these.
+export DEBUG ?= 1
+
+.PHONY: install run test lint format migrate seed worker lock check-deploy clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	@touch $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+worker: install
+	$(PY) manage.py db_worker
+
+# Installs, migrates the SQLite default, loads the demo data, starts the worker in the
+# background and serves http://127.0.0.1:8000 (Ctrl-C stops both).
+run: seed
+	@echo "Démarrage du worker de tâches et du serveur sur http://$(HOST):$(PORT)/"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+check-deploy: install
+	DEBUG=0 SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	ALLOWED_HOSTS=clauses.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+# Recompile the lock file after editing requirements.in (needs network access to PyPI).
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+		--output-file requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache

@@ -1,0 +1,496 @@
+"""Participants, eligibility, missions, monthly declarations of hours and attestations."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from entreprises.models import Entreprise
+from marches.models import Lot
+from mife.core.models import Horodate, Versionne
+
+ZERO = Decimal("0")
+
+
+class TypePrescripteur(models.TextChoices):
+    FRANCE_TRAVAIL = "france_travail", "France Travail"
+    MISSION_LOCALE = "mission_locale", "Mission Locale"
+    CAP_EMPLOI = "cap_emploi", "Cap Emploi"
+    PLIE = "plie", "PLIE"
+    DEPARTEMENT = "departement", "Département"
+    MDPH = "mdph", "MDPH"
+    SIAE = "siae", "SIAE"
+    MAISON_EMPLOI = "maison_emploi", "Maison de l'emploi"
+    AUTRE = "autre", "Autre"
+
+
+class Prescripteur(Horodate):
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField("type", max_length=20, choices=TypePrescripteur.choices)
+    commune = models.CharField("commune", max_length=120, blank=True)
+    contact_nom = models.CharField("contact", max_length=120, blank=True)
+    contact_email = models.EmailField("e-mail du contact", blank=True)
+    actif = models.BooleanField("actif", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "prescripteur"
+        verbose_name_plural = "prescripteurs"
+        ordering = ["nom"]
+        constraints = [models.UniqueConstraint(fields=["nom"], name="prescripteur_nom_unique")]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+class CritereEligibilite(models.Model):
+    """Reference list of eligibility criteria (REFERENCE.md); loaded by a migration."""
+
+    code = models.SlugField("code", max_length=20, unique=True)
+    libelle = models.CharField("libellé", max_length=200)
+    description = models.TextField("description", blank=True)
+    sensible = models.BooleanField(
+        "donnée sensible",
+        default=False,
+        help_text="Donnée de santé (RQTH…) : visible seulement avec la permission dédiée.",
+    )
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "critère d'éligibilité"
+        verbose_name_plural = "critères d'éligibilité"
+        ordering = ["ordre", "libelle"]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+
+class Sexe(models.TextChoices):
+    FEMME = "F", "Femme"
+    HOMME = "M", "Homme"
+
+
+class Participant(Versionne):
+    nom = models.CharField("nom", max_length=120)
+    prenom = models.CharField("prénom", max_length=120)
+    sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices)
+    date_naissance = models.DateField("date de naissance")
+    commune = models.CharField("commune de résidence", max_length=120, blank=True)
+    code_postal = models.CharField("code postal", max_length=10, blank=True)
+    resident_qpv = models.BooleanField("résident d'un quartier prioritaire (QPV)", default=False)
+    telephone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    date_information = models.DateField(
+        "information RGPD remise le",
+        null=True,
+        blank=True,
+        help_text="Date à laquelle la personne a été informée du traitement de ses données.",
+    )
+    notes = models.TextField("notes", blank=True)
+    anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
+    criteres = models.ManyToManyField(
+        CritereEligibilite,
+        through="CritereParticipant",
+        verbose_name="critères d'éligibilité",
+        related_name="participants",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "participant"
+        verbose_name_plural = "participants"
+        ordering = ["nom", "prenom"]
+        permissions = [
+            ("voir_donnees_sensibles", "Voir les critères protégés (RQTH, santé)"),
+            (
+                "exporter_donnees_personnelles",
+                "Exporter les données d'une personne (droit d'accès)",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["nom", "prenom"]),
+            models.Index(fields=["commune"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nom.upper()} {self.prenom}"
+
+    @property
+    def initiales(self) -> str:
+        return "".join(p[:1].upper() + "." for p in (self.prenom, self.nom) if p)
+
+
+class CritereParticipant(Horodate):
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name="participant",
+        on_delete=models.CASCADE,
+        related_name="criteres_valides",
+    )
+    critere = models.ForeignKey(
+        CritereEligibilite, verbose_name="critère", on_delete=models.PROTECT, related_name="+"
+    )
+    date_validation = models.DateField("validé le")
+    date_fin_validite = models.DateField("valable jusqu'au", null=True, blank=True)
+    justification = models.TextField("justification", blank=True)
+    prescripteur = models.ForeignKey(
+        Prescripteur,
+        verbose_name="prescripteur",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="validations",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "critère d'un participant"
+        verbose_name_plural = "critères des participants"
+        ordering = ["participant", "critere__ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "critere", "date_validation"],
+                name="critereparticipant_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_fin_validite__isnull=True)
+                | models.Q(date_fin_validite__gte=models.F("date_validation")),
+                name="critereparticipant_fin_apres_validation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.critere} ({self.date_validation:%d/%m/%Y})"
+
+
+class Modalite(models.TextChoices):
+    EMBAUCHE_CDI = "embauche_cdi", "Embauche directe en CDI"
+    EMBAUCHE_CDD = "embauche_cdd", "Embauche directe en CDD"
+    ALTERNANCE = "alternance", "Alternance (apprentissage, professionnalisation)"
+    MISE_A_DISPOSITION = "mise_a_disposition", "Mise à disposition (ETTI, AI, GEIQ, intérim)"
+    SOUS_TRAITANCE_SIAE = "sous_traitance_siae", "Sous-traitance ou co-traitance SIAE"
+    FORMATION = "formation", "Action de formation"
+
+
+class TypeContrat(models.TextChoices):
+    CDI = "cdi", "CDI"
+    CDD = "cdd", "CDD"
+    CDDI = "cddi", "CDDI"
+    INTERIM = "interim", "Contrat de mission (intérim)"
+    APPRENTISSAGE = "apprentissage", "Contrat d'apprentissage"
+    PROFESSIONNALISATION = "professionnalisation", "Contrat de professionnalisation"
+    STAGE = "stage", "Stage ou formation"
+    AUTRE = "autre", "Autre"
+
+
+class Sortie(models.TextChoices):
+    EMPLOI_DURABLE = "emploi_durable", "Emploi durable (CDI, CDD de plus de 6 mois)"
+    EMPLOI_TRANSITION = "emploi_transition", "Emploi de transition"
+    FORMATION_QUALIFIANTE = "formation_qualifiante", "Formation qualifiante"
+    AUTRE = "autre", "Autre sortie"
+
+
+class Mission(Versionne):
+    reference = models.CharField("référence", max_length=20, unique=True)
+    participant = models.ForeignKey(
+        Participant, verbose_name="participant", on_delete=models.PROTECT, related_name="missions"
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name="lot", on_delete=models.PROTECT, related_name="missions"
+    )
+    employeur = models.ForeignKey(
+        Entreprise, verbose_name="employeur", on_delete=models.PROTECT, related_name="missions"
+    )
+    modalite = models.CharField("modalité", max_length=25, choices=Modalite.choices)
+    type_contrat = models.CharField("type de contrat", max_length=25, choices=TypeContrat.choices)
+    poste = models.CharField("poste occupé", max_length=150, blank=True)
+    date_debut = models.DateField("début")
+    date_fin = models.DateField("fin", null=True, blank=True)
+    heures_prevues = models.DecimalField(
+        "heures prévues",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    sortie = models.CharField("sortie", max_length=25, choices=Sortie.choices, blank=True)
+    date_sortie = models.DateField("date de sortie", null=True, blank=True)
+    motif_derogation_eligibilite = models.TextField(
+        "motif de dérogation à l'éligibilité",
+        blank=True,
+        help_text="Obligatoire si le participant n'est pas éligible au début de la mission.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "mission"
+        verbose_name_plural = "missions"
+        ordering = ["-date_debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_fin__isnull=True)
+                | models.Q(date_fin__gte=models.F("date_debut")),
+                name="mission_fin_apres_debut",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sortie="") | models.Q(date_fin__isnull=False),
+                name="mission_sortie_exige_fin",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(heures_prevues__isnull=True) | models.Q(heures_prevues__gte=0),
+                name="mission_heures_prevues_positives",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date_debut", "date_fin"]),
+            models.Index(fields=["modalite"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.participant}"
+
+    def clean(self):
+        super().clean()
+        if self.date_fin and self.date_debut and self.date_fin < self.date_debut:
+            raise ValidationError({"date_fin": "La fin de mission précède son début."})
+        if self.sortie and not self.date_fin:
+            raise ValidationError({"date_fin": "Une sortie exige une date de fin de mission."})
+
+
+class StatutDeclaration(models.TextChoices):
+    BROUILLON = "brouillon", "Brouillon"
+    SOUMISE = "soumise", "Soumise"
+    VALIDEE = "validee", "Validée"
+    REJETEE = "rejetee", "Rejetée"
+    REMPLACEE = "remplacee", "Remplacée"
+
+
+class DeclarationMensuelleQuerySet(models.QuerySet):
+    def courantes(self):
+        """The live version of each company × lot × month (replaced versions excluded)."""
+        return self.exclude(statut=StatutDeclaration.REMPLACEE)
+
+    def validees(self):
+        return self.filter(statut=StatutDeclaration.VALIDEE)
+
+
+class DeclarationMensuelle(Versionne):
+    """Hours done in one month by one company on one lot, one line per mission.
+
+    A validated declaration is locked; a correction creates a new ``numero_version`` that
+    replaces it (the old one gets status « remplacée » and stays readable).
+    """
+
+    entreprise = models.ForeignKey(
+        Entreprise, verbose_name="entreprise", on_delete=models.PROTECT, related_name="declarations"
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name="lot", on_delete=models.PROTECT, related_name="declarations"
+    )
+    mois = models.DateField("mois", help_text="Premier jour du mois déclaré.")
+    numero_version = models.PositiveSmallIntegerField("n° de version", default=1)
+    statut = models.CharField(
+        "statut",
+        max_length=10,
+        choices=StatutDeclaration.choices,
+        default=StatutDeclaration.BROUILLON,
+    )
+    remplace = models.OneToOneField(
+        "self",
+        verbose_name="remplace la version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="remplacee_par",
+    )
+    motif_correction = models.TextField("motif de la correction", blank=True)
+    motif_rejet = models.TextField("motif du rejet", blank=True)
+    soumise_le = models.DateTimeField("soumise le", null=True, blank=True)
+    soumise_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="soumise par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    traitee_le = models.DateTimeField("validée ou rejetée le", null=True, blank=True)
+    traitee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="validée ou rejetée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    objects = DeclarationMensuelleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "déclaration mensuelle"
+        verbose_name_plural = "déclarations mensuelles"
+        ordering = ["-mois", "entreprise", "lot"]
+        permissions = [("valider_declaration", "Valider ou rejeter une déclaration d'heures")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entreprise", "lot", "mois"],
+                condition=~models.Q(statut="remplacee"),
+                name="declaration_une_courante_par_entreprise_lot_mois",
+            ),
+            models.UniqueConstraint(
+                fields=["entreprise", "lot", "mois", "numero_version"],
+                name="declaration_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mois__day=1), name="declaration_mois_premier_jour"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(statut="rejetee") | ~models.Q(motif_rejet=""),
+                name="declaration_rejet_motive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["mois", "statut"]),
+            models.Index(fields=["lot", "mois"]),
+        ]
+
+    def __str__(self) -> str:
+        lot = self.lot
+        return f"{self.entreprise} — {lot.marche.reference} lot {lot.numero} — {self.mois:%m/%Y}"
+
+    @property
+    def verrouillee(self) -> bool:
+        return self.statut in (StatutDeclaration.VALIDEE, StatutDeclaration.REMPLACEE)
+
+
+class LigneDeclaration(models.Model):
+    declaration = models.ForeignKey(
+        DeclarationMensuelle,
+        verbose_name="déclaration",
+        on_delete=models.CASCADE,
+        related_name="lignes",
+    )
+    mission = models.ForeignKey(
+        Mission, verbose_name="mission", on_delete=models.PROTECT, related_name="lignes"
+    )
+    heures = models.DecimalField(
+        "heures", max_digits=6, decimal_places=2, validators=[MinValueValidator(ZERO)]
+    )
+    commentaire = models.CharField("commentaire", max_length=250, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ligne de déclaration"
+        verbose_name_plural = "lignes de déclaration"
+        ordering = ["declaration", "mission__participant__nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "mission"], name="ligne_une_par_mission"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(heures__gte=0), name="ligne_heures_positives"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission.reference} : {self.heures} h"
+
+
+class TypeAttestation(models.TextChoices):
+    MENSUELLE = "mensuelle", "Attestation mensuelle"
+    REALISATION = "realisation", "Attestation de réalisation"
+
+
+class StatutAttestation(models.TextChoices):
+    EMISE = "emise", "Émise"
+    REMPLACEE = "remplacee", "Remplacée"
+
+
+class CompteurNumero(models.Model):
+    """Gapless counters for document numbers (one row per prefix, locked on use)."""
+
+    prefixe = models.CharField("préfixe", max_length=30, unique=True)
+    dernier = models.PositiveIntegerField("dernier numéro attribué", default=0)
+
+    class Meta:
+        verbose_name = "compteur de numérotation"
+        verbose_name_plural = "compteurs de numérotation"
+
+    def __str__(self) -> str:
+        return f"{self.prefixe} : {self.dernier}"
+
+
+class Attestation(models.Model):
+    """An issued document. Never modified once issued; a correction replaces it."""
+
+    numero = models.CharField("numéro", max_length=30, unique=True)
+    type = models.CharField("type", max_length=12, choices=TypeAttestation.choices)
+    statut = models.CharField(
+        "statut", max_length=10, choices=StatutAttestation.choices, default=StatutAttestation.EMISE
+    )
+    declaration = models.ForeignKey(
+        DeclarationMensuelle,
+        verbose_name="déclaration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attestations",
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name="lot", on_delete=models.PROTECT, related_name="attestations"
+    )
+    entreprise = models.ForeignKey(
+        Entreprise, verbose_name="entreprise", on_delete=models.PROTECT, related_name="attestations"
+    )
+    mois = models.DateField("mois", null=True, blank=True)
+    total_heures = models.DecimalField("heures attestées", max_digits=10, decimal_places=2)
+    cumul_heures = models.DecimalField("cumul des heures", max_digits=10, decimal_places=2)
+    heures_requises = models.DecimalField("heures requises", max_digits=10, decimal_places=2)
+    code_verification = models.CharField("code de vérification", max_length=40, unique=True)
+    fichier = models.FileField("fichier PDF", upload_to="attestations/%Y/%m/", blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    motif = models.TextField("motif (clôture avec écart, correction)", blank=True)
+    emise_le = models.DateTimeField("émise le", auto_now_add=True)
+    emise_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="émise par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    remplacee_par = models.OneToOneField(
+        "self",
+        verbose_name="remplacée par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="remplace",
+    )
+
+    class Meta:
+        verbose_name = "attestation"
+        verbose_name_plural = "attestations"
+        ordering = ["-emise_le"]
+        permissions = [("emettre_attestation", "Émettre les attestations")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(type="mensuelle")
+                | (models.Q(declaration__isnull=False) & models.Q(mois__isnull=False)),
+                name="attestation_mensuelle_a_une_declaration",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_heures__gte=0) & models.Q(cumul_heures__gte=0),
+                name="attestation_heures_positives",
+            ),
+        ]
+        indexes = [models.Index(fields=["mois", "type"])]
+
+    def __str__(self) -> str:
+        return self.numero

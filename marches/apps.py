@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MarchesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "marches"

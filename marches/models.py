@@ -1,0 +1,476 @@
+"""Buyers, operations, public contracts, lots and their insertion clause."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from entreprises.models import Entreprise
+from marches import cpv
+from mife.core.models import Versionne
+
+ZERO = Decimal("0")
+POURCENT = [MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))]
+
+
+class TypeDonneurOrdre(models.TextChoices):
+    COMMUNE = "commune", "Commune"
+    EPCI = "epci", "EPCI (intercommunalité)"
+    DEPARTEMENT = "departement", "Département"
+    REGION = "region", "Région"
+    ETAT = "etat", "État"
+    BAILLEUR = "bailleur", "Bailleur social"
+    HOPITAL = "hopital", "Hôpital"
+    ETABLISSEMENT = "etablissement", "Établissement public"
+    SEM = "sem", "SEM / SPL"
+    AUTRE = "autre", "Autre"
+
+
+class NatureMarche(models.TextChoices):
+    TRAVAUX = "travaux", "Travaux"
+    SERVICES = "services", "Services"
+    FOURNITURES = "fournitures", "Fournitures"
+
+
+class Procedure(models.TextChoices):
+    ADAPTEE = "adaptee", "Procédure adaptée"
+    AO_OUVERT = "ao_ouvert", "Appel d'offres ouvert"
+    AO_RESTREINT = "ao_restreint", "Appel d'offres restreint"
+    NEGOCIEE = "negociee", "Procédure avec négociation"
+    DIALOGUE = "dialogue", "Dialogue compétitif"
+    SANS_PUBLICITE = "sans_publicite", "Marché passé sans publicité ni mise en concurrence"
+    AUTRE = "autre", "Autre"
+
+
+class TypeClause(models.TextChoices):
+    CONDITION_EXECUTION = "L2112-2", "Condition d'exécution (art. L2112-2)"
+    CRITERE_ATTRIBUTION = "L2152-7", "Critère d'attribution (art. L2152-7)"
+    RESERVE_EA = "L2113-12", "Marché réservé EA/ESAT (art. L2113-12)"
+    RESERVE_SIAE = "L2113-13", "Marché réservé SIAE (art. L2113-13)"
+    INSERTION_QUALIFICATION = (
+        "R2123-1",
+        "Marché d'insertion et de qualification (art. R2123-1)",
+    )
+
+
+class DonneurOrdre(Versionne):
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField(
+        "type", max_length=15, choices=TypeDonneurOrdre.choices, default=TypeDonneurOrdre.COMMUNE
+    )
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    adresse = models.CharField("adresse", max_length=250, blank=True)
+    code_postal = models.CharField("code postal", max_length=10, blank=True)
+    commune = models.CharField("commune", max_length=120, blank=True)
+    contact_nom = models.CharField("contact", max_length=120, blank=True)
+    contact_email = models.EmailField("e-mail du contact", blank=True)
+    contact_telephone = models.CharField("téléphone du contact", max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "donneur d'ordre"
+        verbose_name_plural = "donneurs d'ordre"
+        ordering = ["nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"], condition=~models.Q(siret=""), name="donneurordre_siret_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["nom"])]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+class Operation(Versionne):
+    donneur_ordre = models.ForeignKey(
+        DonneurOrdre,
+        verbose_name="donneur d'ordre",
+        on_delete=models.PROTECT,
+        related_name="operations",
+    )
+    nom = models.CharField("nom", max_length=250)
+    description = models.TextField("description", blank=True)
+    commune = models.CharField("commune", max_length=120, blank=True)
+    renouvellement_urbain = models.BooleanField(
+        "programme de renouvellement urbain (ANRU/QPV)", default=False
+    )
+    date_debut = models.DateField("début", null=True, blank=True)
+    date_fin = models.DateField("fin prévue", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "opération"
+        verbose_name_plural = "opérations"
+        ordering = ["-date_debut", "nom"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_fin__isnull=True)
+                | models.Q(date_debut__isnull=True)
+                | models.Q(date_fin__gte=models.F("date_debut")),
+                name="operation_fin_apres_debut",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+class Marche(Versionne):
+    donneur_ordre = models.ForeignKey(
+        DonneurOrdre,
+        verbose_name="donneur d'ordre",
+        on_delete=models.PROTECT,
+        related_name="marches",
+    )
+    operation = models.ForeignKey(
+        Operation,
+        verbose_name="opération",
+        on_delete=models.PROTECT,
+        related_name="marches",
+        null=True,
+        blank=True,
+    )
+    reference = models.CharField("référence", max_length=60)
+    objet = models.TextField("objet")
+    nature = models.CharField("nature", max_length=12, choices=NatureMarche.choices)
+    procedure = models.CharField(
+        "procédure", max_length=20, choices=Procedure.choices, default=Procedure.ADAPTEE
+    )
+    date_notification = models.DateField("date de notification", null=True, blank=True)
+    duree_mois = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
+    montant_ht = models.DecimalField(
+        "montant HT (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    code_cpv = models.CharField("code CPV", max_length=10, blank=True)
+    lieu_execution = models.CharField("lieu d'exécution", max_length=120, blank=True)
+    decp_id = models.CharField("identifiant DECP", max_length=64, blank=True)
+    considerations_sociales = models.JSONField(
+        "considérations sociales déclarées (DECP)", default=list, blank=True
+    )
+    candidat_clause = models.BooleanField(
+        "candidat à une clause",
+        default=False,
+        help_text="Le marché déclare une considération sociale dans les données publiques.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "marché"
+        verbose_name_plural = "marchés"
+        ordering = ["-date_notification", "reference"]
+        permissions = [("importer_decp", "Importer des marchés publiés (DECP)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["donneur_ordre", "reference"], name="marche_reference_unique_par_acheteur"
+            ),
+            models.UniqueConstraint(
+                fields=["donneur_ordre", "decp_id"],
+                condition=~models.Q(decp_id=""),
+                name="marche_decp_id_unique_par_acheteur",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(montant_ht__isnull=True) | models.Q(montant_ht__gte=0),
+                name="marche_montant_positif",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["nature"]),
+            models.Index(fields=["date_notification"]),
+            models.Index(fields=["reference"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.objet[:60]}"
+
+    def clean(self):
+        super().clean()
+        if self.code_cpv:
+            try:
+                self.code_cpv = cpv.valider(self.code_cpv)
+            except cpv.CodeCPVInvalide as exc:
+                raise ValidationError({"code_cpv": f"Code CPV invalide : {exc}"}) from None
+        if (
+            self.operation_id
+            and self.donneur_ordre_id
+            and self.operation.donneur_ordre_id != self.donneur_ordre_id
+        ):
+            raise ValidationError(
+                {"operation": "Cette opération appartient à un autre donneur d'ordre."}
+            )
+
+
+class LotQuerySet(models.QuerySet):
+    def actifs_le(self, jour: date):
+        """Lots whose execution period covers ``jour``."""
+        return self.filter(
+            models.Q(date_debut__lte=jour) | models.Q(date_debut__isnull=True),
+            models.Q(date_fin__gte=jour) | models.Q(date_fin__isnull=True),
+            cloture_le__isnull=True,
+        )
+
+    def actifs_sur_mois(self, premier_jour: date, dernier_jour: date):
+        return self.filter(
+            models.Q(date_debut__lte=dernier_jour) | models.Q(date_debut__isnull=True),
+            models.Q(date_fin__gte=premier_jour) | models.Q(date_fin__isnull=True),
+        )
+
+
+class Lot(Versionne):
+    marche = models.ForeignKey(
+        Marche, verbose_name="marché", on_delete=models.PROTECT, related_name="lots"
+    )
+    numero = models.CharField("n° de lot", max_length=20)
+    intitule = models.CharField("intitulé", max_length=250)
+    montant_ht = models.DecimalField(
+        "montant HT (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    date_debut = models.DateField("début d'exécution", null=True, blank=True)
+    date_fin = models.DateField("fin d'exécution", null=True, blank=True)
+    titulaire = models.ForeignKey(
+        Entreprise,
+        verbose_name="titulaire",
+        on_delete=models.PROTECT,
+        related_name="lots_titulaire",
+        null=True,
+        blank=True,
+    )
+    cotraitants = models.ManyToManyField(
+        Entreprise, verbose_name="cotraitants", related_name="lots_cotraitant", blank=True
+    )
+    sous_traitants = models.ManyToManyField(
+        Entreprise, verbose_name="sous-traitants", related_name="lots_sous_traitant", blank=True
+    )
+    facilitateur = models.ForeignKey(
+        "mife.User",
+        verbose_name="facilitateur·rice référent·e",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lots_suivis",
+    )
+    cloture_le = models.DateField("clôturé le", null=True, blank=True)
+    motif_cloture = models.TextField("motif de clôture", blank=True)
+    history = HistoricalRecords(m2m_fields=[cotraitants, sous_traitants])
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "lot"
+        verbose_name_plural = "lots"
+        ordering = ["marche", "numero"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marche", "numero"], name="lot_numero_unique_par_marche"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(montant_ht__isnull=True) | models.Q(montant_ht__gte=0),
+                name="lot_montant_positif",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_fin__isnull=True)
+                | models.Q(date_debut__isnull=True)
+                | models.Q(date_fin__gte=models.F("date_debut")),
+                name="lot_fin_apres_debut",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date_debut", "date_fin"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.marche.reference} lot {self.numero} — {self.intitule}"
+
+    def clean(self):
+        super().clean()
+        if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
+            raise ValidationError({"date_fin": "La fin d'exécution précède le début."})
+        if (
+            self.marche_id
+            and self.date_debut
+            and self.marche.date_notification
+            and self.date_debut < self.marche.date_notification
+        ):
+            raise ValidationError(
+                {"date_debut": "Le lot ne peut pas commencer avant la notification du marché."}
+            )
+
+
+class ReferenceCalcul(Versionne):
+    """Default inputs of the hours calculator, per contract kind (editable by the admin)."""
+
+    nature = models.CharField(
+        "nature de marché", max_length=12, choices=NatureMarche.choices, unique=True
+    )
+    part_main_oeuvre = models.DecimalField(
+        "part de main-d'œuvre (%)", max_digits=5, decimal_places=2, validators=POURCENT
+    )
+    taux_insertion = models.DecimalField(
+        "taux d'insertion (%)", max_digits=5, decimal_places=2, validators=POURCENT
+    )
+    cout_horaire = models.DecimalField(
+        "coût horaire chargé (€)",
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "valeur de référence du calcul d'heures"
+        verbose_name_plural = "valeurs de référence du calcul d'heures"
+        ordering = ["nature"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(part_main_oeuvre__gte=0, part_main_oeuvre__lte=100)
+                & models.Q(taux_insertion__gte=0, taux_insertion__lte=100)
+                & models.Q(cout_horaire__gt=0),
+                name="referencecalcul_valeurs_valides",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_nature_display()
+
+
+class Clause(Versionne):
+    """The insertion requirement carried by a lot, with how its hours were computed."""
+
+    lot = models.OneToOneField(
+        Lot, verbose_name="lot", on_delete=models.CASCADE, related_name="clause"
+    )
+    type = models.CharField(
+        "type de clause",
+        max_length=10,
+        choices=TypeClause.choices,
+        default=TypeClause.CONDITION_EXECUTION,
+    )
+    # Calculator inputs, kept with the lot.
+    montant_base = models.DecimalField(
+        "montant HT retenu (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    part_main_oeuvre = models.DecimalField(
+        "part de main-d'œuvre (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=POURCENT,
+    )
+    taux_insertion = models.DecimalField(
+        "taux d'insertion (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=POURCENT,
+    )
+    cout_horaire = models.DecimalField(
+        "coût horaire chargé (€)",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    heures_calculees = models.DecimalField(
+        "heures calculées",
+        max_digits=10,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+    )
+    heures_requises = models.DecimalField(
+        "heures d'insertion requises",
+        max_digits=10,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+    )
+    motif_derogation = models.TextField(
+        "motif de l'ajustement",
+        blank=True,
+        help_text="Obligatoire quand les heures requises diffèrent des heures calculées.",
+    )
+    ponderation_critere = models.DecimalField(
+        "pondération du critère (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=POURCENT,
+    )
+    penalite_horaire = models.DecimalField(
+        "pénalité par heure non réalisée (€)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    notes = models.TextField("notes", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "clause d'insertion"
+        verbose_name_plural = "clauses d'insertion"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(heures_requises__gte=0) & models.Q(heures_calculees__gte=0),
+                name="clause_heures_positives",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(part_main_oeuvre__isnull=True)
+                    | models.Q(part_main_oeuvre__gte=0, part_main_oeuvre__lte=100)
+                )
+                & (
+                    models.Q(taux_insertion__isnull=True)
+                    | models.Q(taux_insertion__gte=0, taux_insertion__lte=100)
+                ),
+                name="clause_pourcentages_valides",
+            ),
+        ]
+        indexes = [models.Index(fields=["type"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} — {self.heures_requises} h"
+
+    @staticmethod
+    def calculer_heures(montant, part_main_oeuvre, taux_insertion, cout_horaire) -> Decimal:
+        """montant HT × part de main-d'œuvre × taux d'insertion ÷ coût horaire chargé."""
+        if None in (montant, part_main_oeuvre, taux_insertion, cout_horaire) or not cout_horaire:
+            return ZERO
+        heures = (
+            Decimal(montant) * Decimal(part_main_oeuvre) / 100 * Decimal(taux_insertion) / 100
+        ) / Decimal(cout_horaire)
+        return heures.quantize(Decimal("1"))
+
+    @property
+    def est_ajustee(self) -> bool:
+        return self.heures_requises != self.heures_calculees
+
+    def clean(self):
+        super().clean()
+        if self.est_ajustee and self.heures_calculees and not self.motif_derogation.strip():
+            raise ValidationError(
+                {"motif_derogation": "Indiquez pourquoi les heures requises diffèrent du calcul."}
+            )

@@ -1,0 +1,96 @@
+"""The left navigation, grouped by area, showing only what the user's role may use."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class Entree:
+    libelle: str
+    url_name: str
+    permission: str  # "app_label.codename"
+    icone: str = "circle"
+
+
+@dataclass(frozen=True)
+class Section:
+    titre: str
+    entrees: tuple[Entree, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "Marchés",
+        (
+            Entree("Marchés", "marches:marche_liste", "marches.view_marche", "briefcase"),
+            Entree("Lots et clauses", "marches:lot_liste", "marches.view_lot", "list-check"),
+            Entree(
+                "Donneurs d'ordre", "marches:donneur_liste", "marches.view_donneurordre", "bank"
+            ),
+        ),
+    ),
+    Section(
+        "Entreprises",
+        (Entree("Entreprises", "entreprises:liste", "entreprises.view_entreprise", "building"),),
+    ),
+    Section(
+        "Participants",
+        (
+            Entree("Participants", "heures:participant_liste", "heures.view_participant", "people"),
+            Entree("Missions", "heures:mission_liste", "heures.view_mission", "person-workspace"),
+        ),
+    ),
+    Section(
+        "Heures",
+        (
+            Entree(
+                "Déclarations",
+                "heures:declaration_liste",
+                "heures.view_declarationmensuelle",
+                "calendar-check",
+            ),
+            Entree(
+                "Attestations",
+                "heures:attestation_liste",
+                "heures.view_attestation",
+                "file-earmark-check",
+            ),
+        ),
+    ),
+    Section(
+        "Label",
+        (
+            Entree("Dossiers", "label:dossier_liste", "label.view_dossierlabel", "award"),
+            Entree(
+                "Sessions de jury", "label:session_liste", "label.view_sessionjury", "people-fill"
+            ),
+        ),
+    ),
+    Section(
+        "Bilan",
+        (Entree("Indicateurs", "indicateurs", "mife.voir_bilan", "bar-chart"),),
+    ),
+    Section(
+        "Administration",
+        (Entree("Administration", "admin:index", "mife.administrer", "gear"),),
+    ),
+)
+
+
+def navigation_pour(user) -> list[dict]:
+    """Sections and entries the user may see; entries whose page does not exist are left out."""
+    sections = []
+    for section in SECTIONS:
+        entrees = []
+        for entree in section.entrees:
+            if not user.has_perm(entree.permission):
+                continue
+            try:
+                url = reverse(entree.url_name)
+            except NoReverseMatch:
+                continue
+            entrees.append({"libelle": entree.libelle, "url": url, "icone": entree.icone})
+        if entrees:
+            sections.append({"titre": section.titre, "entrees": entrees})
+    return sections
