@@ -1,0 +1,542 @@
+"""DECP import (``marches.decp`` and ``manage.py import_decp``), on the real sample files.
+
+The samples live in ``shared/data/decp/`` beside the project folder (see its README).
+"""
+
+import copy
+import datetime as dt
+import json
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from entreprises.models import Entreprise, TypeIdentifiant
+from marches import cpv, decp
+from marches.models import DonneurOrdre, Lot, Marche, NatureMarche, Procedure, TypeDonneurOrdre
+
+pytestmark = pytest.mark.django_db
+
+DECP = Path(__file__).resolve().parents[2] / "shared" / "data" / "decp"
+FICHIER_2019 = DECP / "decp_2019_bfc_belfort_excerpt.json"
+FICHIER_V2 = DECP / "decp_v2_gip_maximilien_excerpt.json"
+
+SIRET_SDIS_90 = "28900001000032"
+SIRET_ROUGEMONT = "21900089000018"
+SIRET_SUD_TERRITOIRE = "24900024100029"
+SIRET_GIP_MAXIMILIEN = "13001845000028"
+SIRET_TITULAIRE = "45007614600031"  # a valid SIRET of the 2019 file
+# Records of the whole 2019 file whose titulaire SIRET has a wrong check digit (real defects).
+SIRET_FAUX_2019 = {85: "2018vPUR_2XEKk00", 90: "2018CDMvmnnl0U00", 91: "2018LV45ubO0Gd00"}
+SIRET_FAUX_2019[96] = "2018DHiDpI03C-00"
+
+
+def _lignes():
+    """Row counts of every table the import writes to (history included)."""
+    modeles = (DonneurOrdre, Marche, Lot, Entreprise)
+    comptes = {m.__name__: m.objects.count() for m in modeles}
+    comptes |= {f"historique {m.__name__}": m.history.count() for m in modeles}
+    comptes["cotraitants"] = Lot.cotraitants.through.objects.count()
+    return comptes
+
+
+def _importer(chemin, *options):
+    sortie = StringIO()
+    call_command("import_decp", str(chemin), *options, stdout=sortie)
+    return sortie.getvalue()
+
+
+def _json(chemin: Path) -> dict:
+    return json.loads(chemin.read_text(encoding="utf-8"))
+
+
+def _ecrire(tmp_path: Path, donnees, nom="decp.json") -> Path:
+    chemin = tmp_path / nom
+    texte = donnees if isinstance(donnees, str) else json.dumps(donnees, ensure_ascii=False)
+    chemin.write_text(texte, encoding="utf-8")
+    return chemin
+
+
+def _enregistrement(decp_id="2019-0001", **changements) -> dict:
+    """A valid 1.x record in Territoire de Belfort."""
+    enregistrement = {
+        "id": decp_id,
+        "acheteur": {"id": SIRET_SDIS_90, "nom": "SDIS 90 Territoire de Belfort"},
+        "nature": "Marché",
+        "objet": "Entretien des espaces verts des casernes",
+        "codeCPV": f"77310000-{cpv.cle('77310000')}",
+        "procedure": "Procédure adaptée",
+        "lieuExecution": {"code": "90000", "typeCode": "Code postal", "nom": "Belfort"},
+        "dureeMois": 12,
+        "dateNotification": "2019-03-01",
+        "montant": 12000,
+        "titulaires": [
+            {"typeIdentifiant": "SIRET", "id": SIRET_TITULAIRE, "denominationSociale": "Verts"}
+        ],
+        "modifications": [],
+    }
+    enregistrement.update(changements)
+    return enregistrement
+
+
+def _fichier_v2(*marches, concessions=()) -> dict:
+    return {"marches": {"marche": list(marches), "contrat-concession": list(concessions)}}
+
+
+def _premier_v2(**changements) -> dict:
+    enregistrement = copy.deepcopy(_json(FICHIER_V2)["marches"]["marche"][0])
+    enregistrement.update(changements)
+    return enregistrement
+
+
+# --- Real 2019 file (schema 1.x) ----------------------------------------------------------------
+def test_2019_departement_90_importe_les_marches_du_territoire_de_belfort():
+    sortie = _importer(FICHIER_2019, "--departement", "90")
+
+    # The README's 18 Territoire de Belfort records are exactly those whose
+    # lieuExecution.code is « 90 » (Code département, 10 SDIS 90 records) or starts with 90
+    # (Code postal: 7 lots of Rougemont-le-Château, 1 record of the CC du Sud Territoire).
+    assert Marche.objects.count() == 18
+    assert Lot.objects.count() == 18
+    assert set(DonneurOrdre.objects.values_list("siret", flat=True)) == {
+        SIRET_SDIS_90,
+        SIRET_ROUGEMONT,
+        SIRET_SUD_TERRITOIRE,
+    }
+    assert Marche.objects.filter(donneur_ordre__siret=SIRET_SDIS_90).count() == 10
+    assert Marche.objects.filter(reference__startswith="2019COEUR").count() == 7
+    assert Entreprise.objects.count() == 21  # 18 titulaires + 7 cotraitants, some shared
+    assert "157 ignorés" in sortie
+    assert "Ignoré(s) : 157 — lieu d'exécution hors du département 90." in sortie
+    assert "Import terminé." in sortie
+
+    sdis = DonneurOrdre.objects.get(siret=SIRET_SDIS_90)
+    assert (sdis.nom, sdis.type) == ("SDIS 90 Territoire de Belfort", TypeDonneurOrdre.AUTRE)
+
+    marche = Marche.objects.get(decp_id="201802100")
+    assert marche.reference == "201802100"
+    assert marche.nature == NatureMarche.TRAVAUX  # DECP nature « Marché » → CPV division 45
+    assert marche.procedure == Procedure.ADAPTEE
+    assert marche.date_notification == dt.date(2018, 10, 24)
+    assert (marche.duree_mois, marche.montant_ht) == (1, Decimal("46984.00"))
+    assert marche.code_cpv == "45233223-8"  # key added
+    assert marche.lieu_execution == "90100 Thiancourt"
+    assert (marche.considerations_sociales, marche.candidat_clause) == ([], False)
+    lot = marche.lots.get()
+    assert (lot.numero, lot.intitule, lot.montant_ht) == ("1", marche.objet, marche.montant_ht)
+    assert lot.titulaire.raison_sociale == "EUROVIA"
+
+    # A record with eight titulaires: the first one holds the lot, the others co-contract.
+    groupement = Lot.objects.get(marche__decp_id="2018V82Bm1EuZe00")
+    assert groupement.titulaire.raison_sociale == "ABENA FRANTEX"
+    assert groupement.cotraitants.count() == 7
+
+    # Real defects are warnings: bad source encoding (U+FFFD) and CPV without check digit.
+    assert "Enregistrement n° 28 (id 2018-THBHORfk100) — champ « objet » : caract" in sortie
+    assert "« 45311200 » sans clé de contrôle : 45311200-2 retenu." in sortie
+    assert "\ufffd" in Marche.objects.get(decp_id="2018-THBHORfk100").objet
+
+
+def test_2019_deuxieme_import_ne_cree_rien_et_tout_est_inchange():
+    contenu = FICHIER_2019.read_bytes()
+    premier = decp.importer(contenu, "90")
+    assert (premier.marches.crees, premier.donneurs.crees, premier.entreprises.crees) == (18, 3, 21)
+    avant = _lignes()
+
+    second = decp.importer(contenu, "90")
+
+    assert second.enregistre and not second.erreurs
+    assert (second.marches.crees, second.marches.mis_a_jour, second.marches.inchanges) == (0, 0, 18)
+    assert (second.donneurs.crees, second.donneurs.mis_a_jour, second.donneurs.inchanges) == (
+        0,
+        0,
+        3,
+    )
+    assert (second.entreprises.crees, second.entreprises.inchanges) == (0, 21)
+    assert _lignes() == avant
+    assert set(Marche.objects.values_list("version", flat=True)) == {1}
+
+
+def test_2019_fichier_entier_refuse_a_cause_de_siret_faux_et_rien_n_est_ecrit():
+    # The whole real file has 4 titulaires whose SIRET has a wrong check digit (records of
+    # Dijon Métropole and Mâcon): an identity error, so the file is refused as a whole.
+    avant = _lignes()
+    with pytest.raises(CommandError) as erreur:
+        _importer(FICHIER_2019)
+    message = str(erreur.value)
+    assert "Import refusé : 4 erreur(s), rien n'a été enregistré." in message
+    for rang, decp_id in SIRET_FAUX_2019.items():
+        assert (
+            f"Enregistrement n° {rang} (id {decp_id}) — champ « titulaires n° 1 » : SIRET du "
+            "titulaire « " in message
+        )
+    assert "invalide : clé de contrôle incorrecte." in message
+    assert _lignes() == avant
+
+
+def test_2019_fichier_entier_sans_les_siret_faux_s_importe_avec_des_avertissements(tmp_path):
+    donnees = _json(FICHIER_2019)
+    donnees["marches"] = [
+        m for rang, m in enumerate(donnees["marches"], 1) if rang not in SIRET_FAUX_2019
+    ]
+    contenu = _ecrire(tmp_path, donnees).read_bytes()
+
+    rapport = decp.importer(contenu)
+
+    assert rapport.enregistre and not rapport.erreurs
+    assert rapport.nb_enregistrements == 171
+    # One (buyer, id) pair is published twice for two different contracts of the Office
+    # Public de l'Habitat du Jura: the first one is kept, the second left aside.
+    assert (rapport.marches.crees, rapport.marches.ignores) == (170, 1)
+    assert Marche.objects.count() == Lot.objects.count() == 170
+    assert DonneurOrdre.objects.count() == 25
+    avertissements = [str(m) for m in rapport.avertissements]
+    texte = "\n".join(avertissements)
+    assert "même acheteur et même id que l'enregistrement n° 138" in texte
+    assert "« 45000000-0 » : clé de contrôle incorrecte, 45000000-7 retenu." in texte
+    assert "« 4543100-7 » n'est pas un code CPV (8 chiffres) : laissé vide." in texte
+    assert "champ « dateNotification » : absente : date de notification laissée vide." in texte
+    assert "aucun titulaire publié" in texte
+    assert "modification(s) publiée(s) non reprise(s)" in texte
+
+    assert Marche.objects.get(decp_id="2018000800").code_cpv == "45000000-7"
+    tronque = Marche.objects.get(decp_id="2019010400")
+    assert (tronque.code_cpv, tronque.nature) == ("", NatureMarche.TRAVAUX)
+    assert Marche.objects.get(decp_id="2018000800").date_notification == dt.date(2018, 10, 3)
+    assert Marche.objects.filter(procedure=Procedure.SANS_PUBLICITE).count() == 4
+    assert Marche.objects.filter(date_notification__isnull=True).count() > 0
+    assert Lot.objects.get(marche__decp_id="20197AvYx6HIfW00").titulaire is None
+
+    second = decp.importer(contenu)
+    assert (second.marches.crees, second.marches.mis_a_jour, second.marches.inchanges) == (
+        0,
+        0,
+        170,
+    )
+
+
+# --- Real v2 file (schema 2.0) ------------------------------------------------------------------
+def test_v2_importe_ses_trois_marches_sans_consideration_sociale():
+    sortie = _importer(FICHIER_V2)
+
+    assert "Fichier DECP (schéma 2.0) : 3 enregistrement(s) lu(s), 3 retenu(s)" in sortie
+    assert Marche.objects.count() == 3
+    for marche in Marche.objects.all():
+        assert marche.considerations_sociales == ["Pas de considération sociale"]
+        assert marche.candidat_clause is False
+        assert marche.nature == NatureMarche.SERVICES  # CPV 72…, 79…
+    acheteur = DonneurOrdre.objects.get()
+    assert acheteur.nom == f"Acheteur {SIRET_GIP_MAXIMILIEN}"  # v2 gives the SIRET only
+    maintenance = Marche.objects.get(decp_id="D2F2019S0000102")
+    assert maintenance.procedure == Procedure.NEGOCIEE
+    assert maintenance.montant_ht == Decimal("4087520.83")
+    assert maintenance.lots.get().titulaire.raison_sociale == "Titulaire 37890194600483"
+    assert "champ « procedure » : absente : procédure « Autre » retenue." in sortie
+    assert Marche.objects.get(decp_id="D2F2023S0302702").procedure == Procedure.AUTRE
+
+
+@pytest.mark.parametrize(
+    ("considerations", "candidat"),
+    [
+        (["Clause sociale"], True),
+        (["Critère social", "Marché réservé"], True),
+        (["marche reserve"], True),  # case and accents do not matter
+        (["Pas de considération sociale"], False),
+    ],
+)
+def test_v2_considerations_sociales_et_candidat_clause(tmp_path, considerations, candidat):
+    enregistrement = _premier_v2(considerationsSociales={"considerationSociale": considerations})
+    _importer(_ecrire(tmp_path, _fichier_v2(enregistrement)))
+
+    marche = Marche.objects.get()
+    assert marche.considerations_sociales == considerations
+    assert marche.candidat_clause is candidat
+
+
+def test_v2_concessions_ignorees_avec_leur_motif(tmp_path):
+    concession = {"id": "CONC-1", "autoriteConcedante": {"id": SIRET_GIP_MAXIMILIEN}}
+    fichier = _ecrire(tmp_path, _fichier_v2(_premier_v2(), concessions=[concession]))
+
+    rapport = decp.importer(fichier.read_bytes())
+
+    assert (rapport.marches.crees, rapport.marches.ignores) == (1, 1)
+    assert str(rapport.ignores[0]) == (
+        "Enregistrement n° 2 (id CONC-1) : contrat de concession : non importé "
+        "(seuls les marchés sont suivis)."
+    )
+
+
+def test_un_enregistrement_modifie_dans_un_second_fichier_est_mis_a_jour(tmp_path):
+    _importer(FICHIER_V2)
+    avant = Marche.objects.get(decp_id="D2F2019S0000102")
+    donnees = _json(FICHIER_V2)
+    modifie = donnees["marches"]["marche"][0]
+    modifie["montant"] = 4100000
+    modifie["considerationsSociales"] = {"considerationSociale": ["Clause sociale"]}
+    modifie["titulaires"].append({"titulaire": {"typeIdentifiant": "SIRET", "id": SIRET_TITULAIRE}})
+
+    sortie = _importer(_ecrire(tmp_path, donnees))
+
+    assert "Marchés : 0 créé, 1 mis à jour, 2 inchangés." in sortie
+    assert "Entreprises : 1 créée, 0 mise à jour, 3 inchangées." in sortie
+    marche = Marche.objects.get(pk=avant.pk)
+    assert marche.montant_ht == Decimal("4100000.00")
+    assert marche.candidat_clause is True
+    assert marche.version == avant.version + 1
+    assert marche.history.first().history_change_reason == "Import DECP"
+    lot = marche.lots.get()
+    assert lot.montant_ht == Decimal("4100000.00")
+    assert [e.identifiant for e in lot.cotraitants.all()] == [SIRET_TITULAIRE]
+    assert Marche.objects.count() == 3
+
+
+def test_le_nom_publie_remplace_le_nom_provisoire_mais_pas_un_nom_saisi(tmp_path):
+    _importer(FICHIER_V2)
+    DonneurOrdre.objects.update(nom=f"Acheteur {SIRET_GIP_MAXIMILIEN}")
+    Entreprise.objects.filter(identifiant="80124534100038").update(raison_sociale="Nom saisi")
+    donnees = _json(FICHIER_V2)
+    for marche in donnees["marches"]["marche"]:
+        marche["acheteur"]["nom"] = "GIP Maximilien"
+        marche["titulaires"][0]["titulaire"]["denominationSociale"] = "Nom publié"
+
+    rapport = decp.importer(_ecrire(tmp_path, donnees).read_bytes())
+
+    assert DonneurOrdre.objects.get().nom == "GIP Maximilien"
+    assert rapport.donneurs.mis_a_jour == 1
+    assert Entreprise.objects.get(identifiant="80124534100038").raison_sociale == "Nom saisi"
+    assert Entreprise.objects.get(identifiant="37890194600483").raison_sociale == "Nom publié"
+    assert (rapport.entreprises.mis_a_jour, rapport.entreprises.inchanges) == (2, 1)
+    assert rapport.marches.inchanges == 3
+
+
+# --- Bad files: CommandError naming the record, and nothing written ------------------------------
+TITULAIRE_FAUX = [{"typeIdentifiant": "SIRET", "id": "45007614600032"}]
+
+
+@pytest.mark.parametrize(
+    ("contenu", "attendu"),
+    [
+        pytest.param(
+            json.dumps({"marches": [_enregistrement()]})[:-40],
+            r"Le fichier n'est pas un JSON valide \(ligne 1, colonne \d+\)\.",
+            id="json-tronque",
+        ),
+        pytest.param(
+            "id;objet\n2019-0001;Espaces verts\n",
+            r"Le fichier n'est pas un JSON valide \(ligne 1, colonne 1\)\.",
+            id="pas-du-json",
+        ),
+        pytest.param(
+            {"data": []},
+            "Le fichier ne contient pas de liste « marches »",
+            id="sans-marches",
+        ),
+        pytest.param(
+            {"marches": [_enregistrement(), _enregistrement(id=None)]},
+            "Enregistrement n° 2 \\(sans id\\) — champ « id » : identifiant absent",
+            id="sans-id",
+        ),
+        pytest.param(
+            {
+                "marches": [
+                    _enregistrement(),
+                    _enregistrement("2019-0002", dateNotification="01/03/2019"),
+                ]
+            },
+            "Enregistrement n° 2 \\(id 2019-0002\\) — champ « dateNotification » : « 01/03/2019 » "
+            "n'est pas une date au format AAAA-MM-JJ\\.",
+            id="date-inconnue",
+        ),
+        pytest.param(
+            {"marches": [_enregistrement(), _enregistrement("2019-0042", montant="douze mille")]},
+            "Enregistrement n° 2 \\(id 2019-0042\\) — champ « montant » : « douze mille » n'est "
+            "pas un nombre\\.",
+            id="montant-en-texte",
+        ),
+        pytest.param(
+            {
+                "marches": [
+                    _enregistrement(),
+                    _enregistrement("2019-0003", titulaires=TITULAIRE_FAUX),
+                ]
+            },
+            "Enregistrement n° 2 \\(id 2019-0003\\) — champ « titulaires n° 1 » : SIRET du "
+            "titulaire « 45007614600032 » invalide : clé de contrôle incorrecte\\.",
+            id="siret-titulaire-faux",
+        ),
+        pytest.param(
+            {
+                "marches": [
+                    _enregistrement(),
+                    _enregistrement("2019-0004", acheteur={"id": "28900001000033"}),
+                ]
+            },
+            "Enregistrement n° 2 \\(id 2019-0004\\) — champ « acheteur.id » : SIRET "
+            "« 28900001000033 » invalide : clé de contrôle incorrecte\\.",
+            id="siret-acheteur-faux",
+        ),
+        pytest.param(
+            {"marches": [_enregistrement(), _enregistrement("2019-0005", nature="Prestations")]},
+            "Enregistrement n° 2 \\(id 2019-0005\\) — champ « nature » : « Prestations » inconnue",
+            id="nature-inconnue",
+        ),
+    ],
+)
+def test_fichier_errone_refuse_sans_rien_ecrire(tmp_path, contenu, attendu):
+    _importer(FICHIER_V2)  # some existing data, which must stay untouched
+    avant = _lignes()
+
+    with pytest.raises(CommandError, match=attendu) as erreur:
+        _importer(_ecrire(tmp_path, contenu))
+
+    assert "rien n'a été enregistré" in str(erreur.value)
+    assert _lignes() == avant
+
+
+def test_reference_deja_prise_par_un_marche_saisi_refuse_tout_l_import(tmp_path):
+    # Found while applying (it needs the database): the first record, already written in the
+    # transaction, is rolled back with everything else.
+    _importer(_ecrire(tmp_path, {"marches": [_enregistrement("2019-0001")]}, "un.json"))
+    sdis = DonneurOrdre.objects.get()
+    saisi = Marche.objects.create(
+        donneur_ordre=sdis, reference="2019-0003", objet="Saisi à la main", nature="services"
+    )
+    avant = _lignes()
+    fichier = {"marches": [_enregistrement("2019-0002"), _enregistrement("2019-0003")]}
+
+    with pytest.raises(CommandError) as erreur:
+        _importer(_ecrire(tmp_path, fichier, "deux.json"))
+
+    assert (
+        "Enregistrement n° 2 (id 2019-0003) — champ « id » : la référence « 2019-0003 » est "
+        in (str(erreur.value))
+    )
+    assert _lignes() == avant
+    assert not Marche.objects.filter(decp_id="2019-0002").exists()
+    saisi.refresh_from_db()
+    assert saisi.decp_id == ""
+
+
+def test_dry_run_n_ecrit_rien_et_le_dit():
+    avant = _lignes()
+
+    sortie = _importer(FICHIER_2019, "--departement", "90", "--dry-run")
+
+    assert "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in sortie
+    assert "Simulation (--dry-run) : rien n'a été enregistré." in sortie
+    assert "Import terminé." not in sortie
+    assert _lignes() == avant
+
+
+# --- Details of the mapping ---------------------------------------------------------------------
+def test_filtre_acheteur(tmp_path):
+    rapport = decp.importer(FICHIER_2019.read_bytes(), acheteur_siret=SIRET_ROUGEMONT)
+
+    assert rapport.marches.crees == 7
+    assert rapport.ignores[0].texte == f"acheteur autre que {SIRET_ROUGEMONT}."
+
+
+def test_filtres_invalides():
+    rapport = decp.analyser_fichier(b'{"marches": []}', "9", "123")
+
+    assert [str(m) for m in rapport.erreurs] == [
+        "Département « 9 » invalide (exemples : 90, 2A, 974).",
+        "SIRET d'acheteur « 123 » invalide.",
+    ]
+
+
+def test_analyser_fichier_ne_touche_pas_la_base(django_assert_num_queries):
+    contenu = FICHIER_2019.read_bytes()
+    with django_assert_num_queries(0):
+        rapport = decp.analyser_fichier(contenu, "90")
+    assert len(rapport.enregistrements) == 18
+    assert not rapport.erreurs
+
+    decp.importer(rapport)
+    assert Marche.objects.count() == 18
+
+
+@pytest.mark.parametrize(
+    ("nature", "cpv_publie", "attendu"),
+    [
+        ("TRAVAUX", "77310000", NatureMarche.TRAVAUX),
+        ("fournitures", "77310000", NatureMarche.FOURNITURES),
+        ("Services", "45000000", NatureMarche.SERVICES),
+        ("Accord-cadre", "45000000", NatureMarche.TRAVAUX),
+        ("Marché subséquent", "30200000", NatureMarche.FOURNITURES),
+        ("Marché", "48000000", NatureMarche.FOURNITURES),
+        ("Marché", "90500000", NatureMarche.SERVICES),
+    ],
+)
+def test_nature(nature, cpv_publie, attendu):
+    contenu = json.dumps({"marches": [_enregistrement(nature=nature, codeCPV=cpv_publie)]})
+    rapport = decp.analyser_fichier(contenu.encode())
+    assert rapport.enregistrements[0].valeurs["nature"] == attendu
+
+
+@pytest.mark.parametrize(
+    ("champs", "champ", "valeur", "message"),
+    [
+        ({"dateNotification": "2019-03-01+01:00"}, "date_notification", dt.date(2019, 3, 1), ""),
+        ({"dateNotification": "2019-03-01Z"}, "date_notification", dt.date(2019, 3, 1), ""),
+        ({"montant": "12 000,50"}, "montant_ht", Decimal("12000.50"), ""),
+        ({"montant": 128551.4}, "montant_ht", Decimal("128551.40"), ""),
+        ({"procedure": "Procédure inventée"}, "procedure", Procedure.AUTRE, "inconnue"),
+        ({"codeCPV": "45000000-0"}, "code_cpv", "45000000-7", "clé de contrôle incorrecte"),
+        ({"codeCPV": "450000"}, "code_cpv", "", "n'est pas un code CPV"),
+        (
+            {"lieuExecution": {"code": "90", "typeCode": "Code département", "nom": "Belfort"}},
+            "lieu_execution",
+            "90 Belfort",
+            "",
+        ),
+    ],
+)
+def test_valeurs_lues(champs, champ, valeur, message):
+    contenu = json.dumps({"marches": [_enregistrement(**champs)]}).encode()
+    rapport = decp.analyser_fichier(contenu, "90")
+    assert not rapport.erreurs
+    assert rapport.enregistrements[0].valeurs[champ] == valeur
+    if message:
+        assert message in str(rapport.avertissements[0])
+
+
+@pytest.mark.parametrize(
+    ("champs", "champ", "message"),
+    [
+        ({"dateNotification": "2019-02-30"}, "dateNotification", "n'est pas une date qui existe"),
+        ({"montant": -5}, "montant", "est négatif"),
+        ({"montant": True}, "montant", "n'est pas un nombre"),
+        ({"dureeMois": 1.5}, "dureeMois", "n'est pas un nombre entier de mois"),
+        ({"objet": ""}, "objet", "objet du marché absent"),
+        ({"titulaires": [{"typeIdentifiant": "SIREN", "id": "1"}]}, "titulaires n° 1", "inconnu"),
+    ],
+)
+def test_erreurs_de_champ(champs, champ, message):
+    contenu = json.dumps({"marches": [_enregistrement(**champs)]}).encode()
+    rapport = decp.analyser_fichier(contenu)
+    assert not rapport.enregistrements
+    assert rapport.erreurs[0].champ == champ
+    assert message in rapport.erreurs[0].texte
+
+
+def test_identifiant_non_siret_repris_avec_avertissement(tmp_path):
+    titulaires = [{"typeIdentifiant": "TVA", "id": "DE123456789", "denominationSociale": "GmbH"}]
+    rapport = decp.importer(
+        json.dumps({"marches": [_enregistrement(titulaires=titulaires)]}).encode()
+    )
+
+    entreprise = Entreprise.objects.get()
+    assert (entreprise.type_identifiant, entreprise.identifiant) == (
+        TypeIdentifiant.TVA,
+        "DE123456789",
+    )
+    assert "identifiant TVA « DE123456789 » repris sans contrôle." in str(rapport.avertissements[0])
+
+
+def test_fichier_introuvable(tmp_path):
+    with pytest.raises(CommandError, match="Fichier introuvable : "):
+        _importer(tmp_path / "absent.json")
