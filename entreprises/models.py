@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from stdnum.fr import siret as stdnum_siret
 
@@ -105,6 +106,9 @@ class Entreprise(Versionne):
 
     def __str__(self) -> str:
         return self.raison_sociale
+
+    def get_absolute_url(self) -> str:
+        return reverse("entreprises:detail", args=[self.pk])
 
     @property
     def siret(self) -> str:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
@@ -118,6 +119,9 @@ class Participant(Versionne):
 
     def __str__(self) -> str:
         return f"{self.nom.upper()} {self.prenom}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("heures:participant_detail", args=[self.pk])
 
     @property
     def initiales(self) -> str:
@@ -254,6 +258,9 @@ class Mission(Versionne):
     def __str__(self) -> str:
         return f"{self.reference} — {self.participant}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("heures:mission_detail", args=[self.pk])
+
     def clean(self):
         super().clean()
         if self.date_fin and self.date_debut and self.date_fin < self.date_debut:
@@ -363,6 +370,9 @@ class DeclarationMensuelle(Versionne):
     def __str__(self) -> str:
         lot = self.lot
         return f"{self.entreprise} — {lot.marche.reference} lot {lot.numero} — {self.mois:%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("heures:declaration_detail", args=[self.pk])
 
     @property
     def verrouillee(self) -> bool:

@@ -1,1 +1,512 @@
-# Create your views here.
+from functools import cached_property
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from heures import perms
+from heures import selectors as heures_selectors
+from heures.filters import AttestationFilter, DeclarationFilter, MissionFilter, ParticipantFilter
+from heures.models import (
+    Attestation,
+    CritereParticipant,
+    DeclarationMensuelle,
+    LigneDeclaration,
+    Mission,
+    Participant,
+    StatutDeclaration,
+)
+from mife import formats
+from mife.fiches import Champ, FicheView, Section, Tableau
+from mife.listes import Colonne, ListeView
+
+CRITERE_PROTEGE = "critère protégé"
+ANONYMISE = "Participant anonymisé"
+
+
+# --- display rules of personal data ------------------------------------------------------------
+
+
+def nom_participant(participant) -> str:
+    if participant.anonymise_le:
+        return f"{ANONYMISE} n° {participant.pk}"
+    return str(participant)
+
+
+def initiales_participant(participant) -> str:
+    return "anonymisé" if participant.anonymise_le else participant.initiales
+
+
+def libelle_critere(user, critere) -> str:
+    return critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
+
+
+def libelles_criteres(user, participant) -> str:
+    """The participant's criteria (prefetched ``criteres_valides``), sensitive ones masked."""
+    libelles: list[str] = []
+    for validation in participant.criteres_valides.all():
+        libelle = libelle_critere(user, validation.critere)
+        if libelle not in libelles:
+            libelles.append(libelle)
+    return ", ".join(libelles)
+
+
+def _criteres_prefetch() -> Prefetch:
+    return Prefetch(
+        "criteres_valides",
+        queryset=CritereParticipant.objects.select_related("critere").order_by(
+            "critere__ordre", "date_validation"
+        ),
+    )
+
+
+def _etat_mission(mission) -> tuple[str, str]:
+    jour = timezone.localdate()
+    if mission.date_debut > jour:
+        return ("a_venir", "À venir")
+    if mission.date_fin and mission.date_fin < jour:
+        return ("termine", "Terminée")
+    return ("en_cours", "En cours")
+
+
+# --- participants -------------------------------------------------------------------------------
+
+
+class ParticipantListeView(ListeView):
+    titre = "Participants"
+    filterset_class = ParticipantFilter
+    tri_defaut = "nom"
+    nom_export = "participants"
+
+    def has_permission(self):
+        return perms.peut_voir_participants(self.request.user)
+
+    def get_colonnes(self):
+        user = self.request.user
+        return [
+            Colonne(
+                "Nom",
+                lambda p: ANONYMISE if p.anonymise_le else p.nom.upper(),
+                tri="nom",
+                lien=True,
+            ),
+            Colonne("Prénom", lambda p: "" if p.anonymise_le else p.prenom, tri="prenom"),
+            Colonne("Sexe", "get_sexe_display", tri="sexe"),
+            Colonne("Année de naissance", "date_naissance.year", tri="date_naissance"),
+            Colonne("Commune", "commune", tri="commune"),
+            Colonne("QPV", "resident_qpv", tri="resident_qpv", format="booleen"),
+            Colonne("Critères d'éligibilité", lambda p: libelles_criteres(user, p)),
+        ]
+
+    def get_queryset(self):
+        self.queryset = Participant.objects.prefetch_related(_criteres_prefetch())
+        return super().get_queryset()
+
+
+class ParticipantFicheView(FicheView):
+    def has_permission(self):
+        return perms.peut_voir_participants(self.request.user)
+
+    def get_queryset(self):
+        return Participant.objects.prefetch_related(
+            Prefetch(
+                "criteres_valides",
+                queryset=CritereParticipant.objects.select_related(
+                    "critere", "prescripteur"
+                ).order_by("critere__ordre", "date_validation"),
+            )
+        )
+
+    def get_titre(self):
+        return nom_participant(self.object)
+
+    def get_statut(self):
+        if self.object.anonymise_le:
+            return ("archivee", "Anonymisé")
+        return None
+
+    def get_fil(self):
+        return [("Participants", reverse("heures:participant_liste")), (self.get_titre(), None)]
+
+    def get_sections(self):
+        p = self.object
+        if p.anonymise_le:
+            identite = [
+                Champ("Anonymisé le", p.anonymise_le, "date"),
+                Champ("Sexe", p.get_sexe_display()),
+                Champ("Année de naissance", p.date_naissance.year),
+                Champ("Résident QPV", p.resident_qpv, "booleen"),
+            ]
+        else:
+            jour = timezone.localdate()
+            naissance = p.date_naissance
+            age = (
+                jour.year
+                - naissance.year
+                - ((jour.month, jour.day) < (naissance.month, naissance.day))
+            )
+            identite = [
+                Champ("Nom", p.nom.upper()),
+                Champ("Prénom", p.prenom),
+                Champ("Sexe", p.get_sexe_display()),
+                Champ("Date de naissance", naissance, "date"),
+                Champ("Âge", f"{age} ans"),
+                Champ("Adresse", f"{p.code_postal} {p.commune}".strip()),
+                Champ("Résident QPV", p.resident_qpv, "booleen"),
+                Champ("Téléphone", p.telephone),
+                Champ("E-mail", p.email),
+                Champ("Information RGPD remise le", p.date_information, "date"),
+                Champ("Notes", p.notes),
+            ]
+        en_cours = [m for m in self.missions if _etat_mission(m)[0] == "en_cours"]
+        parcours = [
+            Champ("Heures validées", heures_selectors.heures_participant(p), "heures"),
+            Champ("Missions", len(self.missions), "nombre"),
+            Champ("Missions en cours", len(en_cours), "nombre"),
+        ]
+        return [Section("Identité", identite), Section("Parcours", parcours)]
+
+    @cached_property
+    def missions(self) -> list[Mission]:
+        return list(
+            heures_selectors.annoter_heures_validees_missions(
+                self.object.missions.select_related("lot__marche", "employeur")
+            ).order_by("date_debut", "pk")
+        )
+
+    def get_tableaux(self):
+        user = self.request.user
+        criteres = []
+        for validation in self.object.criteres_valides.all():
+            if perms.peut_voir_critere(user, validation.critere):
+                criteres.append(
+                    [
+                        (validation.critere.libelle, ""),
+                        (formats.date_fr(validation.date_validation), ""),
+                        (formats.date_fr(validation.date_fin_validite), ""),
+                        (str(validation.prescripteur or "—"), ""),
+                    ]
+                )
+            else:
+                # Dates and prescriber (MDPH…) could reveal the criterion: masked too.
+                criteres.append([(CRITERE_PROTEGE, ""), ("—", ""), ("—", ""), ("—", "")])
+        voir_missions = perms.peut_voir_missions(user)
+        missions = [
+            [
+                (m.reference, m.get_absolute_url() if voir_missions else ""),
+                (str(m.lot), m.lot.get_absolute_url()),
+                (str(m.employeur), m.employeur.get_absolute_url()),
+                (m.get_modalite_display(), ""),
+                (formats.date_fr(m.date_debut), ""),
+                (formats.date_fr(m.date_fin), ""),
+                (m.get_sortie_display() or "—", ""),
+                (formats.heures(m.heures_validees), ""),
+            ]
+            for m in self.missions
+        ]
+        return [
+            Tableau(
+                "Critères d'éligibilité",
+                ["Critère", "Validé le", "Valable jusqu'au", "Prescripteur"],
+                criteres,
+                vide="Aucun critère validé.",
+            ),
+            Tableau(
+                "Missions",
+                [
+                    "Référence",
+                    "Lot",
+                    "Employeur",
+                    "Modalité",
+                    "Début",
+                    "Fin",
+                    "Sortie",
+                    "Heures validées",
+                ],
+                missions,
+                vide="Aucune mission.",
+            ),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.object.anonymise_le:
+            # The history would show the identity as it was before the anonymisation.
+            for ligne in context["historique"]:
+                ligne["changements"] = []
+        return context
+
+
+# --- missions -----------------------------------------------------------------------------------
+
+
+class MissionListeView(ListeView):
+    titre = "Missions"
+    filterset_class = MissionFilter
+    queryset = Mission.objects.select_related("participant", "lot__marche", "employeur")
+    tri_defaut = "-date_debut"
+    colonnes = [
+        Colonne("Référence", "reference", tri="reference", lien=True),
+        Colonne("Participant", lambda m: nom_participant(m.participant), tri="participant__nom"),
+        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        Colonne("Employeur", "employeur.raison_sociale", tri="employeur__raison_sociale"),
+        Colonne("Modalité", "get_modalite_display", tri="modalite"),
+        Colonne("Début", "date_debut", tri="date_debut", format="date"),
+        Colonne("Fin", "date_fin", tri="date_fin", format="date"),
+        Colonne("Sortie", "get_sortie_display", tri="sortie"),
+    ]
+
+    def has_permission(self):
+        return perms.peut_voir_missions(self.request.user)
+
+
+class MissionFicheView(FicheView):
+    queryset = Mission.objects.select_related(
+        "participant", "lot__marche__donneur_ordre", "employeur"
+    )
+
+    def has_permission(self):
+        return perms.peut_voir_missions(self.request.user)
+
+    def get_titre(self):
+        return f"Mission {self.object.reference}"
+
+    def get_statut(self):
+        return _etat_mission(self.object)
+
+    def get_fil(self):
+        return [("Missions", reverse("heures:mission_liste")), (self.object.reference, None)]
+
+    def get_sections(self):
+        m = self.object
+        voir_participant = perms.peut_voir_participants(self.request.user)
+        return [
+            Section(
+                "Mission",
+                [
+                    Champ(
+                        "Participant",
+                        nom_participant(m.participant)
+                        if voir_participant
+                        else initiales_participant(m.participant),
+                        url=m.participant.get_absolute_url() if voir_participant else "",
+                    ),
+                    Champ("Lot", m.lot, url=m.lot.get_absolute_url()),
+                    Champ("Donneur d'ordre", m.lot.marche.donneur_ordre),
+                    Champ("Employeur", m.employeur, url=m.employeur.get_absolute_url()),
+                    Champ("Modalité", m.get_modalite_display()),
+                    Champ("Type de contrat", m.get_type_contrat_display()),
+                    Champ("Poste occupé", m.poste),
+                ],
+            ),
+            Section(
+                "Dates et heures",
+                [
+                    Champ("Début", m.date_debut, "date"),
+                    Champ("Fin", m.date_fin, "date"),
+                    Champ("Heures prévues", m.heures_prevues, "heures"),
+                    Champ("Heures validées", heures_selectors.heures_mission(m), "heures"),
+                    Champ("Sortie", m.get_sortie_display()),
+                    Champ("Date de sortie", m.date_sortie, "date"),
+                    Champ("Dérogation à l'éligibilité", m.motif_derogation_eligibilite),
+                ],
+            ),
+        ]
+
+    def get_tableaux(self):
+        lignes = (
+            LigneDeclaration.objects.filter(mission=self.object)
+            .exclude(declaration__statut=StatutDeclaration.REMPLACEE)
+            .select_related("declaration")
+            .order_by("declaration__mois")
+        )
+        voir_declarations = perms.peut_voir_declarations(self.request.user)
+        return [
+            Tableau(
+                "Heures déclarées",
+                ["Mois", "Statut de la déclaration", "Heures", "Commentaire"],
+                [
+                    [
+                        (
+                            formats.mois_fr(ligne.declaration.mois),
+                            ligne.declaration.get_absolute_url() if voir_declarations else "",
+                        ),
+                        (ligne.declaration.get_statut_display(), ""),
+                        (formats.heures(ligne.heures), ""),
+                        (ligne.commentaire, ""),
+                    ]
+                    for ligne in lignes
+                ],
+                vide="Aucune heure déclarée.",
+            )
+        ]
+
+
+# --- declarations -------------------------------------------------------------------------------
+
+
+class DeclarationListeView(ListeView):
+    titre = "Déclarations mensuelles"
+    filterset_class = DeclarationFilter
+    tri_defaut = "-mois"
+    nom_export = "declarations"
+    colonnes = [
+        Colonne("Mois", "mois", tri="mois", format="mois", lien=True),
+        Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
+        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        Colonne("Version", "numero_version", tri="numero_version", numerique=True),
+        Colonne("Statut", "get_statut_display", tri="statut", statut="statut"),
+        Colonne(
+            "Total heures", "total_declare", tri="total_declare", format="heures", numerique=True
+        ),
+    ]
+
+    def has_permission(self):
+        return perms.peut_voir_declarations(self.request.user)
+
+    def get_queryset(self):
+        self.queryset = heures_selectors.annoter_heures_declarees(
+            DeclarationMensuelle.objects.select_related("entreprise", "lot__marche")
+        )
+        return super().get_queryset()
+
+
+class DeclarationFicheView(FicheView):
+    queryset = DeclarationMensuelle.objects.select_related(
+        "entreprise",
+        "lot__marche__donneur_ordre",
+        "remplace",
+        "remplacee_par",
+        "soumise_par",
+        "traitee_par",
+    )
+
+    def has_permission(self):
+        return perms.peut_voir_declarations(self.request.user)
+
+    @cached_property
+    def lignes(self) -> list[LigneDeclaration]:
+        return list(
+            self.object.lignes.select_related("mission__participant").order_by("mission__reference")
+        )
+
+    @cached_property
+    def total(self):
+        return heures_selectors.heures_declarees(self.object)
+
+    def get_titre(self):
+        d = self.object
+        return f"Déclaration de {formats.mois_fr(d.mois)} — {d.entreprise}"
+
+    def get_statut(self):
+        return (self.object.statut, self.object.get_statut_display())
+
+    def get_fil(self):
+        return [
+            ("Déclarations mensuelles", reverse("heures:declaration_liste")),
+            (self.get_titre(), None),
+        ]
+
+    def get_sections(self):
+        d = self.object
+        remplacee_par = getattr(d, "remplacee_par", None)
+        return [
+            Section(
+                "Déclaration",
+                [
+                    Champ("Entreprise", d.entreprise, url=d.entreprise.get_absolute_url()),
+                    Champ("Lot", d.lot, url=d.lot.get_absolute_url()),
+                    Champ("Donneur d'ordre", d.lot.marche.donneur_ordre),
+                    Champ("Mois", d.mois, "mois"),
+                    Champ("Version", d.numero_version),
+                    Champ(
+                        "Remplace la version",
+                        d.remplace.numero_version if d.remplace else None,
+                        url=d.remplace.get_absolute_url() if d.remplace else "",
+                    ),
+                    Champ(
+                        "Remplacée par la version",
+                        remplacee_par.numero_version if remplacee_par else None,
+                        url=remplacee_par.get_absolute_url() if remplacee_par else "",
+                    ),
+                    Champ("Motif de la correction", d.motif_correction),
+                    Champ("Motif du rejet", d.motif_rejet),
+                ],
+            ),
+            Section(
+                "Suivi",
+                [
+                    Champ("Total déclaré", self.total, "heures"),
+                    Champ("Lignes", len(self.lignes), "nombre"),
+                    Champ("Soumise le", d.soumise_le, "date"),
+                    Champ("Soumise par", d.soumise_par),
+                    Champ("Validée ou rejetée le", d.traitee_le, "date"),
+                    Champ("Validée ou rejetée par", d.traitee_par),
+                ],
+            ),
+        ]
+
+    def get_tableaux(self):
+        d = self.object
+        voir_missions = perms.peut_voir_missions(self.request.user)
+        lignes = [
+            [
+                (
+                    ligne.mission.reference,
+                    ligne.mission.get_absolute_url() if voir_missions else "",
+                ),
+                (initiales_participant(ligne.mission.participant), ""),
+                (formats.heures(ligne.heures), ""),
+                (ligne.commentaire, ""),
+            ]
+            for ligne in self.lignes
+        ]
+        attestations = d.attestations.order_by("-emise_le")
+        return [
+            Tableau(
+                f"Heures par mission — total {formats.heures(self.total)}",
+                ["Mission", "Participant", "Heures", "Commentaire"],
+                lignes,
+                vide="Aucune ligne.",
+            ),
+            Tableau(
+                "Attestations",
+                ["Numéro", "Type", "Statut", "Heures attestées", "Émise le"],
+                [
+                    [
+                        (a.numero, ""),
+                        (a.get_type_display(), ""),
+                        (a.get_statut_display(), ""),
+                        (formats.heures(a.total_heures), ""),
+                        (formats.date_fr(a.emise_le), ""),
+                    ]
+                    for a in attestations
+                ],
+                vide="Aucune attestation émise.",
+            ),
+        ]
+
+
+# --- attestations -------------------------------------------------------------------------------
+
+
+class AttestationListeView(ListeView):
+    titre = "Attestations"
+    filterset_class = AttestationFilter
+    queryset = Attestation.objects.select_related("entreprise", "lot__marche")
+    tri_defaut = "-emise_le"
+    colonnes = [
+        Colonne("Numéro", "numero", tri="numero"),
+        Colonne("Type", "get_type_display", tri="type"),
+        Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
+        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        Colonne("Mois", "mois", tri="mois", format="mois"),
+        Colonne(
+            "Total heures", "total_heures", tri="total_heures", format="heures", numerique=True
+        ),
+        Colonne("Statut", "get_statut_display", tri="statut", statut="statut"),
+        Colonne("Émise le", "emise_le", tri="emise_le", format="date"),
+    ]
+
+    def has_permission(self):
+        return perms.peut_voir_attestations(self.request.user)

@@ -1,1 +1,249 @@
-# Register your models here.
+from django.contrib import admin
+
+from label.models import (
+    ActionLabel,
+    AvisMembre,
+    ConvocationJury,
+    DossierLabel,
+    EvenementAnimation,
+    Label,
+    MembreJury,
+    ParticipationEvenement,
+    PassageJury,
+    PieceJointe,
+    SessionJury,
+)
+from mife.admin import AuditAdmin, HistoryAdmin
+
+
+class ActionLabelInline(admin.StackedInline):
+    model = ActionLabel
+    fields = (
+        ("axe", "theme"),
+        "intitule",
+        "description",
+        ("indicateur", "echeance", "realisee"),
+    )
+    extra = 0
+
+
+class PieceJointeInline(admin.TabularInline):
+    model = PieceJointe
+    fields = ("libelle", "fichier")
+    extra = 0
+
+
+@admin.register(DossierLabel)
+class DossierLabelAdmin(HistoryAdmin):
+    list_display = (
+        "entreprise",
+        "annee",
+        "renouvellement",
+        "statut",
+        "animateur",
+        "date_depot",
+    )
+    list_filter = (
+        "statut",
+        "annee",
+        "renouvellement",
+        ("animateur", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("entreprise", "animateur")
+    search_fields = ("entreprise__raison_sociale", "entreprise__identifiant", "annee")
+    search_help_text = "Raison sociale ou SIRET de l'entreprise, année."
+    autocomplete_fields = ("entreprise", "animateur")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "entreprise",
+                    ("annee", "renouvellement"),
+                    "statut",
+                    "animateur",
+                    "date_depot",
+                )
+            },
+        ),
+        ("Contenu du dossier", {"fields": ("diagnostic", "bonnes_pratiques", "plan_amelioration")}),
+    )
+    inlines = [ActionLabelInline, PieceJointeInline]
+
+    def get_queryset(self, request):
+        # DossierLabel.__str__ shows the company (autocomplete, change form, history).
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(ActionLabel)
+class ActionLabelAdmin(HistoryAdmin):
+    list_display = ("intitule", "dossier", "axe", "theme", "echeance", "realisee")
+    list_filter = ("axe", "theme", "realisee", "echeance")
+    list_select_related = ("dossier__entreprise",)
+    search_fields = ("intitule", "description", "dossier__entreprise__raison_sociale")
+    search_help_text = "Intitulé, description ou entreprise du dossier."
+    autocomplete_fields = ("dossier",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("dossier__entreprise")
+
+
+@admin.register(PieceJointe)
+class PieceJointeAdmin(AuditAdmin):
+    list_display = ("libelle", "dossier", "fichier", "cree_le")
+    list_filter = ("cree_le",)
+    list_select_related = ("dossier__entreprise",)
+    search_fields = ("libelle", "dossier__entreprise__raison_sociale")
+    search_help_text = "Libellé ou entreprise du dossier."
+    autocomplete_fields = ("dossier",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("dossier__entreprise")
+
+
+@admin.register(MembreJury)
+class MembreJuryAdmin(HistoryAdmin):
+    list_display = ("nom", "prenom", "organisme", "college", "email", "actif")
+    list_filter = ("college", "actif")
+    search_fields = ("nom", "prenom", "organisme", "email")
+    search_help_text = "Nom, prénom, organisme ou e-mail."
+
+
+class ConvocationJuryInline(admin.TabularInline):
+    model = ConvocationJury
+    fields = ("membre", "invite_le", "present")
+    autocomplete_fields = ("membre",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("membre")
+
+
+class PassageJuryInline(admin.TabularInline):
+    model = PassageJury
+    fields = ("ordre", "dossier", "decision", "motivation")
+    autocomplete_fields = ("dossier",)
+    show_change_link = True
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("dossier__entreprise", "session")
+
+
+@admin.register(SessionJury)
+class SessionJuryAdmin(HistoryAdmin):
+    list_display = ("__str__", "date", "lieu", "statut")
+    list_filter = ("statut", "date")
+    search_fields = ("lieu", "compte_rendu")
+    search_help_text = "Lieu ou compte rendu."
+    date_hierarchy = "date"
+    fieldsets = (
+        (None, {"fields": ("date", "lieu", "statut")}),
+        ("Compte rendu", {"fields": ("compte_rendu", "proces_verbal")}),
+    )
+    inlines = [ConvocationJuryInline, PassageJuryInline]
+
+
+@admin.register(ConvocationJury)
+class ConvocationJuryAdmin(admin.ModelAdmin):
+    list_display = ("membre", "session", "invite_le", "present")
+    list_filter = ("present", "session__date")
+    list_select_related = ("membre", "session")
+    search_fields = ("membre__nom", "membre__prenom", "membre__organisme", "session__lieu")
+    search_help_text = "Nom ou organisme du membre, lieu de la session."
+    autocomplete_fields = ("session", "membre")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("membre", "session")
+
+
+class AvisMembreInline(admin.TabularInline):
+    model = AvisMembre
+    fields = ("membre", "avis", "commentaire")
+    autocomplete_fields = ("membre",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("membre")
+
+
+@admin.register(PassageJury)
+class PassageJuryAdmin(HistoryAdmin):
+    list_display = ("dossier", "session", "ordre", "decision")
+    list_filter = ("decision", "session__date")
+    list_select_related = ("dossier__entreprise", "session")
+    search_fields = ("dossier__entreprise__raison_sociale", "dossier__entreprise__identifiant")
+    search_help_text = "Raison sociale ou SIRET de l'entreprise."
+    autocomplete_fields = ("session", "dossier")
+    inlines = [AvisMembreInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("dossier__entreprise", "session")
+
+
+@admin.register(AvisMembre)
+class AvisMembreAdmin(HistoryAdmin):
+    list_display = ("membre", "passage", "avis")
+    list_filter = ("avis",)
+    list_select_related = ("membre", "passage__dossier__entreprise", "passage__session")
+    search_fields = (
+        "membre__nom",
+        "membre__organisme",
+        "passage__dossier__entreprise__raison_sociale",
+    )
+    search_help_text = "Nom ou organisme du membre, entreprise du dossier."
+    autocomplete_fields = ("passage", "membre")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("membre", "passage__dossier__entreprise", "passage__session")
+        )
+
+
+@admin.register(Label)
+class LabelAdmin(HistoryAdmin):
+    list_display = ("entreprise", "dossier", "date_obtention", "date_expiration")
+    list_filter = ("date_obtention", "date_expiration")
+    list_select_related = ("entreprise", "dossier__entreprise")
+    search_fields = ("entreprise__raison_sociale", "entreprise__identifiant")
+    search_help_text = "Raison sociale ou SIRET de l'entreprise."
+    date_hierarchy = "date_obtention"
+    autocomplete_fields = ("entreprise", "dossier")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entreprise", "dossier__entreprise")
+
+
+class ParticipationEvenementInline(admin.TabularInline):
+    model = ParticipationEvenement
+    fields = ("entreprise", "nombre_personnes", "present")
+    autocomplete_fields = ("entreprise",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entreprise")
+
+
+@admin.register(EvenementAnimation)
+class EvenementAnimationAdmin(HistoryAdmin):
+    list_display = ("titre", "theme", "date", "lieu")
+    list_filter = ("date",)
+    search_fields = ("titre", "theme", "lieu", "description")
+    search_help_text = "Titre, thème, lieu ou description."
+    date_hierarchy = "date"
+    inlines = [ParticipationEvenementInline]
+
+
+@admin.register(ParticipationEvenement)
+class ParticipationEvenementAdmin(admin.ModelAdmin):
+    list_display = ("entreprise", "evenement", "nombre_personnes", "present")
+    list_filter = ("present", "evenement__date")
+    list_select_related = ("entreprise", "evenement")
+    search_fields = ("entreprise__raison_sociale", "entreprise__identifiant", "evenement__titre")
+    search_help_text = "Entreprise ou SIRET, titre de l'événement."
+    autocomplete_fields = ("evenement", "entreprise")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entreprise", "evenement")

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
@@ -59,6 +61,9 @@ class DossierLabel(Versionne):
 
     def __str__(self) -> str:
         return f"{self.entreprise} — {self.annee}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("label:dossier_detail", args=[self.pk])
 
 
 class Axe(models.TextChoices):
@@ -176,7 +181,10 @@ class SessionJury(Versionne):
         ordering = ["-date"]
 
     def __str__(self) -> str:
-        return f"Jury du {self.date:%d/%m/%Y}"
+        return f"Jury du {timezone.localtime(self.date):%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("label:session_detail", args=[self.pk])
 
 
 class ConvocationJury(models.Model):

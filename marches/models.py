@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
@@ -56,6 +58,14 @@ class TypeClause(models.TextChoices):
     )
 
 
+class StatutLot(models.TextChoices):
+    A_VENIR = "a_venir", "À venir"
+    EN_COURS = "en_cours", "En cours"
+    # A running lot whose progress is behind schedule (needs its hours: heures.selectors).
+    EN_RETARD = "en_retard", "En retard"
+    TERMINE = "termine", "Terminé"
+
+
 class DonneurOrdre(Versionne):
     nom = models.CharField("nom", max_length=200)
     type = models.CharField(
@@ -83,6 +93,9 @@ class DonneurOrdre(Versionne):
 
     def __str__(self) -> str:
         return self.nom
+
+    def get_absolute_url(self) -> str:
+        return reverse("marches:donneur_detail", args=[self.pk])
 
 
 class Operation(Versionne):
@@ -117,6 +130,9 @@ class Operation(Versionne):
 
     def __str__(self) -> str:
         return self.nom
+
+    def get_absolute_url(self) -> str:
+        return reverse("marches:operation_detail", args=[self.pk])
 
 
 class Marche(Versionne):
@@ -191,6 +207,9 @@ class Marche(Versionne):
     def __str__(self) -> str:
         return f"{self.reference} — {self.objet[:60]}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("marches:marche_detail", args=[self.pk])
+
     def clean(self):
         super().clean()
         if self.code_cpv:
@@ -216,6 +235,12 @@ class LotQuerySet(models.QuerySet):
             models.Q(date_fin__gte=jour) | models.Q(date_fin__isnull=True),
             cloture_le__isnull=True,
         )
+
+    def a_venir(self, jour: date):
+        return self.filter(date_debut__gt=jour, cloture_le__isnull=True)
+
+    def termines(self, jour: date):
+        return self.filter(models.Q(date_fin__lt=jour) | models.Q(cloture_le__isnull=False))
 
     def actifs_sur_mois(self, premier_jour: date, dernier_jour: date):
         return self.filter(
@@ -293,6 +318,24 @@ class Lot(Versionne):
 
     def __str__(self) -> str:
         return f"{self.marche.reference} lot {self.numero} — {self.intitule}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("marches:lot_detail", args=[self.pk])
+
+    def statut_le(self, jour: date) -> str:
+        if self.cloture_le or (self.date_fin and self.date_fin < jour):
+            return StatutLot.TERMINE
+        if self.date_debut and self.date_debut > jour:
+            return StatutLot.A_VENIR
+        return StatutLot.EN_COURS
+
+    @property
+    def statut(self) -> str:
+        return self.statut_le(timezone.localdate())
+
+    @property
+    def statut_libelle(self) -> str:
+        return StatutLot(self.statut).label
 
     def clean(self):
         super().clean()
@@ -474,3 +517,27 @@ class Clause(Versionne):
             raise ValidationError(
                 {"motif_derogation": "Indiquez pourquoi les heures requises diffèrent du calcul."}
             )
+
+
+class ModeleClause(Versionne):
+    """Model text of the clause annex for one clause kind, edited by the administrator.
+
+    The text uses Django template syntax ({{ heures }}, {{ donneur_ordre }}…; see
+    ``marches.annexe.VARIABLES``). Layout: a line starting with "# " is a heading, "- " a
+    bullet; a blank line separates paragraphs.
+    """
+
+    type = models.CharField(
+        "type de clause", max_length=10, choices=TypeClause.choices, unique=True
+    )
+    titre = models.CharField("titre", max_length=250)
+    texte = models.TextField("texte")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "modèle de clause"
+        verbose_name_plural = "modèles de clause"
+        ordering = ["type"]
+
+    def __str__(self) -> str:
+        return self.titre

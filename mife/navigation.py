@@ -23,11 +23,13 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "Marchés",
         (
+            Entree("Opérations", "marches:operation_liste", "marches.view_operation", "folder2"),
             Entree("Marchés", "marches:marche_liste", "marches.view_marche", "briefcase"),
             Entree("Lots et clauses", "marches:lot_liste", "marches.view_lot", "list-check"),
             Entree(
                 "Donneurs d'ordre", "marches:donneur_liste", "marches.view_donneurordre", "bank"
             ),
+            Entree("Import DECP", "marches:import_decp", "marches.importer_decp", "cloud-download"),
         ),
     ),
     Section(

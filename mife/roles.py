@@ -29,7 +29,7 @@ def _crud(app: str, *models: str, actions=("view", "add", "change")) -> tuple[st
     return tuple(f"{app}.{action}_{model}" for model in models for action in actions)
 
 
-_MARCHES = ("donneurordre", "operation", "marche", "lot", "clause", "referencecalcul")
+_MARCHES = ("donneurordre", "operation", "marche", "lot", "clause")
 _ENTREPRISES = ("entreprise", "contact")
 _PERSONNES = ("prescripteur", "participant", "critereparticipant", "mission")
 _DECLARATIONS = ("declarationmensuelle", "lignedeclaration")
@@ -52,13 +52,19 @@ ROLES: tuple[Role, ...] = (
         FACILITATEUR,
         "Facilitateur·rice",
         "Facilitateur·rice",
-        _crud("marches", *_MARCHES)
-        + _crud("entreprises", *_ENTREPRISES)
-        + _crud("heures", *_PERSONNES, *_DECLARATIONS)
-        + ("heures.view_critereeligibilite", "heures.view_attestation")
-        + ("heures.voir_donnees_sensibles", "heures.exporter_donnees_personnelles")
-        + ("marches.importer_decp",)
-        + _crud("label", *_LABEL, actions=("view",)),
+        (
+            *_crud("marches", *_MARCHES),
+            "marches.view_referencecalcul",
+            "marches.view_modeleclause",
+            "marches.importer_decp",
+            *_crud("entreprises", *_ENTREPRISES),
+            *_crud("heures", *_PERSONNES, *_DECLARATIONS),
+            "heures.view_critereeligibilite",
+            "heures.view_attestation",
+            "heures.voir_donnees_sensibles",
+            "heures.exporter_donnees_personnelles",
+            *_crud("label", *_LABEL, actions=("view",)),
+        ),
     ),
     Role(
         SUIVI,

@@ -1,6 +1,28 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from mife import views
 
 urlpatterns = [
+    path("", views.accueil, name="accueil"),
+    path("recherche/", views.recherche, name="recherche"),
+    path("indicateurs/", views.IndicateursView.as_view(), name="indicateurs"),
+    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "mot-de-passe/change/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("marches/", include("marches.urls")),
+    path("entreprises/", include("entreprises.urls")),
+    path("heures/", include("heures.urls")),
+    path("label/", include("label.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "mife.erreurs.acces_refuse"
+handler404 = "mife.erreurs.page_introuvable"
+handler500 = "mife.erreurs.erreur_serveur"

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -34,3 +37,64 @@ def client_for(client, make_user):
         return client
 
     return _client
+
+
+# --- Browser tests: Playwright driving Debian's Chromium (never a downloaded build) ---------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def navigateur():
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"Chromium introuvable ({CHROMIUM}) : installez-le avec "
+            "`apt-get install -y chromium` pour lancer les tests navigateur."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop; Django's ORM refuses to run under one.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(navigateur, live_server):
+    context = navigateur.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.live_server_url = live_server.url
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def connexion(page):
+    """Log in through the real login form."""
+
+    def _connexion(username: str, password: str = "mot-de-passe-de-test"):
+        page.goto(f"{page.live_server_url}/connexion/")
+        page.get_by_label("Identifiant").fill(username)
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state("domcontentloaded")
+        return page
+
+    return _connexion

@@ -1,0 +1,33 @@
+import django_filters
+from django.db.models import Q
+
+from entreprises.models import Entreprise, TypeStructure
+from mife.filtres import OuiNonFilter
+
+
+class EntrepriseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (raison sociale, identifiant)", method="filtrer_texte"
+    )
+    type_structure = django_filters.ChoiceFilter(
+        label="Type de structure", choices=TypeStructure.choices
+    )
+    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    active = OuiNonFilter(
+        label="Active",
+        tous="Toutes",
+    )
+
+    class Meta:
+        model = Entreprise
+        fields = ["q", "type_structure", "commune", "active"]
+
+    def filtrer_texte(self, queryset, name, value):
+        texte = (value or "").strip()
+        if not texte:
+            return queryset
+        return queryset.filter(
+            Q(raison_sociale__icontains=texte)
+            | Q(nom_commercial__icontains=texte)
+            | Q(identifiant__icontains=texte.replace(" ", ""))
+        )

@@ -1,0 +1,172 @@
+import re
+from datetime import date
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from entreprises.models import Entreprise
+from heures import perms
+from heures.models import (
+    Attestation,
+    CritereEligibilite,
+    CritereParticipant,
+    DeclarationMensuelle,
+    Mission,
+    Modalite,
+    Participant,
+    Sexe,
+    Sortie,
+    StatutAttestation,
+    StatutDeclaration,
+    TypeAttestation,
+)
+from marches.models import Lot
+from mife.filtres import OuiNonFilter, recherche_texte
+
+
+class MoisField(forms.CharField):
+    """A month typed as ``2026-11`` (``<input type="month">``) or ``11/2026``."""
+
+    default_error_messages = {
+        "invalid": "Mois invalide : saisissez-le sous la forme AAAA-MM (2026-11) ou MM/AAAA."
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"})
+        )
+        kwargs.setdefault("help_text", "AAAA-MM ou MM/AAAA")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        texte = (super().to_python(value) or "").strip()
+        if not texte:
+            return None
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", texte):
+            annee, mois = int(m[1]), int(m[2])
+        elif m := re.fullmatch(r"(\d{1,2})/(\d{4})", texte):
+            mois, annee = int(m[1]), int(m[2])
+        else:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if not 1 <= mois <= 12 or annee < 1900:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return date(annee, mois, 1)
+
+
+class MoisFilter(django_filters.Filter):
+    field_class = MoisField
+
+
+def _lots():
+    return Lot.objects.select_related("marche")
+
+
+class ParticipantFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (nom, prénom)", method=recherche_texte(["nom", "prenom"])
+    )
+    sexe = django_filters.ChoiceFilter(label="Sexe", choices=Sexe.choices)
+    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    resident_qpv = OuiNonFilter(
+        label="Résident QPV",
+        tous="Tous",
+    )
+    critere = django_filters.ModelChoiceFilter(
+        label="Critère d'éligibilité",
+        queryset=CritereEligibilite.objects.all(),
+        method="filtrer_critere",
+    )
+
+    class Meta:
+        model = Participant
+        fields = ["q", "sexe", "commune", "resident_qpv", "critere"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        # A sensitive criterion is neither offered nor accepted without the permission: a
+        # crafted URL with its id is an invalid choice, so nothing is filtered on it.
+        self.voir_sensibles = request is not None and perms.peut_voir_donnees_sensibles(
+            request.user
+        )
+        if not self.voir_sensibles:
+            self.filters["critere"].queryset = CritereEligibilite.objects.filter(sensible=False)
+
+    def filtrer_critere(self, queryset, name, value):
+        if not value or (value.sensible and not self.voir_sensibles):
+            return queryset
+        return queryset.filter(
+            pk__in=CritereParticipant.objects.filter(critere=value).values("participant")
+        )
+
+
+class MissionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (référence, participant)",
+        method=recherche_texte(["reference", "participant__nom", "participant__prenom"]),
+    )
+    lot = django_filters.ModelChoiceFilter(label="Lot", queryset=_lots())
+    employeur = django_filters.ModelChoiceFilter(
+        label="Employeur", queryset=Entreprise.objects.all()
+    )
+    modalite = django_filters.ChoiceFilter(label="Modalité", choices=Modalite.choices)
+    etat = django_filters.ChoiceFilter(
+        label="État",
+        choices=[("a_venir", "À venir"), ("en_cours", "En cours"), ("terminee", "Terminée")],
+        method="filtrer_etat",
+    )
+    sortie = django_filters.ChoiceFilter(
+        label="Sortie",
+        choices=[("aucune", "Aucune sortie"), *Sortie.choices],
+        method="filtrer_sortie",
+    )
+
+    class Meta:
+        model = Mission
+        fields = ["q", "lot", "employeur", "modalite", "etat", "sortie"]
+
+    def filtrer_etat(self, queryset, name, value):
+        jour = timezone.localdate()
+        if value == "a_venir":
+            return queryset.filter(date_debut__gt=jour)
+        if value == "en_cours":
+            return queryset.filter(
+                Q(date_fin__isnull=True) | Q(date_fin__gte=jour), date_debut__lte=jour
+            )
+        if value == "terminee":
+            return queryset.filter(date_fin__lt=jour)
+        return queryset
+
+    def filtrer_sortie(self, queryset, name, value):
+        if value == "aucune":
+            return queryset.filter(sortie="")
+        return queryset.filter(sortie=value) if value else queryset
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    statut = django_filters.ChoiceFilter(label="Statut", choices=StatutDeclaration.choices)
+    mois = MoisFilter(label="Mois")
+    entreprise = django_filters.ModelChoiceFilter(
+        label="Entreprise", queryset=Entreprise.objects.all()
+    )
+    lot = django_filters.ModelChoiceFilter(label="Lot", queryset=_lots())
+
+    class Meta:
+        model = DeclarationMensuelle
+        fields = ["statut", "mois", "entreprise", "lot"]
+
+
+class AttestationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Numéro", method=recherche_texte(["numero"]))
+    type = django_filters.ChoiceFilter(label="Type", choices=TypeAttestation.choices)
+    statut = django_filters.ChoiceFilter(label="Statut", choices=StatutAttestation.choices)
+    mois = MoisFilter(label="Mois")
+    entreprise = django_filters.ModelChoiceFilter(
+        label="Entreprise", queryset=Entreprise.objects.all()
+    )
+
+    class Meta:
+        model = Attestation
+        fields = ["q", "type", "statut", "mois", "entreprise"]

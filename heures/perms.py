@@ -1,0 +1,38 @@
+"""Who may do what with participants, missions, declarations and attestations.
+
+Participants are personal data: only roles with ``heures.view_participant`` see them (the
+direction sees aggregates only). Health-related eligibility criteria (``sensible``) need
+``heures.voir_donnees_sensibles`` on top.
+"""
+
+
+def peut_voir_participants(user) -> bool:
+    return user.has_perm("heures.view_participant")
+
+
+def peut_voir_donnees_sensibles(user) -> bool:
+    return user.has_perm("heures.voir_donnees_sensibles")
+
+
+def peut_voir_critere(user, critere) -> bool:
+    return not critere.sensible or peut_voir_donnees_sensibles(user)
+
+
+def peut_voir_missions(user) -> bool:
+    return user.has_perm("heures.view_mission")
+
+
+def peut_voir_declarations(user) -> bool:
+    return user.has_perm("heures.view_declarationmensuelle")
+
+
+def peut_valider_declaration(user) -> bool:
+    return user.has_perm("heures.valider_declaration")
+
+
+def peut_voir_attestations(user) -> bool:
+    return user.has_perm("heures.view_attestation")
+
+
+def peut_exporter_donnees_personnelles(user) -> bool:
+    return user.has_perm("heures.exporter_donnees_personnelles")

@@ -1,0 +1,198 @@
+"""Read-side rules of hours: the one place where "hours done" is defined.
+
+Hours done count only the lines of **validated** declarations. A corrected declaration is a
+new version and the old one becomes « remplacée », so counting validated declarations counts
+the latest validated version only. Pages, PDFs and exports all use these functions.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, ExtractYear, NullIf
+
+from heures.models import DeclarationMensuelle, LigneDeclaration, StatutDeclaration
+from mife.core.expressions import JoursEntre
+from mife.models import Parametres
+
+ZERO = Decimal("0")
+_DECIMAL = DecimalField(max_digits=12, decimal_places=2)
+
+
+def lignes_validees() -> QuerySet[LigneDeclaration]:
+    return LigneDeclaration.objects.filter(declaration__statut=StatutDeclaration.VALIDEE)
+
+
+def total_heures(lignes: QuerySet[LigneDeclaration]) -> Decimal:
+    return lignes.aggregate(total=Coalesce(Sum("heures"), Value(ZERO), output_field=_DECIMAL))[
+        "total"
+    ]
+
+
+def heures_realisees_lot(lot) -> Decimal:
+    return total_heures(lignes_validees().filter(declaration__lot=lot))
+
+
+def heures_annee(annee: int) -> Decimal:
+    return total_heures(lignes_validees().filter(declaration__mois__year=annee))
+
+
+def annoter_heures_realisees(lots: QuerySet) -> QuerySet:
+    """Add ``heures_realisees`` (validated hours) to a queryset of lots, in one query."""
+    somme = (
+        lignes_validees()
+        .filter(declaration__lot=OuterRef("pk"))
+        .order_by()
+        .values("declaration__lot")
+        .annotate(total=Sum("heures"))
+        .values("total")
+    )
+    return lots.annotate(
+        heures_realisees=Coalesce(
+            Subquery(somme, output_field=_DECIMAL), Value(ZERO), output_field=_DECIMAL
+        )
+    )
+
+
+def heures_participant(participant) -> Decimal:
+    """Validated hours of a participant, all missions together."""
+    return total_heures(lignes_validees().filter(mission__participant=participant))
+
+
+def heures_mission(mission) -> Decimal:
+    return total_heures(lignes_validees().filter(mission=mission))
+
+
+def heures_declarees(declaration) -> Decimal:
+    """Total of a declaration's own lines, whatever its status (what the company declared)."""
+    return total_heures(LigneDeclaration.objects.filter(declaration=declaration))
+
+
+def heures_par_annee_entreprise(entreprise) -> list[tuple[int, Decimal]]:
+    """Validated hours declared by a company, per year of the declared month (oldest first)."""
+    lignes = (
+        lignes_validees()
+        .filter(declaration__entreprise=entreprise)
+        .annotate(annee=ExtractYear("declaration__mois"))
+        .order_by()
+        .values("annee")
+        .annotate(total=Sum("heures"))
+        .order_by("annee")
+    )
+    return [(ligne["annee"], ligne["total"] or ZERO) for ligne in lignes]
+
+
+def _somme_par(lignes: QuerySet[LigneDeclaration], champ: str) -> Coalesce:
+    somme = (
+        lignes.filter(**{champ: OuterRef("pk")})
+        .order_by()
+        .values(champ)
+        .annotate(total=Sum("heures"))
+        .values("total")
+    )
+    return Coalesce(Subquery(somme, output_field=_DECIMAL), Value(ZERO), output_field=_DECIMAL)
+
+
+def annoter_heures_declarees(declarations: QuerySet) -> QuerySet:
+    """Add ``total_declare`` (sum of the declaration's lines) to declarations, in one query."""
+    return declarations.annotate(
+        total_declare=_somme_par(LigneDeclaration.objects.all(), "declaration")
+    )
+
+
+def annoter_heures_validees_missions(missions: QuerySet) -> QuerySet:
+    """Add ``heures_validees`` (validated hours) to a queryset of missions, in one query."""
+    return missions.annotate(heures_validees=_somme_par(lignes_validees(), "mission"))
+
+
+def etp(heures: Decimal, parametres: Parametres | None = None) -> Decimal:
+    """Full-time equivalent: hours ÷ the divisor set in the settings (1 607 h by default)."""
+    diviseur = (parametres or Parametres.get()).diviseur_etp
+    return (Decimal(heures) / diviseur).quantize(Decimal("0.01"))
+
+
+def declarations_a_valider() -> QuerySet[DeclarationMensuelle]:
+    return DeclarationMensuelle.objects.filter(statut=StatutDeclaration.SOUMISE)
+
+
+def participants_avec_heures(annee: int) -> int:
+    return (
+        lignes_validees()
+        .filter(declaration__mois__year=annee)
+        .values("mission__participant")
+        .distinct()
+        .count()
+    )
+
+
+def compte_declarations_par_statut(mois: date | None = None) -> dict[str, int]:
+    qs = DeclarationMensuelle.objects.all()
+    if mois:
+        qs = qs.filter(mois=mois)
+    comptes = dict.fromkeys(StatutDeclaration.values, 0)
+    for ligne in qs.values("statut").annotate(n=Count("pk")).order_by():
+        comptes[ligne["statut"]] = ligne["n"]
+    return comptes
+
+
+def annoter_avancement(lots: QuerySet, jour: date) -> QuerySet:
+    """Add ``heures_realisees``, ``avancement`` (% of the hours required) and
+    ``avancement_attendu`` (% of the lot's duration elapsed on ``jour``) to lots.
+
+    Both percentages are NULL when they cannot be computed (no hours required, no dates).
+    """
+    jour_sql = Value(jour, output_field=DateField())
+    duree = NullIf(JoursEntre(F("date_fin"), F("date_debut")), Value(0.0))
+    ecoule = JoursEntre(jour_sql, F("date_debut"))
+    return annoter_heures_realisees(lots).annotate(
+        avancement=Case(
+            When(
+                clause__heures_requises__gt=0,
+                then=Cast(F("heures_realisees"), FloatField())
+                * 100.0
+                / Cast(F("clause__heures_requises"), FloatField()),
+            ),
+            default=None,
+            output_field=FloatField(),
+        ),
+        avancement_attendu=Case(
+            When(Q(date_debut__isnull=True) | Q(date_fin__isnull=True), then=None),
+            When(date_debut__gte=jour, then=Value(0.0)),
+            When(date_fin__lte=jour, then=Value(100.0)),
+            default=ecoule * 100.0 / duree,
+            output_field=FloatField(),
+        ),
+    )
+
+
+def lots_en_retard(lots: QuerySet, jour: date, marge: Decimal | None = None) -> QuerySet:
+    """Running lots whose progress is below the expected progress minus the margin (points)."""
+    if marge is None:
+        marge = Parametres.get().marge_retard
+    return (
+        annoter_avancement(lots, jour)
+        .filter(clause__heures_requises__gt=0, cloture_le__isnull=True)
+        .filter(date_debut__lte=jour)
+        .filter(avancement__lt=F("avancement_attendu") - float(marge))
+    )
+
+
+def est_en_retard(avancement: float | None, attendu: float | None, marge: Decimal) -> bool:
+    """The same rule as ``lots_en_retard``, for one lot already annotated."""
+    if avancement is None or attendu is None:
+        return False
+    return avancement < attendu - float(marge)

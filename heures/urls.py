@@ -1,0 +1,18 @@
+from django.urls import path
+
+from heures import views
+
+app_name = "heures"
+urlpatterns = [
+    path("participants/", views.ParticipantListeView.as_view(), name="participant_liste"),
+    path("participants/<int:pk>/", views.ParticipantFicheView.as_view(), name="participant_detail"),
+    path("missions/", views.MissionListeView.as_view(), name="mission_liste"),
+    path("missions/<int:pk>/", views.MissionFicheView.as_view(), name="mission_detail"),
+    path("declarations/", views.DeclarationListeView.as_view(), name="declaration_liste"),
+    path(
+        "declarations/<int:pk>/",
+        views.DeclarationFicheView.as_view(),
+        name="declaration_detail",
+    ),
+    path("attestations/", views.AttestationListeView.as_view(), name="attestation_liste"),
+]

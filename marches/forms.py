@@ -1,0 +1,255 @@
+from decimal import Decimal
+
+from django import forms
+from stdnum.fr import siret as stdnum_siret
+
+from entreprises.models import Entreprise
+from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DonneurOrdreForm(forms.ModelForm):
+    legende = "Donneur d'ordre"
+
+    class Meta:
+        model = DonneurOrdre
+        fields = [
+            "nom",
+            "type",
+            "siret",
+            "adresse",
+            "code_postal",
+            "commune",
+            "contact_nom",
+            "contact_email",
+            "contact_telephone",
+        ]
+
+    def clean_siret(self):
+        valeur = (self.cleaned_data.get("siret") or "").replace(" ", "")
+        if valeur and not stdnum_siret.is_valid(valeur):
+            raise forms.ValidationError(
+                "SIRET invalide : 14 chiffres attendus, avec une clé de contrôle correcte."
+            )
+        return valeur
+
+
+class OperationForm(forms.ModelForm):
+    legende = "Opération"
+
+    class Meta:
+        model = Operation
+        fields = [
+            "donneur_ordre",
+            "nom",
+            "description",
+            "commune",
+            "renouvellement_urbain",
+            "date_debut",
+            "date_fin",
+        ]
+        widgets = {"date_debut": DATE, "date_fin": DATE, "description": forms.Textarea({"rows": 3})}
+
+    def clean(self):
+        donnees = super().clean()
+        debut, fin = donnees.get("date_debut"), donnees.get("date_fin")
+        if debut and fin and fin < debut:
+            self.add_error("date_fin", "La fin prévue précède le début.")
+        return donnees
+
+
+class MarcheForm(forms.ModelForm):
+    legende = "Marché"
+
+    class Meta:
+        model = Marche
+        fields = [
+            "donneur_ordre",
+            "operation",
+            "reference",
+            "objet",
+            "nature",
+            "procedure",
+            "date_notification",
+            "duree_mois",
+            "montant_ht",
+            "code_cpv",
+            "lieu_execution",
+            "decp_id",
+        ]
+        widgets = {"date_notification": DATE, "objet": forms.Textarea({"rows": 2})}
+        help_texts = {"code_cpv": "8 chiffres, avec la clé si connue : 45214200-2."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operation"].queryset = Operation.objects.select_related("donneur_ordre")
+
+
+class LotForm(forms.ModelForm):
+    legende = "Lot"
+
+    class Meta:
+        model = Lot
+        fields = [
+            "numero",
+            "intitule",
+            "montant_ht",
+            "date_debut",
+            "date_fin",
+            "titulaire",
+            "cotraitants",
+            "sous_traitants",
+            "facilitateur",
+        ]
+        widgets = {"date_debut": DATE, "date_fin": DATE}
+
+    def __init__(self, *args, marche: Marche, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.marche = marche
+        entreprises = Entreprise.objects.filter(active=True)
+        self.fields["titulaire"].queryset = entreprises
+        self.fields["cotraitants"].queryset = entreprises
+        self.fields["sous_traitants"].queryset = entreprises
+        self.marche = marche
+        self.fields["cotraitants"].widget.attrs["size"] = 4
+        self.fields["sous_traitants"].widget.attrs["size"] = 4
+        from django.contrib.auth import get_user_model
+
+        self.fields["facilitateur"].queryset = (
+            get_user_model()
+            .objects.filter(groups__permissions__codename="change_lot", is_active=True)
+            .distinct()
+        )
+
+    def clean_numero(self):
+        numero = self.cleaned_data["numero"].strip()
+        doublon = Lot.objects.filter(marche=self.marche, numero=numero).exclude(pk=self.instance.pk)
+        if doublon.exists():
+            raise forms.ValidationError(f"Le lot n° {numero} existe déjà dans ce marché.")
+        return numero
+
+
+class ClauseForm(forms.ModelForm):
+    """The clause with its hours calculator (inputs kept with the lot)."""
+
+    legende = "Clause d'insertion et calcul des heures"
+    heures_requises = forms.DecimalField(
+        label="Heures d'insertion requises",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        help_text="Laissez vide pour retenir les heures calculées ; si vous les ajustez, "
+        "indiquez le motif.",
+    )
+
+    class Meta:
+        model = Clause
+        fields = [
+            "type",
+            "montant_base",
+            "part_main_oeuvre",
+            "taux_insertion",
+            "cout_horaire",
+            "heures_requises",
+            "motif_derogation",
+            "ponderation_critere",
+            "penalite_horaire",
+            "notes",
+        ]
+        widgets = {
+            "motif_derogation": forms.Textarea({"rows": 2}),
+            "notes": forms.Textarea({"rows": 2}),
+        }
+
+    CHAMPS_CALCUL = ("montant_base", "part_main_oeuvre", "taux_insertion", "cout_horaire")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.instance.est_ajustee:
+            # Not adjusted: left empty so that the computed hours follow the inputs.
+            self.initial["heures_requises"] = None
+        for nom in self.CHAMPS_CALCUL:
+            self.fields[nom].widget.attrs.update({"class": "calcul", "step": "any"})
+
+    def heures_calculees(self) -> Decimal:
+        d = self.cleaned_data
+        return Clause.calculer_heures(*(d.get(n) for n in self.CHAMPS_CALCUL))
+
+    def clean(self):
+        donnees = super().clean()
+        calculees = self.heures_calculees()
+        self.instance.heures_calculees = calculees  # the model's clean() compares with it
+        requises = donnees.get("heures_requises")
+        if requises is None:
+            if not calculees:
+                self.add_error(
+                    "heures_requises",
+                    "Indiquez les heures requises, ou les éléments du calcul (montant, part de "
+                    "main-d'œuvre, taux d'insertion, coût horaire).",
+                )
+            donnees["heures_requises"] = calculees
+        elif (
+            calculees and requises != calculees and not donnees.get("motif_derogation", "").strip()
+        ):
+            self.add_error(
+                "motif_derogation",
+                f"Les heures requises ({requises} h) diffèrent du calcul ({calculees} h) : "
+                "indiquez le motif de l'ajustement.",
+            )
+        if donnees.get("type") == "L2152-7" and donnees.get("ponderation_critere") in (None, ""):
+            self.add_error(
+                "ponderation_critere", "Un critère d'attribution doit indiquer sa pondération."
+            )
+        return donnees
+
+
+class CalculForm(forms.Form):
+    """The calculator's inputs alone (live preview while typing)."""
+
+    montant_base = forms.DecimalField(required=False, min_value=0)
+    part_main_oeuvre = forms.DecimalField(required=False, min_value=0, max_value=100)
+    taux_insertion = forms.DecimalField(required=False, min_value=0, max_value=100)
+    cout_horaire = forms.DecimalField(required=False, min_value=Decimal("0.01"))
+
+    def heures(self) -> Decimal | None:
+        d = self.cleaned_data
+        if any(d.get(n) is None for n in self.fields):
+            return None
+        return Clause.calculer_heures(*(d[n] for n in self.fields))
+
+
+TAILLE_MAX_DECP = 20 * 1024 * 1024
+
+
+class ImportDecpForm(forms.Form):
+    fichier = forms.FileField(
+        label="Fichier DECP (JSON)",
+        help_text="Données essentielles de la commande publique, schéma 2019 ou 2024 ; "
+        "20 Mo au plus.",
+    )
+    departement = forms.RegexField(
+        label="Département d'exécution",
+        regex=r"^(\d{2}|2A|2B|\d{3})$",
+        required=False,
+        help_text="Par exemple 90 : seuls les marchés exécutés dans ce département sont importés.",
+        error_messages={"invalid": "Indiquez un numéro de département (ex. : 90)."},
+    )
+    acheteur = forms.CharField(
+        label="SIRET de l'acheteur", required=False, help_text="Pour n'importer qu'un acheteur."
+    )
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data["fichier"]
+        if fichier.size > TAILLE_MAX_DECP:
+            raise forms.ValidationError("Le fichier dépasse 20 Mo.")
+        if fichier.size == 0:
+            raise forms.ValidationError("Le fichier est vide.")
+        return fichier
+
+    def clean_acheteur(self):
+        valeur = self.cleaned_data["acheteur"].replace(" ", "")
+        if valeur and not stdnum_siret.is_valid(valeur):
+            raise forms.ValidationError("SIRET invalide : 14 chiffres avec une clé correcte.")
+        return valeur

@@ -1,0 +1,29 @@
+"""Filter helpers shared by every list page (django-filter)."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+
+def recherche_texte(champs: list[str]):
+    """A FilterSet method: every word of the text must match one of ``champs`` (icontains)."""
+
+    def filtrer(queryset, name, value):
+        for mot in (value or "").split():
+            condition = Q()
+            for champ in champs:
+                condition |= Q(**{f"{champ}__icontains": mot})
+            queryset = queryset.filter(condition)
+        return queryset
+
+    return filtrer
+
+
+class OuiNonFilter(django_filters.BooleanFilter):
+    """Yes/no filter whose empty choice reads « Tous » (or the given label)."""
+
+    def __init__(self, *args, tous: str = "Tous", **kwargs):
+        kwargs.setdefault(
+            "widget", forms.Select(choices=[("", tous), ("true", "Oui"), ("false", "Non")])
+        )
+        super().__init__(*args, **kwargs)

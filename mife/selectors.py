@@ -1,0 +1,108 @@
+"""Figures of the home pages. Each role's home reads the apps' selectors (DESIGN.md §3)."""
+
+from datetime import timedelta
+
+from django.db.models import Count
+from django.utils import timezone
+
+from entreprises.models import Entreprise
+from heures import selectors as heures_selectors
+from heures.models import DeclarationMensuelle, Participant, StatutDeclaration
+from label.models import DossierLabel, Label, SessionJury, StatutDossier, StatutSession
+from marches.models import Lot
+from mife import roles
+from mife.models import Parametres
+
+
+def accueil_facilitateur(user) -> dict:
+    aujourdhui = timezone.localdate()
+    mes_lots = heures_selectors.annoter_heures_realisees(
+        Lot.objects.actifs_le(aujourdhui)
+        .filter(facilitateur=user)
+        .select_related("marche__donneur_ordre", "titulaire", "clause")
+        .order_by("date_fin")
+    )
+    return {
+        "mes_lots": list(mes_lots[:10]),
+        "nb_mes_lots": mes_lots.count(),
+        "nb_lots_en_cours": Lot.objects.actifs_le(aujourdhui).count(),
+        "nb_lots_en_retard": heures_selectors.lots_en_retard(Lot.objects.all(), aujourdhui).count(),
+        "nb_brouillons": DeclarationMensuelle.objects.filter(
+            statut=StatutDeclaration.BROUILLON
+        ).count(),
+        "nb_rejetees": DeclarationMensuelle.objects.filter(
+            statut=StatutDeclaration.REJETEE
+        ).count(),
+        "nb_participants": Participant.objects.filter(anonymise_le__isnull=True).count(),
+    }
+
+
+def accueil_suivi(user) -> dict:
+    a_valider = heures_selectors.declarations_a_valider().select_related(
+        "entreprise", "lot__marche"
+    )
+    return {
+        "declarations_a_valider": list(a_valider.order_by("soumise_le")[:10]),
+        "nb_a_valider": a_valider.count(),
+        "nb_rejetees": DeclarationMensuelle.objects.filter(
+            statut=StatutDeclaration.REJETEE
+        ).count(),
+        "nb_brouillons": DeclarationMensuelle.objects.filter(
+            statut=StatutDeclaration.BROUILLON
+        ).count(),
+    }
+
+
+def accueil_animateur(user) -> dict:
+    aujourdhui = timezone.localdate()
+    comptes = dict(DossierLabel.objects.values_list("statut").annotate(n=Count("pk")).order_by())
+    return {
+        "dossiers_par_statut": [
+            {"code": code, "libelle": libelle, "n": comptes.get(code, 0)}
+            for code, libelle in StatutDossier.choices
+        ],
+        "prochaine_session": SessionJury.objects.filter(
+            statut=StatutSession.PLANIFIEE, date__gte=timezone.now()
+        )
+        .order_by("date")
+        .first(),
+        "labels_expirant": list(
+            Label.objects.expirant_avant(aujourdhui, aujourdhui + timedelta(days=183))
+            .select_related("entreprise")
+            .order_by("date_expiration")
+        ),
+        "nb_labels_valides": Label.objects.valides_le(aujourdhui).count(),
+    }
+
+
+def accueil_direction(user) -> dict:
+    annee = timezone.localdate().year
+    parametres = Parametres.get()
+    heures = heures_selectors.heures_annee(annee)
+    return {
+        "annee": annee,
+        "heures_annee": heures,
+        "etp_annee": heures_selectors.etp(heures, parametres),
+        "participants_annee": heures_selectors.participants_avec_heures(annee),
+        "nb_lots_en_cours": Lot.objects.actifs_le(timezone.localdate()).count(),
+        "nb_entreprises": Entreprise.objects.filter(active=True).count(),
+        "nb_labels_valides": Label.objects.valides_le(timezone.localdate()).count(),
+    }
+
+
+def accueil_admin(user) -> dict:
+    from django.contrib.auth import get_user_model
+
+    return {
+        "nb_utilisateurs": get_user_model().objects.filter(is_active=True).count(),
+        "parametres": Parametres.get(),
+    }
+
+
+ACCUEILS = {
+    roles.FACILITATEUR: ("mife/accueil_facilitateur.html", accueil_facilitateur),
+    roles.SUIVI: ("mife/accueil_suivi.html", accueil_suivi),
+    roles.ANIMATEUR: ("mife/accueil_animateur.html", accueil_animateur),
+    roles.DIRECTION: ("mife/accueil_direction.html", accueil_direction),
+    roles.ADMIN: ("mife/accueil_admin.html", accueil_admin),
+}

@@ -1,0 +1,33 @@
+"""Template filters for the French formats of ``mife.formats``."""
+
+from django import template
+
+from mife import formats
+
+register = template.Library()
+
+register.filter("heures", formats.heures)
+register.filter("montant", formats.montant)
+register.filter("date_fr", formats.date_fr)
+register.filter("mois_fr", formats.mois_fr)
+register.filter("nombre", formats.nombre)
+register.filter("pourcentage", formats.pourcentage)
+
+
+@register.inclusion_tag("includes/statut.html")
+def statut(valeur: str, libelle: str):
+    """A coloured status badge; the text always says the status (colour is never alone)."""
+    return {"valeur": valeur, "libelle": libelle}
+
+
+@register.simple_tag(takes_context=True)
+def url_avec(context, **params):
+    """The current URL's query string with some parameters replaced (filters kept)."""
+    query = context["request"].GET.copy()
+    for cle, valeur in params.items():
+        if valeur is None or valeur == "":
+            query.pop(cle, None)
+        else:
+            query[cle] = valeur
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
