@@ -5,6 +5,7 @@ new version and the old one becomes « remplacée », so counting validated decl
 the latest validated version only. Pages, PDFs and exports all use these functions.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -196,3 +197,37 @@ def est_en_retard(avancement: float | None, attendu: float | None, marge: Decima
     if avancement is None or attendu is None:
         return False
     return avancement < attendu - float(marge)
+
+
+@dataclass(frozen=True)
+class Eligibilite:
+    """Whether a participant is eligible on a date, and why (the criteria valid that day)."""
+
+    eligible: bool
+    criteres: tuple  # CritereParticipant rows valid on the date
+
+    def raisons(self, user=None) -> list[str]:
+        """Labels of the valid criteria; sensitive ones masked for users without the right."""
+        voir = user is None or user.has_perm("heures.voir_donnees_sensibles")
+        return [
+            c.critere.libelle if (voir or not c.critere.sensible) else "Critère protégé"
+            for c in self.criteres
+        ]
+
+
+def criteres_valides_le(jour: date) -> Q:
+    """Filter on CritereParticipant rows valid on ``jour``."""
+    return Q(date_validation__lte=jour, critere__actif=True) & (
+        Q(date_fin_validite__isnull=True) | Q(date_fin_validite__gte=jour)
+    )
+
+
+def eligibilite(participant, jour: date) -> Eligibilite:
+    """Eligible on ``jour`` = at least one active criterion validated on or before that day
+    and not expired (REFERENCE.md: criteria are validated by a prescriber)."""
+    criteres = tuple(
+        participant.criteres_valides.filter(criteres_valides_le(jour))
+        .select_related("critere", "prescripteur")
+        .order_by("critere__ordre")
+    )
+    return Eligibilite(bool(criteres), criteres)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heures import views
+from heures import urls_missions, urls_participants, views
 
 app_name = "heures"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
         name="declaration_detail",
     ),
     path("attestations/", views.AttestationListeView.as_view(), name="attestation_liste"),
+    *urls_participants.urlpatterns,
+    *urls_missions.urlpatterns,
 ]
