@@ -31,6 +31,7 @@ from mife.core.expressions import JoursEntre
 from mife.models import Parametres
 
 ZERO = Decimal("0")
+CENTIEME = Decimal("0.01")
 _DECIMAL = DecimalField(max_digits=12, decimal_places=2)
 
 
@@ -39,9 +40,10 @@ def lignes_validees() -> QuerySet[LigneDeclaration]:
 
 
 def total_heures(lignes: QuerySet[LigneDeclaration]) -> Decimal:
-    return lignes.aggregate(total=Coalesce(Sum("heures"), Value(ZERO), output_field=_DECIMAL))[
+    total = lignes.aggregate(total=Coalesce(Sum("heures"), Value(ZERO), output_field=_DECIMAL))[
         "total"
     ]
+    return Decimal(total).quantize(CENTIEME)
 
 
 def heures_realisees_lot(lot) -> Decimal:
@@ -231,3 +233,8 @@ def eligibilite(participant, jour: date) -> Eligibilite:
         .order_by("critere__ordre")
     )
     return Eligibilite(bool(criteres), criteres)
+
+
+def heures_realisees_lot_jusqu_a(lot, mois: date) -> Decimal:
+    """Validated hours of a lot for the months up to and including ``mois`` (cumulative)."""
+    return total_heures(lignes_validees().filter(declaration__lot=lot, declaration__mois__lte=mois))

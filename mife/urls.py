@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from heures.views_public import verifier_attestation
 from mife import views
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("verifier/<str:code>/", verifier_attestation, name="verifier_attestation"),
     path("marches/", include("marches.urls")),
     path("entreprises/", include("entreprises.urls")),
     path("heures/", include("heures.urls")),

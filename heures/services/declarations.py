@@ -1,0 +1,210 @@
+"""Monthly declarations of hours: entry, workflow and corrections.
+
+brouillon → soumise → validée, or rejetée (with a reason) and back to brouillon on the next
+edit. Only the admin staff (permission ``heures.valider_declaration``, checked by the views)
+validates or rejects. A validated declaration is locked: a correction creates a new version
+(copy of the lines, with a reason); the validated one keeps counting until the new version
+is validated, then it becomes « remplacée ». Concurrent edits are refused (version field).
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
+from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
+from mife.models import Parametres
+
+MODIFIABLES = (StatutDeclaration.BROUILLON, StatutDeclaration.REJETEE)
+
+
+def dernier_jour(mois: date) -> date:
+    suivant = (mois.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    return suivant - timezone.timedelta(days=1)
+
+
+def missions_du_mois(entreprise, lot, mois: date):
+    """Missions of ``entreprise`` (as employer) on ``lot`` active during ``mois``."""
+    return (
+        Mission.objects.filter(lot=lot, employeur=entreprise, date_debut__lte=dernier_jour(mois))
+        .exclude(date_fin__lt=mois)
+        .select_related("participant")
+        .order_by("participant__nom", "participant__prenom", "reference")
+    )
+
+
+def _verrouiller(declaration: DeclarationMensuelle, version_lue: int | None):
+    """Lock the row and check that nobody saved it since ``version_lue``."""
+    courante = (
+        DeclarationMensuelle.objects.select_for_update(of=("self",))
+        .select_related("modifie_par")
+        .get(pk=declaration.pk)
+    )
+    if version_lue is not None and courante.version != version_lue:
+        raise ConflitDeVersion(courante)
+    return courante
+
+
+def _toucher(declaration: DeclarationMensuelle, user, **champs) -> None:
+    for nom, valeur in champs.items():
+        setattr(declaration, nom, valeur)
+    enregistrer_versionne(declaration, declaration.version, user=user)
+
+
+@transaction.atomic
+def creer(entreprise, lot, mois: date, user) -> DeclarationMensuelle:
+    """The current declaration of the month, created as a draft if there is none."""
+    mois = mois.replace(day=1)
+    existante = (
+        DeclarationMensuelle.objects.courantes()
+        .filter(entreprise=entreprise, lot=lot, mois=mois)
+        .order_by("-numero_version")
+        .first()
+    )
+    if existante is not None:
+        return existante
+    declaration = DeclarationMensuelle(entreprise=entreprise, lot=lot, mois=mois)
+    declaration.full_clean()
+    return enregistrer_versionne(declaration, 0, user=user)
+
+
+def _valider_heures(mission: Mission, heures: Decimal, mois: date, plafond: Decimal) -> None:
+    if heures < 0:
+        raise ValidationError(
+            {"heures": f"{mission.reference} : les heures ne peuvent pas être négatives."}
+        )
+    if heures.as_tuple().exponent < -2:
+        raise ValidationError({"heures": f"{mission.reference} : deux décimales au plus."})
+    if heures > plafond:
+        raise ValidationError(
+            {"heures": f"{mission.reference} : {heures} h dépasse le plafond de {plafond} h/mois."}
+        )
+    if mission.date_debut > dernier_jour(mois) or (mission.date_fin and mission.date_fin < mois):
+        raise ValidationError({"heures": f"{mission.reference} : mission inactive ce mois-ci."})
+
+
+@transaction.atomic
+def enregistrer_lignes(
+    declaration: DeclarationMensuelle,
+    heures_par_mission: dict[int, Decimal | None],
+    version_lue: int | None,
+    user,
+) -> DeclarationMensuelle:
+    """Save the hours of a draft (or rejected) declaration; ``None`` removes a line."""
+    declaration = _verrouiller(declaration, version_lue)
+    if declaration.statut not in MODIFIABLES:
+        statut = declaration.get_statut_display().lower()
+        raise ValidationError(f"La déclaration est {statut} : elle ne se modifie plus.")
+    plafond = Parametres.get().plafond_heures_mensuel
+    missions = {
+        m.pk: m for m in missions_du_mois(declaration.entreprise, declaration.lot, declaration.mois)
+    }
+    for mission_id, heures in heures_par_mission.items():
+        mission = missions.get(mission_id)
+        if mission is None:
+            raise ValidationError(
+                {"heures": f"Mission n° {mission_id} : pas active ce mois-ci sur ce lot."}
+            )
+        if heures is None:
+            LigneDeclaration.objects.filter(declaration=declaration, mission=mission).delete()
+            continue
+        _valider_heures(mission, heures, declaration.mois, plafond)
+        LigneDeclaration.objects.update_or_create(
+            declaration=declaration, mission=mission, defaults={"heures": heures}
+        )
+    statut = StatutDeclaration.BROUILLON
+    _toucher(declaration, user, statut=statut)
+    return declaration
+
+
+@transaction.atomic
+def soumettre(declaration: DeclarationMensuelle, version_lue: int | None, user):
+    declaration = _verrouiller(declaration, version_lue)
+    if declaration.statut not in MODIFIABLES:
+        raise ValidationError("Seul un brouillon peut être soumis.")
+    if not declaration.lignes.exists():
+        raise ValidationError("La déclaration ne contient aucune heure : rien à soumettre.")
+    _toucher(
+        declaration,
+        user,
+        statut=StatutDeclaration.SOUMISE,
+        soumise_le=timezone.now(),
+        soumise_par=user,
+    )
+    return declaration
+
+
+@transaction.atomic
+def valider(declaration: DeclarationMensuelle, version_lue: int | None, user):
+    """Validate a submitted declaration, replace the version it corrects, issue the
+    attestation. Returns (declaration, attestation)."""
+    from heures.services import attestations
+
+    declaration = _verrouiller(declaration, version_lue)
+    if declaration.statut != StatutDeclaration.SOUMISE:
+        raise ValidationError("Seule une déclaration soumise peut être validée.")
+    if declaration.remplace_id:
+        precedente = DeclarationMensuelle.objects.select_for_update().get(
+            pk=declaration.remplace_id
+        )
+        _toucher(precedente, user, statut=StatutDeclaration.REMPLACEE)
+    _toucher(
+        declaration,
+        user,
+        statut=StatutDeclaration.VALIDEE,
+        traitee_le=timezone.now(),
+        traitee_par=user,
+    )
+    return declaration, attestations.emettre_mensuelle(declaration, user)
+
+
+@transaction.atomic
+def rejeter(declaration: DeclarationMensuelle, motif: str, version_lue: int | None, user):
+    declaration = _verrouiller(declaration, version_lue)
+    if declaration.statut != StatutDeclaration.SOUMISE:
+        raise ValidationError("Seule une déclaration soumise peut être rejetée.")
+    if not (motif or "").strip():
+        raise ValidationError({"motif_rejet": "Indiquez le motif du rejet."})
+    _toucher(
+        declaration,
+        user,
+        statut=StatutDeclaration.REJETEE,
+        motif_rejet=motif.strip(),
+        traitee_le=timezone.now(),
+        traitee_par=user,
+    )
+    return declaration
+
+
+@transaction.atomic
+def corriger(declaration: DeclarationMensuelle, motif: str, version_lue: int | None, user):
+    """A new draft version of a validated declaration, with its lines copied."""
+    declaration = _verrouiller(declaration, version_lue)
+    if declaration.statut != StatutDeclaration.VALIDEE:
+        raise ValidationError("Seule une déclaration validée se corrige par une nouvelle version.")
+    if not (motif or "").strip():
+        raise ValidationError({"motif_correction": "Indiquez le motif de la correction."})
+    if hasattr(declaration, "remplacee_par"):
+        raise ValidationError("Une correction de cette déclaration est déjà en cours.")
+    nouvelle = DeclarationMensuelle(
+        entreprise=declaration.entreprise,
+        lot=declaration.lot,
+        mois=declaration.mois,
+        numero_version=declaration.numero_version + 1,
+        remplace=declaration,
+        motif_correction=motif.strip(),
+    )
+    enregistrer_versionne(nouvelle, 0, user=user)
+    LigneDeclaration.objects.bulk_create(
+        LigneDeclaration(
+            declaration=nouvelle,
+            mission_id=ligne.mission_id,
+            heures=ligne.heures,
+            commentaire=ligne.commentaire,
+        )
+        for ligne in declaration.lignes.all()
+    )
+    return nouvelle

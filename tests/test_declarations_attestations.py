@@ -1,0 +1,239 @@
+"""Monthly declarations workflow and monthly attestations (numbering, PDF, verification)."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.urls import reverse
+from pypdf import PdfReader
+
+from heures import selectors
+from heures.models import Attestation, DeclarationMensuelle, LigneDeclaration, StatutDeclaration
+from heures.services import attestations, declarations
+from mife import roles
+from mife.core.concurrence import ConflitDeVersion
+from mife.models import Parametres
+from tests.factories import ClauseFactory, MissionFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+MOIS = dt.date(2026, 3, 1)
+
+
+@pytest.fixture
+def lot():
+    clause = ClauseFactory(
+        heures_requises=Decimal("500"),
+        lot__date_debut=dt.date(2026, 1, 5),
+        lot__date_fin=dt.date(2027, 6, 30),
+        lot__marche__date_notification=dt.date(2025, 12, 1),
+    )
+    return clause.lot
+
+
+@pytest.fixture
+def missions(lot):
+    return [
+        MissionFactory(
+            lot=lot,
+            employeur=lot.titulaire,
+            participant=ParticipantFactory(nom="Martin", prenom="Awa"),
+            date_debut=dt.date(2026, 2, 1),
+            date_fin=dt.date(2026, 12, 31),
+        ),
+        MissionFactory(
+            lot=lot,
+            employeur=lot.titulaire,
+            participant=ParticipantFactory(nom="Durand", prenom="Hugo"),
+            date_debut=dt.date(2026, 3, 10),
+            date_fin=None,
+        ),
+    ]
+
+
+@pytest.fixture
+def suivi(make_user):
+    return make_user(roles.SUIVI, username="suivi", first_name="Sandrine", last_name="Faivre")
+
+
+def _declaration_soumise(lot, missions, user, heures=("80", "35.5")):
+    d = declarations.creer(lot.titulaire, lot, MOIS, user)
+    valeurs = {m.pk: Decimal(h) for m, h in zip(missions, heures, strict=True)}
+    d = declarations.enregistrer_lignes(d, valeurs, d.version, user)
+    return declarations.soumettre(d, d.version, user)
+
+
+def _texte_pdf(attestation: Attestation) -> str:
+    attestation.fichier.open("rb")
+    try:
+        reader = PdfReader(BytesIO(attestation.fichier.read()))
+    finally:
+        attestation.fichier.close()
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+class TestWorkflow:
+    def test_brouillon_soumise_validee_et_attestation(self, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        assert d.statut == StatutDeclaration.SOUMISE
+        assert selectors.heures_realisees_lot(lot) == 0  # not validated yet
+        d, attestation = declarations.valider(d, d.version, suivi)
+        assert d.statut == StatutDeclaration.VALIDEE
+        assert d.traitee_par == suivi
+        assert selectors.heures_realisees_lot(lot) == Decimal("115.50")
+        assert attestation.numero == "ATT-2026-03-00001"
+        assert attestation.total_heures == Decimal("115.50")
+        assert attestation.cumul_heures == Decimal("115.50")
+        assert attestation.heures_requises == Decimal("500")
+        assert len(attestation.sha256) == 64
+
+    def test_pdf_contient_les_bons_totaux_sans_identite(self, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        _, attestation = declarations.valider(d, d.version, suivi)
+        texte = _texte_pdf(attestation)
+        assert "ATT-2026-03-00001" in texte
+        assert "mars 2026" in texte
+        assert "115,5 h" in texte
+        assert "80 h" in texte and "35,5 h" in texte
+        assert "500 h" in texte  # required
+        assert "384,5 h" in texte  # still to do
+        assert "A.M." in texte and "H.D." in texte
+        assert "Martin" not in texte and "Durand" not in texte
+        assert lot.marche.donneur_ordre.nom in texte
+        assert f"/verifier/{attestation.code_verification}/" in texte
+
+    def test_identite_complete_si_configuree(self, lot, missions, suivi):
+        parametres = Parametres.get()
+        parametres.identite_sur_attestations = True
+        parametres.save()
+        d = _declaration_soumise(lot, missions, suivi)
+        _, attestation = declarations.valider(d, d.version, suivi)
+        assert "MARTIN Awa" in _texte_pdf(attestation)
+
+    def test_rejet_motive_puis_correction_du_brouillon(self, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        with pytest.raises(ValidationError):
+            declarations.rejeter(d, "  ", d.version, suivi)
+        d = declarations.rejeter(d, "Heures de mars incohérentes", d.version, suivi)
+        assert d.statut == StatutDeclaration.REJETEE
+        d = declarations.enregistrer_lignes(d, {missions[0].pk: Decimal("70")}, d.version, suivi)
+        assert d.statut == StatutDeclaration.BROUILLON
+        assert LigneDeclaration.objects.get(declaration=d, mission=missions[0]).heures == 70
+
+    def test_validee_verrouillee(self, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        d, _ = declarations.valider(d, d.version, suivi)
+        with pytest.raises(ValidationError, match="ne se modifie plus"):
+            declarations.enregistrer_lignes(d, {missions[0].pk: Decimal("1")}, d.version, suivi)
+        assert LigneDeclaration.objects.get(declaration=d, mission=missions[0]).heures == 80
+
+    @pytest.mark.parametrize(
+        ("heures", "message"),
+        [
+            ("-1", "négatives"),
+            ("10.555", "deux décimales"),
+            ("250", "plafond"),
+        ],
+    )
+    def test_heures_invalides_rien_d_enregistre(self, lot, missions, suivi, heures, message):
+        d = declarations.creer(lot.titulaire, lot, MOIS, suivi)
+        with pytest.raises(ValidationError, match=message):
+            declarations.enregistrer_lignes(
+                d,
+                {missions[0].pk: Decimal("10"), missions[1].pk: Decimal(heures)},
+                d.version,
+                suivi,
+            )
+        assert not LigneDeclaration.objects.filter(declaration=d).exists()
+
+    def test_mission_inactive_refusee(self, lot, missions, suivi):
+        d = declarations.creer(lot.titulaire, lot, dt.date(2026, 2, 1), suivi)
+        with pytest.raises(ValidationError, match="pas active"):
+            declarations.enregistrer_lignes(d, {missions[1].pk: Decimal("5")}, d.version, suivi)
+
+    def test_une_seule_declaration_par_mois(self, lot, missions, suivi):
+        premiere = declarations.creer(lot.titulaire, lot, MOIS, suivi)
+        assert declarations.creer(lot.titulaire, lot, dt.date(2026, 3, 15), suivi) == premiere
+        assert DeclarationMensuelle.objects.count() == 1
+
+    def test_validation_concurrente_refusee(self, lot, missions, suivi, make_user):
+        d = _declaration_soumise(lot, missions, suivi)
+        version_ouverte = d.version
+        autre = make_user(roles.SUIVI, username="autre", first_name="Paul", last_name="Roy")
+        declarations.rejeter(d, "Manque une ligne", version_ouverte, autre)
+        with pytest.raises(ConflitDeVersion, match="Paul Roy"):
+            declarations.valider(d, version_ouverte, suivi)
+        d.refresh_from_db()
+        assert d.statut == StatutDeclaration.REJETEE
+        assert not Attestation.objects.exists()
+
+    def test_emission_idempotente(self, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        d, attestation = declarations.valider(d, d.version, suivi)
+        assert attestations.emettre_mensuelle(d, suivi) == attestation
+        assert Attestation.objects.count() == 1
+
+
+class TestNumerotation:
+    def test_numeros_successifs_par_mois(self):
+        with transaction.atomic():
+            numeros = [attestations.numero_suivant("ATT-2026-04") for _ in range(3)]
+            autre = attestations.numero_suivant("ATT-2026-05")
+        assert numeros == ["ATT-2026-04-00001", "ATT-2026-04-00002", "ATT-2026-04-00003"]
+        assert autre == "ATT-2026-05-00001"
+
+    def test_une_annulation_ne_laisse_pas_de_trou(self):
+        with transaction.atomic():
+            attestations.numero_suivant("ATT-2026-06")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            attestations.numero_suivant("ATT-2026-06")
+            raise RuntimeError("échec de génération")
+        with transaction.atomic():
+            assert attestations.numero_suivant("ATT-2026-06") == "ATT-2026-06-00002"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="verrous de ligne : PostgreSQL")
+def test_numerotation_concurrente_sans_doublon_ni_trou():
+    resultats, erreurs = [], []
+    depart = threading.Barrier(8)
+
+    def travail():
+        try:
+            depart.wait()
+            for _ in range(5):
+                with transaction.atomic():
+                    resultats.append(attestations.numero_suivant("ATT-2026-07"))
+        except Exception as exc:  # pragma: no cover - reported below
+            erreurs.append(exc)
+        finally:
+            connections.close_all()
+
+    fils = [threading.Thread(target=travail) for _ in range(8)]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join()
+    assert erreurs == []
+    assert sorted(resultats) == [f"ATT-2026-07-{n:05d}" for n in range(1, 41)]
+
+
+class TestVerification:
+    def test_page_publique_sans_connexion(self, client, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        _, attestation = declarations.valider(d, d.version, suivi)
+        response = client.get(reverse("verifier_attestation", args=[attestation.code_verification]))
+        texte = response.content.decode()
+        assert response.status_code == 200
+        assert "Attestation valide" in texte
+        assert "ATT-2026-03-00001" in texte
+        assert "115,5 h" in texte
+        assert "Martin" not in texte and "A.M." not in texte
+
+    def test_code_inconnu(self, client):
+        response = client.get(reverse("verifier_attestation", args=["inconnu"]))
+        assert response.status_code == 404
+        assert "Aucune attestation ne correspond" in response.content.decode()
