@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heures import urls_missions, urls_participants, views
+from heures import urls_declarations, urls_missions, urls_participants, views
 
 app_name = "heures"
 urlpatterns = [
@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("attestations/", views.AttestationListeView.as_view(), name="attestation_liste"),
     *urls_participants.urlpatterns,
+    *urls_declarations.urlpatterns,
     *urls_missions.urlpatterns,
 ]

@@ -1,12 +1,13 @@
 from functools import cached_property
 
 from django.db.models import Prefetch
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from heures import perms
 from heures import selectors as heures_selectors
 from heures.filters import AttestationFilter, DeclarationFilter, MissionFilter, ParticipantFilter
+from heures.forms_participants import DateEligibiliteForm
 from heures.models import (
     Attestation,
     CritereParticipant,
@@ -16,8 +17,9 @@ from heures.models import (
     Participant,
     StatutDeclaration,
 )
+from heures.services import participants as services_participants
 from mife import formats
-from mife.fiches import Champ, FicheView, Section, Tableau
+from mife.fiches import Action, Champ, FicheView, Section, Tableau
 from mife.listes import Colonne, ListeView
 
 CRITERE_PROTEGE = "critère protégé"
@@ -77,6 +79,11 @@ class ParticipantListeView(ListeView):
     filterset_class = ParticipantFilter
     tri_defaut = "nom"
     nom_export = "participants"
+    action_principale = (
+        "Nouveau participant",
+        reverse_lazy("heures:participant_creer"),
+        "heures.add_participant",
+    )
 
     def has_permission(self):
         return perms.peut_voir_participants(self.request.user)
@@ -104,8 +111,24 @@ class ParticipantListeView(ListeView):
 
 
 class ParticipantFicheView(FicheView):
+    template_name = "heures/participant_fiche.html"
+
     def has_permission(self):
         return perms.peut_voir_participants(self.request.user)
+
+    def get_actions(self):
+        user, pk = self.request.user, self.object.pk
+        actions = []
+        if user.has_perm("heures.change_participant") and not self.object.anonymise_le:
+            url = reverse("heures:participant_modifier", args=[pk])
+            actions.append(Action("Modifier", url, principale=True))
+        if user.has_perm("heures.add_mission") and not self.object.anonymise_le:
+            url = reverse("heures:mission_creer") + f"?participant={pk}"
+            actions.append(Action("Nouvelle mission", url))
+        if services_participants.peut_exporter(user):
+            url = reverse("heures:participant_export", args=[pk])
+            actions.append(Action("Exporter les données", url))
+        return actions
 
     def get_queryset(self):
         return Participant.objects.prefetch_related(
@@ -234,7 +257,54 @@ class ParticipantFicheView(FicheView):
             # The history would show the identity as it was before the anonymisation.
             for ligne in context["historique"]:
                 ligne["changements"] = []
+        # Why a change was recorded (export of the data, anonymisation…), in the same order.
+        motifs = self.object.history.order_by("-history_date").values_list(
+            "history_change_reason", flat=True
+        )[: len(context["historique"])]
+        for ligne, motif in zip(context["historique"], motifs, strict=False):
+            if motif:
+                ligne["changements"] = [f"Motif : {motif}", *ligne["changements"]]
+        # Eligible today, or on the day asked for (?eligible_le=AAAA-MM-JJ), and why.
+        aujourd_hui = timezone.localdate()
+        form = DateEligibiliteForm(self.request.GET or None)
+        jour = form.jour(aujourd_hui)
+        eligibilite = heures_selectors.eligibilite(self.object, jour)
+        context["eligibilite"] = {
+            "form": form,
+            "jour": jour,
+            "aujourd_hui": jour == aujourd_hui,
+            "eligible": eligibilite.eligible,
+            "raisons": eligibilite.raisons(self.request.user),
+        }
+        context["tableaux"].append(self.heures_par_mois())
         return context
+
+    def heures_par_mois(self) -> Tableau:
+        """The timeline of validated hours: one row per month and mission."""
+        lignes = (
+            heures_selectors.lignes_validees()
+            .filter(mission__participant=self.object)
+            .select_related("declaration__entreprise", "mission")
+            .order_by("declaration__mois", "mission__reference")
+        )
+        voir_missions = perms.peut_voir_missions(self.request.user)
+        return Tableau(
+            "Heures validées par mois",
+            ["Mois", "Mission", "Entreprise", "Heures validées"],
+            [
+                [
+                    (formats.mois_fr(ligne.declaration.mois), ""),
+                    (
+                        ligne.mission.reference,
+                        ligne.mission.get_absolute_url() if voir_missions else "",
+                    ),
+                    (str(ligne.declaration.entreprise), ""),
+                    (formats.heures(ligne.heures), ""),
+                ]
+                for ligne in lignes
+            ],
+            vide="Aucune heure validée.",
+        )
 
 
 # --- missions -----------------------------------------------------------------------------------
@@ -245,6 +315,11 @@ class MissionListeView(ListeView):
     filterset_class = MissionFilter
     queryset = Mission.objects.select_related("participant", "lot__marche", "employeur")
     tri_defaut = "-date_debut"
+    action_principale = (
+        "Nouvelle mission",
+        reverse_lazy("heures:mission_creer"),
+        "heures.add_mission",
+    )
     colonnes = [
         Colonne("Référence", "reference", tri="reference", lien=True),
         Colonne("Participant", lambda m: nom_participant(m.participant), tri="participant__nom"),
@@ -270,6 +345,12 @@ class MissionFicheView(FicheView):
 
     def get_titre(self):
         return f"Mission {self.object.reference}"
+
+    def get_actions(self):
+        if self.request.user.has_perm("heures.change_mission"):
+            url = reverse("heures:mission_modifier", args=[self.object.pk])
+            return [Action("Modifier", url, principale=True)]
+        return []
 
     def get_statut(self):
         return _etat_mission(self.object)
@@ -349,6 +430,11 @@ class DeclarationListeView(ListeView):
     titre = "Déclarations mensuelles"
     filterset_class = DeclarationFilter
     tri_defaut = "-mois"
+    action_principale = (
+        "Saisir des heures",
+        reverse_lazy("heures:declaration_ouvrir"),
+        "heures.add_declarationmensuelle",
+    )
     nom_export = "declarations"
     colonnes = [
         Colonne("Mois", "mois", tri="mois", format="mois", lien=True),
@@ -397,6 +483,10 @@ class DeclarationFicheView(FicheView):
     def get_titre(self):
         d = self.object
         return f"Déclaration de {formats.mois_fr(d.mois)} — {d.entreprise}"
+
+    def get_actions(self):
+        url = reverse("heures:declaration_saisie", args=[self.object.pk])
+        return [Action("Saisie et validation", url, principale=True)]
 
     def get_statut(self):
         return (self.object.statut, self.object.get_statut_display())

@@ -137,6 +137,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/verrouille.html"
 
 LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français")]  # the interface is French only, whatever the browser says
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ validates or rejects. A validated declaration is locked: a correction creates a 
 is validated, then it becomes « remplacée ». Concurrent edits are refused (version field).
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -208,3 +209,32 @@ def corriger(declaration: DeclarationMensuelle, motif: str, version_lue: int | N
         for ligne in declaration.lignes.all()
     )
     return nouvelle
+
+
+_HEURES_MINUTES = re.compile(r"^(\d{1,3})\s*(?:h|:)\s*(\d{1,2})?$", re.IGNORECASE)
+_DECIMAL = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
+
+
+def lire_heures(texte) -> Decimal | None:
+    """Hours typed by a user or read from a sheet: ``7,5``, ``7.5``, ``7:30``, ``7h30``, ``7h``.
+
+    Empty → None (no line). Raises ValueError with a French message otherwise.
+    """
+    if texte is None:
+        return None
+    if isinstance(texte, int | float | Decimal) and not isinstance(texte, bool):
+        return Decimal(str(texte))
+    valeur = str(texte).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if not valeur:
+        return None
+    correspondance = _HEURES_MINUTES.match(valeur)
+    if correspondance:
+        heures, minutes = int(correspondance.group(1)), int(correspondance.group(2) or 0)
+        if minutes >= 60:
+            raise ValueError(f"« {texte} » : les minutes doivent être inférieures à 60.")
+        return (Decimal(heures) + Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    if _DECIMAL.match(valeur):
+        return Decimal(valeur.replace(",", "."))
+    if valeur.startswith("-"):
+        raise ValueError(f"« {texte} » : les heures ne peuvent pas être négatives.")
+    raise ValueError(f"« {texte} » n'est pas un nombre d'heures (ex. : 7,5 ou 7h30).")

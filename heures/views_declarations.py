@@ -1,0 +1,235 @@
+"""Entering a month's hours (grid saved as you go with htmx) and the declaration workflow."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from entreprises.models import Entreprise
+from heures import perms, selectors
+from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
+from heures.services import declarations as services
+from marches.models import Lot
+from mife import formats
+from mife.core.concurrence import ConflitDeVersion
+
+
+class OuvrirForm(forms.Form):
+    entreprise = forms.ModelChoiceField(label="Entreprise", queryset=Entreprise.objects.all())
+    lot = forms.ModelChoiceField(
+        label="Lot", queryset=Lot.objects.select_related("marche").order_by("marche__reference")
+    )
+    mois = forms.DateField(
+        label="Mois",
+        input_formats=["%Y-%m", "%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text="AAAA-MM ou MM/AAAA",
+    )
+
+    def clean(self):
+        donnees = super().clean()
+        lot, entreprise, mois = donnees.get("lot"), donnees.get("entreprise"), donnees.get("mois")
+        if (
+            lot
+            and entreprise
+            and mois
+            and not services.missions_du_mois(entreprise, lot, mois).exists()
+        ):
+            raise ValidationError(
+                "Aucune mission de cette entreprise n'est active sur ce lot ce mois-là : "
+                "rien à déclarer."
+            )
+        return donnees
+
+
+@permission_required("heures.add_declarationmensuelle", raise_exception=True)
+def ouvrir(request):
+    """Choose company, lot and month, then enter the hours."""
+    form = OuvrirForm(request.POST or None, initial=request.GET.dict() or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        declaration = services.creer(d["entreprise"], d["lot"], d["mois"], request.user)
+        return redirect("heures:declaration_saisie", pk=declaration.pk)
+    return render(
+        request,
+        "heures/declaration_ouvrir.html",
+        {
+            "form": form,
+            "titre": "Saisir des heures",
+            "fil": [
+                ("Déclarations", reverse("heures:declaration_liste")),
+                ("Saisir des heures", None),
+            ],
+        },
+    )
+
+
+def _charger(pk: int) -> DeclarationMensuelle:
+    return get_object_or_404(
+        DeclarationMensuelle.objects.select_related(
+            "entreprise", "lot__marche__donneur_ordre", "lot__clause", "modifie_par"
+        ),
+        pk=pk,
+    )
+
+
+def _lignes(declaration: DeclarationMensuelle) -> list[dict]:
+    """One row per mission active that month, with the hours already saved."""
+    saisies = {ligne.mission_id: ligne for ligne in declaration.lignes.all()}
+    missions = services.missions_du_mois(declaration.entreprise, declaration.lot, declaration.mois)
+    if declaration.verrouillee or declaration.statut == StatutDeclaration.SOUMISE:
+        missions = [
+            ligne.mission for ligne in declaration.lignes.select_related("mission__participant")
+        ]
+    return [
+        {
+            "mission": mission,
+            "heures": saisies[mission.pk].heures if mission.pk in saisies else None,
+            "valeur": formats.nombre(saisies[mission.pk].heures, 2)
+            if mission.pk in saisies
+            else "",
+        }
+        for mission in missions
+    ]
+
+
+def _contexte(request, declaration, **extra):
+    user = request.user
+    modifiable = declaration.statut in services.MODIFIABLES and user.has_perm(
+        "heures.change_declarationmensuelle"
+    )
+    return {
+        "d": declaration,
+        "lignes": _lignes(declaration),
+        "total": selectors.heures_declarees(declaration),
+        "modifiable": modifiable,
+        "peut_soumettre": modifiable,
+        "peut_traiter": declaration.statut == StatutDeclaration.SOUMISE
+        and perms.peut_valider_declaration(user),
+        "peut_corriger": declaration.statut == StatutDeclaration.VALIDEE
+        and user.has_perm("heures.change_declarationmensuelle")
+        and not hasattr(declaration, "remplacee_par"),
+        "attestations": declaration.attestations.order_by("-emise_le"),
+        "voir_identites": perms.peut_voir_participants(user),
+        "titre": f"Heures de {formats.mois_fr(declaration.mois)} — {declaration.entreprise}",
+        "fil": [
+            ("Déclarations", reverse("heures:declaration_liste")),
+            (
+                f"{formats.mois_fr(declaration.mois)} — {declaration.entreprise}",
+                declaration.get_absolute_url(),
+            ),
+            ("Saisie et validation", None),
+        ],
+        **extra,
+    }
+
+
+@permission_required("heures.view_declarationmensuelle", raise_exception=True)
+def saisie(request, pk: int):
+    declaration = _charger(pk)
+    return render(request, "heures/declaration_saisie.html", _contexte(request, declaration))
+
+
+@require_POST
+@permission_required("heures.change_declarationmensuelle", raise_exception=True)
+def ligne(request, pk: int, mission_pk: int):
+    """htmx: save one row's hours as the user types; the typed value is kept on error."""
+    declaration = _charger(pk)
+    texte = request.POST.get("heures", "")
+    erreur = ""
+    try:
+        heures = services.lire_heures(texte)
+        version = int(request.POST.get("version_lue") or declaration.version)
+        declaration = services.enregistrer_lignes(
+            declaration, {mission_pk: heures}, version, request.user
+        )
+    except (ValueError, ValidationError, ConflitDeVersion) as exc:
+        erreur = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    declaration.refresh_from_db()
+    mission = next(
+        (x["mission"] for x in _lignes(declaration) if x["mission"].pk == mission_pk), None
+    )
+    if mission is None:
+        raise Http404("Mission inconnue pour cette déclaration.")
+    contexte = _contexte(request, declaration)
+    contexte.update(
+        ligne=next(x for x in contexte["lignes"] if x["mission"].pk == mission_pk),
+        erreur=erreur,
+        saisi=texte,
+    )
+    return render(request, "heures/_declaration_ligne.html", contexte)
+
+
+@require_POST
+@permission_required("heures.view_declarationmensuelle", raise_exception=True)
+def action(request, pk: int, action: str):
+    """Workflow buttons: soumettre, valider, rejeter, corriger."""
+    declaration = _charger(pk)
+    user = request.user
+    version = int(request.POST.get("version_lue") or 0)
+    motif = request.POST.get("motif", "")
+    regles = {
+        "soumettre": "heures.change_declarationmensuelle",
+        "valider": "heures.valider_declaration",
+        "rejeter": "heures.valider_declaration",
+        "corriger": "heures.change_declarationmensuelle",
+    }
+    if action not in regles:
+        raise Http404("Action inconnue.")
+    if not user.has_perm(regles[action]):
+        raise PermissionDenied
+    try:
+        if action == "soumettre":
+            services.soumettre(declaration, version, user)
+            messages.success(
+                request, "Déclaration soumise : l'assistant·e de suivi va la contrôler."
+            )
+        elif action == "valider":
+            _, attestation = services.valider(declaration, version, user)
+            messages.success(
+                request, f"Déclaration validée — attestation {attestation.numero} émise."
+            )
+        elif action == "rejeter":
+            services.rejeter(declaration, motif, version, user)
+            messages.warning(
+                request, "Déclaration rejetée : elle repasse en saisie avec votre motif."
+            )
+        else:
+            nouvelle = services.corriger(declaration, motif, version, user)
+            messages.info(
+                request,
+                f"Version {nouvelle.numero_version} créée : corrigez les heures puis soumettez-la.",
+            )
+            return redirect("heures:declaration_saisie", pk=nouvelle.pk)
+    except ConflitDeVersion as conflit:
+        messages.error(request, str(conflit))
+    except ValidationError as erreur:
+        messages.error(request, " ".join(erreur.messages))
+    return redirect("heures:declaration_saisie", pk=declaration.pk)
+
+
+@permission_required("heures.view_attestation", raise_exception=True)
+def attestation_pdf(request, pk: int):
+    attestation = get_object_or_404(Attestation, pk=pk)
+    if not attestation.fichier:
+        raise Http404("Fichier absent.")
+    return FileResponse(
+        attestation.fichier.open("rb"),
+        as_attachment=True,
+        filename=f"{attestation.numero}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def mois_depuis_texte(texte: str) -> date | None:
+    try:
+        annee, mois = (int(x) for x in texte.split("-"))
+        return date(annee, mois, 1)
+    except (ValueError, TypeError):
+        return None
