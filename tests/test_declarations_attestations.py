@@ -17,7 +17,12 @@ from heures.services import attestations, declarations
 from mife import roles
 from mife.core.concurrence import ConflitDeVersion
 from mife.models import Parametres
-from tests.factories import ClauseFactory, MissionFactory, ParticipantFactory
+from tests.factories import (
+    ClauseFactory,
+    EntrepriseFactory,
+    MissionFactory,
+    ParticipantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 MOIS = dt.date(2026, 3, 1)
@@ -237,3 +242,46 @@ class TestVerification:
         response = client.get(reverse("verifier_attestation", args=["inconnu"]))
         assert response.status_code == 404
         assert "Aucune attestation ne correspond" in response.content.decode()
+
+
+class TestMois:
+    def _validees(self, lot, missions, suivi, n=3):
+        """``n`` validated declarations of MOIS (one per company) without attestation."""
+        entreprises = [lot.titulaire] + [EntrepriseFactory() for _ in range(n - 1)]
+        for entreprise in entreprises:
+            d = DeclarationMensuelle.objects.create(
+                entreprise=entreprise, lot=lot, mois=MOIS, statut=StatutDeclaration.VALIDEE
+            )
+            LigneDeclaration.objects.create(
+                declaration=d, mission=missions[0], heures=Decimal("10")
+            )
+
+    def test_commande_emet_et_ecrit_sans_doublon(self, lot, missions, suivi, tmp_path):
+        from django.core.management import call_command
+
+        self._validees(lot, missions, suivi)
+        call_command("attestations", mois="2026-03", out=str(tmp_path))
+        fichiers = sorted(p.name for p in tmp_path.iterdir())
+        assert fichiers == [f"ATT-2026-03-0000{i}.pdf" for i in (1, 2, 3)]
+        call_command("attestations", mois="2026-03", out=str(tmp_path))
+        assert Attestation.objects.count() == 3
+
+    def test_lot_interrompu_puis_repris(self, lot, missions, suivi):
+        self._validees(lot, missions, suivi)
+
+        def panne(faites, total):
+            if faites == 1:
+                raise KeyboardInterrupt("worker tué")
+
+        with pytest.raises(KeyboardInterrupt):
+            attestations.emettre_mois(MOIS, progression=panne)
+        assert Attestation.objects.count() == 1
+        attestations.emettre_mois(MOIS)
+        numeros = sorted(Attestation.objects.values_list("numero", flat=True))
+        assert numeros == ["ATT-2026-03-00001", "ATT-2026-03-00002", "ATT-2026-03-00003"]
+
+    def test_mois_invalide(self, tmp_path):
+        from django.core.management import CommandError, call_command
+
+        with pytest.raises(CommandError, match="AAAA-MM"):
+            call_command("attestations", mois="mars", out=str(tmp_path))

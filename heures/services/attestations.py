@@ -166,3 +166,35 @@ def verification(code: str) -> dict | None:
         "emise_le": formats.date_fr(timezone.localtime(attestation.emise_le).date()),
         "remplacee_par": attestation.remplacee_par.numero if attestation.remplacee_par else "",
     }
+
+
+def declarations_a_attester(mois):
+    """Validated declarations of ``mois`` that have no issued attestation yet."""
+    return (
+        DeclarationMensuelle.objects.filter(mois=mois, statut=StatutDeclaration.VALIDEE)
+        .exclude(attestations__statut=StatutAttestation.EMISE)
+        .order_by("pk")
+    )
+
+
+def emettre_mois(mois, user=None, progression=None) -> list[Attestation]:
+    """Issue every missing monthly attestation of ``mois``, one transaction each.
+
+    Re-running issues nothing twice (each declaration is locked and checked); a run stopped in
+    the middle is finished by the next one. ``progression(faites, total)`` is called after each.
+    """
+    a_faire = list(declarations_a_attester(mois).values_list("pk", flat=True))
+    emises = []
+    for rang, pk in enumerate(a_faire, start=1):
+        emises.append(emettre_mensuelle(DeclarationMensuelle(pk=pk), user))
+        if progression is not None:
+            progression(rang, len(a_faire))
+    return emises
+
+
+def attestations_du_mois(mois):
+    return (
+        Attestation.objects.filter(mois=mois, type=TypeAttestation.MENSUELLE)
+        .select_related("entreprise", "lot__marche")
+        .order_by("numero")
+    )
