@@ -170,14 +170,16 @@ class ListeView(PermissionRequiredMixin, FilterView):
             cell.font = gras
             entete.append(cell)
         ws.append(entete)
+        formats_excel = [EXCEL_FORMATS.get(colonne.format) for colonne in colonnes]
         for obj in queryset.iterator(chunk_size=2000):
             ligne = []
-            for colonne in colonnes:
+            for colonne, format_excel in zip(colonnes, formats_excel, strict=True):
                 valeur = self.valeur_excel(colonne, obj)
-                cell = WriteOnlyCell(ws, value=valeur)
-                if colonne.format in EXCEL_FORMATS and valeur is not None:
-                    cell.number_format = EXCEL_FORMATS[colonne.format]
-                ligne.append(cell)
+                if format_excel and valeur is not None:
+                    # Only typed cells need a cell object (plain values are much cheaper).
+                    valeur = WriteOnlyCell(ws, value=valeur)
+                    valeur.number_format = format_excel
+                ligne.append(valeur)
             ws.append(ligne)
         # Closed by FileResponse once sent; a temporary file keeps big exports out of memory.
         fichier = tempfile.TemporaryFile()  # noqa: SIM115
