@@ -124,7 +124,8 @@ class Entreprise(Versionne):
 
     def clean(self):
         super().clean()
-        if self.type_identifiant == TypeIdentifiant.SIRET:
+        # An empty identifier is reported by clean_fields() (required field), not twice here.
+        if self.type_identifiant == TypeIdentifiant.SIRET and self.identifiant:
             valeur = (self.identifiant or "").replace(" ", "")
             try:
                 self.identifiant = stdnum_siret.validate(valeur)

@@ -1,23 +1,38 @@
 from django.db.models import Count
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.text import Truncator
 
-from entreprises import perms
+from entreprises import perms, services
 from entreprises.filters import EntrepriseFilter
+from entreprises.forms import EntrepriseForm, contact_formset
 from entreprises.models import Entreprise
+from heures import perms as heures_perms
 from heures import selectors as heures_selectors
+from heures.views import initiales_participant, nom_participant
 from label import perms as label_perms
 from label.models import Label
+from marches.models import EtatAction
 from mife import formats
-from mife.fiches import Champ, FicheView, Section, Tableau
+from mife.fiches import Action, Champ, FicheView, Section, Tableau
+from mife.formulaires import EditionView
 from mife.listes import Colonne, ListeView
 from mife.models import Parametres
+
+# Related tables of the company page show the most recent rows, with a link to the full list.
+LIMITE_TABLEAU = 50
 
 
 class EntrepriseListeView(ListeView):
     titre = "Entreprises"
     filterset_class = EntrepriseFilter
     tri_defaut = "raison_sociale"
+    action_principale = (
+        "Nouvelle entreprise",
+        reverse_lazy("entreprises:creer"),
+        "entreprises.add_entreprise",
+    )
     colonnes = [
         Colonne("Raison sociale", "raison_sociale", tri="raison_sociale", lien=True),
         Colonne("Identifiant", "identifiant", tri="identifiant"),
@@ -95,6 +110,21 @@ class EntrepriseFicheView(FicheView):
     def get_fil(self):
         return [("Entreprises", reverse("entreprises:liste")), (str(self.object), None)]
 
+    def get_actions(self):
+        user = self.request.user
+        pk = self.object.pk
+        actions = []
+        if user.has_perm("marches.add_echange"):
+            url = reverse("marches:echange_creer", args=[pk])
+            actions.append(Action("Noter un échange", url, principale=True))
+        if perms.peut_modifier(user):
+            url = reverse("entreprises:modifier", args=[pk])
+            actions.append(Action("Modifier", url, principale=not actions))
+        elif perms.peut_modifier_contacts(user):
+            url = reverse("entreprises:contacts", args=[pk])
+            actions.append(Action("Modifier les contacts", url, principale=not actions))
+        return actions
+
     def get_sections(self):
         e = self.object
         label = self.dernier_label
@@ -119,6 +149,7 @@ class EntrepriseFicheView(FicheView):
                     Champ("Raison sociale", e.raison_sociale),
                     Champ("Nom commercial", e.nom_commercial),
                     Champ(e.get_type_identifiant_display(), e.identifiant),
+                    *([Champ("SIREN", services.siren(e.siret))] if e.siret else []),
                     Champ("Type de structure", e.get_type_structure_display()),
                     Champ("Code NAF", e.code_naf),
                     Champ("Active", e.active, "booleen"),
@@ -159,6 +190,8 @@ class EntrepriseFicheView(FicheView):
                     vide="Aucun contact.",
                 )
             )
+        if user.has_perm("marches.view_echange"):
+            tableaux.append(_tableau_echanges(e))
         titulaire = heures_selectors.annoter_heures_realisees(
             e.lots_titulaire.select_related("marche__donneur_ordre", "clause").order_by(
                 "-date_debut", "pk"
@@ -188,6 +221,7 @@ class EntrepriseFicheView(FicheView):
                     vide="Aucun lot.",
                 )
             )
+        tableaux.append(_tableau_missions(e, user))
         par_annee = heures_selectors.heures_par_annee_entreprise(e)
         lignes_heures = []
         if par_annee:
@@ -208,6 +242,8 @@ class EntrepriseFicheView(FicheView):
                 vide="Aucune heure validée.",
             )
         )
+        if heures_perms.peut_voir_attestations(user):
+            tableaux.append(_tableau_attestations(e))
         if label_perms.peut_voir_dossiers(user):
             dossiers = e.dossiers_label.select_related("animateur").order_by("-annee")
             tableaux.append(
@@ -227,3 +263,219 @@ class EntrepriseFicheView(FicheView):
                 )
             )
         return tableaux
+
+
+# --- related tables of the company page --------------------------------------------------
+
+
+def _limiter(queryset, titre: str, url_tout: str, libelle_tout: str, feminin=False):
+    """At most LIMITE_TABLEAU rows; when there are more, say so and link to the full list."""
+    objets = list(queryset[: LIMITE_TABLEAU + 1])
+    tronque = len(objets) > LIMITE_TABLEAU
+    if tronque:
+        titre = f"{titre} ({LIMITE_TABLEAU} plus {'récentes' if feminin else 'récents'})"
+    return objets[:LIMITE_TABLEAU], titre, [(libelle_tout, url_tout)] if tronque else None
+
+
+def _tableau_echanges(e) -> Tableau:
+    echanges, titre, suite = _limiter(
+        e.echanges.select_related("lot__marche", "auteur"),
+        "Échanges avec l'entreprise",
+        reverse("marches:echange_liste") + f"?entreprise={e.pk}",
+        "Voir tous les échanges avec l'entreprise",
+    )
+    jour = timezone.localdate()
+    lignes = []
+    for echange in echanges:
+        lot = echange.lot
+        etat = echange.etat_action_le(jour)
+        lignes.append(
+            [
+                (formats.date_fr(echange.date), echange.get_absolute_url()),
+                (echange.get_type_display(), ""),
+                (
+                    (f"{lot.marche.reference} lot {lot.numero}", lot.get_absolute_url())
+                    if lot
+                    else ("—", "")
+                ),
+                (str(echange.auteur or "—"), ""),
+                (Truncator(echange.note).chars(80), ""),
+                (echange.prochaine_action or "—", ""),
+                (formats.date_fr(echange.echeance) or "—", ""),
+                ("—" if etat == EtatAction.AUCUNE else EtatAction(etat).label, ""),
+            ]
+        )
+    if suite:
+        lignes.append(suite)
+    return Tableau(
+        titre,
+        [
+            "Date",
+            "Type",
+            "Lot",
+            "Auteur",
+            "Compte rendu",
+            "Prochaine action",
+            "Échéance",
+            "Action",
+        ],
+        lignes,
+        vide="Aucun échange noté.",
+    )
+
+
+def _tableau_missions(e, user) -> Tableau:
+    """Missions where the company is the employer. Identities only for who may see them."""
+    voir_personnes = heures_perms.peut_voir_participants(user)
+    voir_missions = heures_perms.peut_voir_missions(user)
+    missions, titre, suite = _limiter(
+        e.missions.select_related("participant", "lot__marche").order_by("-date_debut", "-pk"),
+        "Missions (employeur)",
+        reverse("heures:mission_liste") + f"?employeur={e.pk}" if voir_missions else "",
+        "Voir toutes les missions de l'entreprise",
+        feminin=True,
+    )
+    lignes = [
+        [
+            (m.reference, m.get_absolute_url() if voir_missions else ""),
+            (
+                nom_participant(m.participant)
+                if voir_personnes
+                else initiales_participant(m.participant),
+                "",
+            ),
+            (str(m.lot), m.lot.get_absolute_url()),
+            (m.get_modalite_display(), ""),
+            (formats.date_fr(m.date_debut), ""),
+            (formats.date_fr(m.date_fin) or "—", ""),
+        ]
+        for m in missions
+    ]
+    if suite:
+        lignes.append(suite)
+    return Tableau(
+        titre,
+        ["Référence", "Participant", "Lot", "Modalité", "Début", "Fin"],
+        lignes,
+        vide="Aucune mission.",
+    )
+
+
+def _tableau_attestations(e) -> Tableau:
+    attestations, titre, suite = _limiter(
+        e.attestations.select_related("lot__marche").order_by("-emise_le", "-pk"),
+        "Attestations",
+        reverse("heures:attestation_liste") + f"?entreprise={e.pk}",
+        "Voir toutes les attestations de l'entreprise",
+        feminin=True,
+    )
+    lignes = [
+        [
+            (a.numero, ""),
+            (a.get_type_display(), ""),
+            (f"{a.lot.marche.reference} lot {a.lot.numero}", a.lot.get_absolute_url()),
+            (formats.mois_fr(a.mois) or "—", ""),
+            (formats.heures(a.total_heures), ""),
+            (a.get_statut_display(), ""),
+            (formats.date_fr(a.emise_le), ""),
+        ]
+        for a in attestations
+    ]
+    if suite:
+        lignes.append(suite)
+    return Tableau(
+        titre,
+        ["Numéro", "Type", "Lot", "Mois", "Heures", "Statut", "Émise le"],
+        lignes,
+        vide="Aucune attestation émise.",
+    )
+
+
+# --- editing -------------------------------------------------------------------------------
+
+
+class EntrepriseEditionView(EditionView):
+    """Create or edit a company with its contacts, saved together by the service."""
+
+    template_name = "entreprises/entreprise_edition.html"
+
+    def get_permission_required(self):
+        action = "change" if "pk" in self.kwargs else "add"
+        return [f"entreprises.{action}_entreprise"]
+
+    def get_objet(self):
+        if "pk" in self.kwargs:
+            return get_object_or_404(Entreprise, pk=self.kwargs["pk"])
+        return None
+
+    def get_titre(self):
+        return f"Modifier « {self.objet} »" if self.objet else "Nouvelle entreprise"
+
+    def get_fil(self):
+        fil = [("Entreprises", reverse("entreprises:liste"))]
+        if self.objet:
+            fil.append((str(self.objet), self.objet.get_absolute_url()))
+        return [*fil, (self.get_titre(), None)]
+
+    def get_annulation(self):
+        return self.objet.get_absolute_url() if self.objet else reverse("entreprises:liste")
+
+    def get_formulaires(self, data=None):
+        entreprise = EntrepriseForm(data=data, instance=self.objet)
+        formulaires = {"entreprise": entreprise}
+        user = self.request.user
+        if perms.peut_modifier_contacts(user):
+            formset = contact_formset(
+                extra=1 if self.objet else 2, can_delete=perms.peut_supprimer_contacts(user)
+            )
+            formulaires["contacts"] = formset(
+                data=data, instance=entreprise.instance, prefix="contacts"
+            )
+        return formulaires
+
+    def enregistrer(self, formulaires, version_lue):
+        entreprise = formulaires["entreprise"].save(commit=False)
+        contacts = formulaires.get("contacts")
+        return services.enregistrer_entreprise(
+            entreprise,
+            version_lue,
+            self.request.user,
+            contacts=contacts.modifications() if contacts is not None else None,
+        )
+
+    def message_succes(self, objet):
+        return f"Entreprise « {objet} » enregistrée."
+
+
+class EntrepriseContactsView(EditionView):
+    """The contacts alone, for who may edit contacts but not the company (assistant·e)."""
+
+    template_name = "entreprises/entreprise_edition.html"
+
+    def has_permission(self):
+        return perms.peut_modifier_contacts(self.request.user)
+
+    def get_objet(self):
+        return get_object_or_404(Entreprise, pk=self.kwargs["pk"])
+
+    def get_titre(self):
+        return f"Contacts de « {self.objet} »"
+
+    def get_fil(self):
+        return [
+            ("Entreprises", reverse("entreprises:liste")),
+            (str(self.objet), self.objet.get_absolute_url()),
+            ("Contacts", None),
+        ]
+
+    def get_formulaires(self, data=None):
+        formset = contact_formset(can_delete=perms.peut_supprimer_contacts(self.request.user))
+        return {"contacts": formset(data=data, instance=self.objet, prefix="contacts")}
+
+    def enregistrer(self, formulaires, version_lue):
+        return services.enregistrer_contacts(
+            self.objet, version_lue, self.request.user, formulaires["contacts"].modifications()
+        )
+
+    def message_succes(self, objet):
+        return f"Contacts de « {objet} » enregistrés."
