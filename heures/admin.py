@@ -3,6 +3,7 @@ from django.utils.formats import date_format
 
 from heures.models import (
     Attestation,
+    BesoinRecrutement,
     CompteurNumero,
     CritereEligibilite,
     CritereParticipant,
@@ -11,6 +12,7 @@ from heures.models import (
     Mission,
     Participant,
     Prescripteur,
+    Proposition,
     StatutDeclaration,
 )
 from mife.admin import HistoryAdmin
@@ -413,3 +415,104 @@ class CompteurNumeroAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PropositionInline(admin.TabularInline):
+    model = Proposition
+    fields = ("participant", "statut", "date_proposition", "date_entretien", "date_decision")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("participant", "besoin__entreprise")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BesoinRecrutement)
+class BesoinRecrutementAdmin(HistoryAdmin):
+    list_display = (
+        "poste",
+        "entreprise",
+        "lot",
+        "nombre_postes",
+        "date_debut",
+        "date_fin",
+        "commune",
+        "statut",
+    )
+    list_filter = ("statut", "modalite", "date_debut")
+    list_select_related = ("entreprise", "lot__marche")
+    search_fields = (
+        "poste",
+        "exigences",
+        "commune",
+        "entreprise__raison_sociale",
+        "entreprise__identifiant",
+        "lot__intitule",
+        "lot__marche__reference",
+    )
+    search_help_text = "Poste, exigences, commune, entreprise ou SIRET, lot ou marché."
+    date_hierarchy = "date_debut"
+    autocomplete_fields = ("lot", "entreprise")
+    fieldsets = (
+        (None, {"fields": ("lot", "entreprise", "poste", "nombre_postes", "statut")}),
+        (
+            "Contrat proposé",
+            {
+                "fields": (
+                    ("date_debut", "date_fin"),
+                    ("modalite", "type_contrat"),
+                    "heures_prevues",
+                    "commune",
+                    "exigences",
+                )
+            },
+        ),
+    )
+    inlines = [PropositionInline]
+
+    def get_queryset(self, request):
+        # BesoinRecrutement.__str__ shows the company (autocomplete, change form, history).
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+@admin.register(Proposition)
+class PropositionAdmin(HistoryAdmin):
+    """A proposal's mission is linked by the application when it creates the mission."""
+
+    list_display = (
+        "participant",
+        "besoin",
+        "statut",
+        "date_proposition",
+        "date_entretien",
+        "date_decision",
+        "mission",
+    )
+    list_filter = ("statut", "date_proposition")
+    list_select_related = ("participant", "besoin__entreprise", "mission__participant")
+    search_fields = (
+        "participant__nom",
+        "participant__prenom",
+        "besoin__poste",
+        "besoin__entreprise__raison_sociale",
+        "mission__reference",
+    )
+    search_help_text = "Nom ou prénom du participant, poste, entreprise, référence de la mission."
+    autocomplete_fields = ("besoin", "participant")
+    readonly_fields = ("mission",)
+    fieldsets = (
+        (None, {"fields": ("besoin", "participant", "statut", "mission")}),
+        (
+            "Suivi",
+            {"fields": (("date_proposition", "date_entretien", "date_decision"), "commentaire")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        # Proposition.__str__ shows the participant and the need's post.
+        return super().get_queryset(request).select_related(*self.list_select_related)

@@ -345,10 +345,18 @@ class DeclarationMensuelle(Versionne):
         ordering = ["-mois", "entreprise", "lot"]
         permissions = [("valider_declaration", "Valider ou rejeter une déclaration d'heures")]
         constraints = [
+            # One version being entered or checked, and one validated version (the one that
+            # counts), per company × lot × month: a correction is entered while the validated
+            # version keeps counting, which becomes « remplacée » when the correction is validated.
             models.UniqueConstraint(
                 fields=["entreprise", "lot", "mois"],
-                condition=~models.Q(statut="remplacee"),
-                name="declaration_une_courante_par_entreprise_lot_mois",
+                condition=models.Q(statut__in=["brouillon", "soumise", "rejetee"]),
+                name="declaration_une_en_cours_par_entreprise_lot_mois",
+            ),
+            models.UniqueConstraint(
+                fields=["entreprise", "lot", "mois"],
+                condition=models.Q(statut="validee"),
+                name="declaration_une_validee_par_entreprise_lot_mois",
             ),
             models.UniqueConstraint(
                 fields=["entreprise", "lot", "mois", "numero_version"],
@@ -504,3 +512,240 @@ class Attestation(models.Model):
 
     def __str__(self) -> str:
         return self.numero
+
+
+class StatutBesoin(models.TextChoices):
+    OUVERT = "ouvert", "Ouvert"
+    POURVU = "pourvu", "Pourvu"
+    ANNULE = "annule", "Annulé"
+
+
+class BesoinRecrutement(Versionne):
+    """A company's need of staff on a lot, which the facilitator answers with participants."""
+
+    lot = models.ForeignKey(
+        Lot, verbose_name="lot", on_delete=models.PROTECT, related_name="besoins"
+    )
+    entreprise = models.ForeignKey(
+        Entreprise,
+        verbose_name="entreprise",
+        on_delete=models.PROTECT,
+        related_name="besoins_recrutement",
+        help_text="L'entreprise qui recrute : titulaire, cotraitant, sous-traitant du lot ou "
+        "structure d'insertion.",
+    )
+    poste = models.CharField("poste", max_length=150)
+    nombre_postes = models.PositiveSmallIntegerField(
+        "nombre de postes", default=1, validators=[MinValueValidator(1)]
+    )
+    date_debut = models.DateField("début souhaité")
+    date_fin = models.DateField("fin prévue", null=True, blank=True)
+    modalite = models.CharField(
+        "modalité", max_length=25, choices=Modalite.choices, default=Modalite.EMBAUCHE_CDD
+    )
+    type_contrat = models.CharField(
+        "type de contrat", max_length=25, choices=TypeContrat.choices, default=TypeContrat.CDD
+    )
+    heures_prevues = models.DecimalField(
+        "heures prévues par poste",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    exigences = models.TextField("exigences et compétences", blank=True)
+    commune = models.CharField("commune du poste", max_length=120, blank=True)
+    statut = models.CharField(
+        "statut", max_length=10, choices=StatutBesoin.choices, default=StatutBesoin.OUVERT
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "besoin de recrutement"
+        verbose_name_plural = "besoins de recrutement"
+        ordering = ["-date_debut", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nombre_postes__gte=1), name="besoin_au_moins_un_poste"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_fin__isnull=True)
+                | models.Q(date_fin__gte=models.F("date_debut")),
+                name="besoin_fin_apres_debut",
+            ),
+        ]
+        indexes = [models.Index(fields=["statut", "date_debut"])]
+
+    def __str__(self) -> str:
+        return f"{self.poste} — {self.entreprise}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("heures:besoin_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.date_fin and self.date_debut and self.date_fin < self.date_debut:
+            raise ValidationError({"date_fin": "La fin prévue précède le début souhaité."})
+
+
+class StatutProposition(models.TextChoices):
+    PROPOSE = "propose", "Proposé"
+    ENTRETIEN = "entretien", "Entretien"
+    RETENU = "retenu", "Retenu"
+    NON_RETENU = "non_retenu", "Non retenu"
+
+
+class Proposition(Versionne):
+    """A participant put forward for a need; a retained one becomes a mission."""
+
+    besoin = models.ForeignKey(
+        BesoinRecrutement,
+        verbose_name="besoin",
+        on_delete=models.PROTECT,
+        related_name="propositions",
+    )
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name="participant",
+        on_delete=models.PROTECT,
+        related_name="propositions",
+    )
+    statut = models.CharField(
+        "statut",
+        max_length=12,
+        choices=StatutProposition.choices,
+        default=StatutProposition.PROPOSE,
+    )
+    date_proposition = models.DateField("proposé le")
+    date_entretien = models.DateField("entretien le", null=True, blank=True)
+    date_decision = models.DateField("décision le", null=True, blank=True)
+    commentaire = models.TextField("commentaire", blank=True)
+    mission = models.OneToOneField(
+        Mission,
+        verbose_name="mission",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposition",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "proposition"
+        verbose_name_plural = "propositions"
+        ordering = ["besoin", "date_proposition", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["besoin", "participant"], name="proposition_une_par_participant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mission__isnull=True) | models.Q(statut="retenu"),
+                name="proposition_mission_si_retenue",
+            ),
+        ]
+        indexes = [models.Index(fields=["statut"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant} — {self.besoin.poste}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("heures:besoin_detail", args=[self.besoin_id]) + f"#proposition-{self.pk}"
+
+
+class StatutRelance(models.TextChoices):
+    ENVOYEE = "envoyee", "Envoyée"
+    ECHEC = "echec", "Échec d'envoi"
+
+
+class Relance(Horodate):
+    """A reminder sent to a company for a month's declaration (log of what was sent)."""
+
+    entreprise = models.ForeignKey(
+        Entreprise, verbose_name="entreprise", on_delete=models.PROTECT, related_name="relances"
+    )
+    lot = models.ForeignKey(
+        Lot, verbose_name="lot", on_delete=models.PROTECT, related_name="relances"
+    )
+    mois = models.DateField("mois")
+    destinataires = models.TextField("destinataires")
+    sujet = models.CharField("sujet", max_length=250)
+    corps = models.TextField("message")
+    statut = models.CharField("statut", max_length=10, choices=StatutRelance.choices)
+    erreur = models.TextField("erreur", blank=True)
+    envoyee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="envoyée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "relance"
+        verbose_name_plural = "relances"
+        ordering = ["-cree_le"]
+        indexes = [models.Index(fields=["mois", "entreprise", "lot"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mois__day=1), name="relance_mois_premier_jour"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Relance {self.entreprise} — {self.mois:%m/%Y}"
+
+
+class StatutGeneration(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    TERMINEE = "terminee", "Terminée"
+    ECHEC = "echec", "Échec"
+
+
+class GenerationAttestations(Horodate):
+    """A batch « Générer les attestations du mois », run by the background worker."""
+
+    mois = models.DateField("mois")
+    statut = models.CharField(
+        "statut",
+        max_length=12,
+        choices=StatutGeneration.choices,
+        default=StatutGeneration.EN_ATTENTE,
+    )
+    total = models.PositiveIntegerField("attestations à émettre", default=0)
+    faites = models.PositiveIntegerField("attestations émises", default=0)
+    erreur = models.TextField("erreur", blank=True)
+    tache_id = models.CharField("identifiant de la tâche", max_length=64, blank=True)
+    fichier_zip = models.FileField("archive ZIP", upload_to="attestations/lots/", blank=True)
+    fichier_pdf = models.FileField("PDF à imprimer", upload_to="attestations/lots/", blank=True)
+    demandee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "génération d'attestations"
+        verbose_name_plural = "générations d'attestations"
+        ordering = ["-cree_le"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mois__day=1), name="generation_mois_premier_jour"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(faites__lte=models.F("total")) | models.Q(total=0),
+                name="generation_faites_au_plus_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attestations de {self.mois:%m/%Y} ({self.get_statut_display()})"
+
+    @property
+    def pourcentage(self) -> int:
+        return int(self.faites * 100 / self.total) if self.total else 0

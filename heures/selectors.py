@@ -190,6 +190,7 @@ def lots_en_retard(lots: QuerySet, jour: date, marge: Decimal | None = None) -> 
         annoter_avancement(lots, jour)
         .filter(clause__heures_requises__gt=0, cloture_le__isnull=True)
         .filter(date_debut__lte=jour)
+        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
         .filter(avancement__lt=F("avancement_attendu") - float(marge))
     )
 

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from heures import urls_declarations, urls_missions, urls_participants, views
+from heures import (
+    urls_declarations,
+    urls_excel,
+    urls_generation,
+    urls_missions,
+    urls_mois,
+    urls_participants,
+    views,
+)
 
 app_name = "heures"
 urlpatterns = [
@@ -18,4 +26,7 @@ urlpatterns = [
     *urls_participants.urlpatterns,
     *urls_declarations.urlpatterns,
     *urls_missions.urlpatterns,
+    *urls_excel.urlpatterns,
+    *urls_generation.urlpatterns,
+    *urls_mois.urlpatterns,
 ]

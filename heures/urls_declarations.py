@@ -18,4 +18,9 @@ urlpatterns = [
         name="declaration_action",
     ),
     path("attestations/<int:pk>/pdf/", views.attestation_pdf, name="attestation_pdf"),
+    path(
+        "lots/<int:lot_pk>/attestation-realisation/",
+        views.attestation_realisation,
+        name="attestation_realisation",
+    ),
 ]

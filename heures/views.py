@@ -262,7 +262,9 @@ class ParticipantFicheView(FicheView):
             "history_change_reason", flat=True
         )[: len(context["historique"])]
         for ligne, motif in zip(context["historique"], motifs, strict=False):
-            if motif:
+            if motif == services_participants.MOTIF_EXPORT:
+                ligne["type"] = motif  # a consultation, not a change of the record
+            elif motif:
                 ligne["changements"] = [f"Motif : {motif}", *ligne["changements"]]
         # Eligible today, or on the day asked for (?eligible_le=AAAA-MM-JJ), and why.
         aujourd_hui = timezone.localdate()

@@ -233,3 +233,19 @@ def mois_depuis_texte(texte: str) -> date | None:
         return date(annee, mois, 1)
     except (ValueError, TypeError):
         return None
+
+
+@require_POST
+@permission_required("heures.emettre_attestation", raise_exception=True)
+def attestation_realisation(request, lot_pk: int):
+    """Issue the end-of-obligation attestation of a lot (met, or closed with a shortfall)."""
+    from heures.services import attestations
+
+    lot = get_object_or_404(Lot, pk=lot_pk)
+    try:
+        attestation = attestations.emettre_realisation(lot, request.user)
+    except ValueError as erreur:
+        messages.error(request, str(erreur))
+    else:
+        messages.success(request, f"Attestation de réalisation {attestation.numero} émise.")
+    return redirect(lot.get_absolute_url())

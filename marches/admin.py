@@ -5,6 +5,7 @@ from marches.annexe import VARIABLES
 from marches.models import (
     Clause,
     DonneurOrdre,
+    Echange,
     Lot,
     Marche,
     ModeleClause,
@@ -247,3 +248,45 @@ class ModeleClauseAdmin(HistoryAdmin):
             + ". Une ligne « # Titre » est un intertitre, « - » une puce, **gras** du gras."
         )
         return form
+
+
+@admin.register(Echange)
+class EchangeAdmin(HistoryAdmin):
+    list_display = (
+        "date",
+        "entreprise",
+        "type",
+        "lot",
+        "auteur",
+        "prochaine_action",
+        "echeance",
+        "action_faite_le",
+    )
+    list_filter = (
+        "type",
+        "date",
+        "echeance",
+        ("action_faite_le", admin.EmptyFieldListFilter),
+        ("auteur", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("entreprise", "lot__marche", "auteur")
+    search_fields = (
+        "entreprise__raison_sociale",
+        "entreprise__identifiant",
+        "lot__marche__reference",
+        "note",
+        "prochaine_action",
+    )
+    search_help_text = "Entreprise ou SIRET, référence du marché, compte rendu ou action."
+    date_hierarchy = "date"
+    autocomplete_fields = ("entreprise", "lot", "auteur", "action_faite_par")
+    fieldsets = (
+        (None, {"fields": ("entreprise", "lot", ("type", "date"), "auteur", "note")}),
+        (
+            "Prochaine action",
+            {"fields": ("prochaine_action", "echeance", ("action_faite_le", "action_faite_par"))},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)

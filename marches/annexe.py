@@ -74,7 +74,8 @@ def modele(lot: Lot) -> ModeleClause:
 def blocs(lot: Lot) -> tuple[str, list[Bloc]]:
     """Title and blocks of the annex for ``lot``."""
     m = modele(lot)
-    texte = _MOTEUR.from_string(m.texte).render(Context(contexte(lot)))
+    # Plain text: a Context escapes HTML by default (the engine's setting is not used here).
+    texte = _MOTEUR.from_string(m.texte).render(Context(contexte(lot), autoescape=False))
     resultat = []
     for ligne in texte.splitlines():
         ligne = ligne.strip()

@@ -1,10 +1,13 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from entreprises.models import Entreprise
 from marches.models import (
     DonneurOrdre,
+    Echange,
+    EtatAction,
     Lot,
     Marche,
     NatureMarche,
@@ -12,6 +15,7 @@ from marches.models import (
     StatutLot,
     TypeClause,
     TypeDonneurOrdre,
+    TypeEchange,
 )
 from mife.filtres import OuiNonFilter, recherche_texte
 
@@ -84,7 +88,9 @@ class LotFilter(django_filters.FilterSet):
         if value == StatutLot.EN_RETARD:
             from heures.selectors import lots_en_retard
 
-            return lots_en_retard(queryset, jour)
+            # Late is a state of a running lot (as on its page and in the « Statut » column):
+            # an ended lot with a shortfall is « terminé », not « en retard ».
+            return lots_en_retard(queryset.actifs_le(jour), jour)
         if value == StatutLot.EN_COURS:
             return queryset.actifs_le(jour)
         if value == StatutLot.A_VENIR:
@@ -126,3 +132,63 @@ class OperationFilter(django_filters.FilterSet):
     class Meta:
         model = Operation
         fields = ["q", "donneur_ordre", "renouvellement_urbain"]
+
+
+# --- Accompagnement des entreprises ---------------------------------------------------------
+
+
+DATE_FILTRE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CHOIX_ACTION = [
+    (EtatAction.A_FAIRE, "À faire (y compris en retard)"),
+    (EtatAction.EN_RETARD, "En retard"),
+    (EtatAction.FAITE, "Faite"),
+    (EtatAction.AUCUNE, "Aucune action"),
+]
+
+
+class EchangeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (entreprise, compte rendu, action)",
+        method=recherche_texte(["entreprise__raison_sociale", "note", "prochaine_action"]),
+    )
+    entreprise = django_filters.ModelChoiceFilter(
+        label="Entreprise", queryset=Entreprise.objects.all()
+    )
+    lot = django_filters.ModelChoiceFilter(
+        label="Lot", queryset=Lot.objects.select_related("marche")
+    )
+    type = django_filters.ChoiceFilter(label="Type d'échange", choices=TypeEchange.choices)
+    action = django_filters.ChoiceFilter(
+        label="Prochaine action", choices=CHOIX_ACTION, method="filtrer_action"
+    )
+    mes_suivis = OuiNonFilter(
+        label="Mes échanges et mes lots", method="filtrer_mes_suivis", tous="Tous"
+    )
+    date_min = django_filters.DateFilter(
+        label="Échange du", field_name="date", lookup_expr="gte", widget=DATE_FILTRE
+    )
+    date_max = django_filters.DateFilter(
+        label="au", field_name="date", lookup_expr="lte", widget=DATE_FILTRE
+    )
+
+    class Meta:
+        model = Echange
+        fields = ["q", "entreprise", "lot", "type", "action", "mes_suivis", "date_min", "date_max"]
+
+    def filtrer_action(self, queryset, name, value):
+        jour = timezone.localdate()
+        if value == EtatAction.AUCUNE:
+            return queryset.filter(prochaine_action="")
+        if value == EtatAction.FAITE:
+            return queryset.filter(action_faite_le__isnull=False)
+        if value == EtatAction.EN_RETARD:
+            return queryset.actions_a_faire().filter(echeance__lt=jour)
+        if value == EtatAction.A_FAIRE:
+            return queryset.actions_a_faire()
+        return queryset
+
+    def filtrer_mes_suivis(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value and user is not None:
+            return queryset.suivis_par(user)
+        return queryset

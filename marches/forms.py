@@ -1,16 +1,31 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
 from stdnum.fr import siret as stdnum_siret
 
 from entreprises.models import Entreprise
-from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation
+from marches.models import (
+    MESSAGE_LOT_NON_LIE,
+    Clause,
+    DonneurOrdre,
+    Echange,
+    Lot,
+    Marche,
+    Operation,
+    lots_de_l_entreprise,
+)
+from mife import formats
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DonneurOrdreForm(forms.ModelForm):
     legende = "Donneur d'ordre"
+    # Longer than the 14 stored digits, so that « 219 000 106 00019 » can be typed (spaces
+    # are removed by clean_siret).
+    siret = forms.CharField(label="SIRET", max_length=20, required=False)
 
     class Meta:
         model = DonneurOrdre
@@ -32,6 +47,11 @@ class DonneurOrdreForm(forms.ModelForm):
             raise forms.ValidationError(
                 "SIRET invalide : 14 chiffres attendus, avec une clé de contrôle correcte."
             )
+        # The unique constraint is conditional (blank allowed): Django would only report it as
+        # « La contrainte … n'est pas respectée » at the top of the form.
+        doublon = DonneurOrdre.objects.filter(siret=valeur).exclude(pk=self.instance.pk).first()
+        if valeur and doublon is not None:
+            raise forms.ValidationError(f"Ce SIRET est déjà celui de « {doublon} ».")
         return valeur
 
 
@@ -85,6 +105,22 @@ class MarcheForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["operation"].queryset = Operation.objects.select_related("donneur_ordre")
 
+    def clean(self):
+        donnees = super().clean()
+        donneur, reference = donnees.get("donneur_ordre"), donnees.get("reference")
+        if (
+            donneur
+            and reference
+            and Marche.objects.filter(donneur_ordre=donneur, reference=reference)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            # Next to the field (Django's unique check would put it at the top only).
+            self.add_error(
+                "reference", f"Le marché « {reference} » existe déjà chez ce donneur d'ordre."
+            )
+        return donnees
+
 
 class LotForm(forms.ModelForm):
     legende = "Lot"
@@ -107,7 +143,13 @@ class LotForm(forms.ModelForm):
     def __init__(self, *args, marche: Marche, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.marche = marche
-        entreprises = Entreprise.objects.filter(active=True)
+        # Active companies and active facilitators are proposed; the lot's current ones stay
+        # selectable even if deactivated since, or saving another field would silently drop them.
+        actuelles = {self.instance.titulaire_id}
+        if self.instance.pk:
+            actuelles |= set(self.instance.cotraitants.values_list("pk", flat=True))
+            actuelles |= set(self.instance.sous_traitants.values_list("pk", flat=True))
+        entreprises = Entreprise.objects.filter(Q(active=True) | Q(pk__in=actuelles - {None}))
         self.fields["titulaire"].queryset = entreprises
         self.fields["cotraitants"].queryset = entreprises
         self.fields["sous_traitants"].queryset = entreprises
@@ -118,7 +160,10 @@ class LotForm(forms.ModelForm):
 
         self.fields["facilitateur"].queryset = (
             get_user_model()
-            .objects.filter(groups__permissions__codename="change_lot", is_active=True)
+            .objects.filter(
+                Q(groups__permissions__codename="change_lot", is_active=True)
+                | Q(pk=self.instance.facilitateur_id)
+            )
             .distinct()
         )
 
@@ -128,6 +173,10 @@ class LotForm(forms.ModelForm):
         if doublon.exists():
             raise forms.ValidationError(f"Le lot n° {numero} existe déjà dans ce marché.")
         return numero
+
+
+ZERO = Decimal("0")
+MAX_HEURES = Decimal("1e8")  # Clause.heures_calculees: 10 digits, 2 of them decimals
 
 
 class ClauseForm(forms.ModelForm):
@@ -171,7 +220,18 @@ class ClauseForm(forms.ModelForm):
             # Not adjusted: left empty so that the computed hours follow the inputs.
             self.initial["heures_requises"] = None
         for nom in self.CHAMPS_CALCUL:
-            self.fields[nom].widget.attrs.update({"class": "calcul", "step": "any"})
+            champ = self.fields[nom]
+            champ.widget.attrs.update({"class": "calcul", "step": "any"})
+            # The model's bounds checked with the field, before clean() computes the hours
+            # (otherwise a negative amount computes 0 h and a second, misleading error appears).
+            champ.validators = [
+                *champ.validators,
+                *(
+                    v
+                    for v in Clause._meta.get_field(nom).validators
+                    if isinstance(v, MinValueValidator | MaxValueValidator)
+                ),
+            ]
 
     def heures_calculees(self) -> Decimal:
         d = self.cleaned_data
@@ -180,24 +240,28 @@ class ClauseForm(forms.ModelForm):
     def clean(self):
         donnees = super().clean()
         calculees = self.heures_calculees()
-        self.instance.heures_calculees = calculees  # the model's clean() compares with it
+        # The model's clean() compares both figures and asks for the motif when they differ.
+        self.instance.heures_calculees = calculees
         requises = donnees.get("heures_requises")
-        if requises is None:
-            if not calculees:
+        if calculees >= MAX_HEURES:
+            self.add_error(
+                "heures_requises",
+                f"Le calcul donne {formats.heures(calculees)} : vérifiez le montant, les "
+                "pourcentages et le coût horaire.",
+            )
+            calculees = self.instance.heures_calculees = ZERO
+        if "heures_requises" in self.errors:
+            requises = calculees  # its own error is shown: no motif asked on top of it
+        elif requises is None:
+            calcul_invalide = any(nom in self.errors for nom in self.CHAMPS_CALCUL)
+            if not calculees and not calcul_invalide:
                 self.add_error(
                     "heures_requises",
-                    "Indiquez les heures requises, ou les éléments du calcul (montant, part de "
-                    "main-d'œuvre, taux d'insertion, coût horaire).",
+                    "Indiquez les heures requises, ou les éléments du calcul (montant, part "
+                    "de main-d'œuvre, taux d'insertion, coût horaire).",
                 )
-            donnees["heures_requises"] = calculees
-        elif (
-            calculees and requises != calculees and not donnees.get("motif_derogation", "").strip()
-        ):
-            self.add_error(
-                "motif_derogation",
-                f"Les heures requises ({requises} h) diffèrent du calcul ({calculees} h) : "
-                "indiquez le motif de l'ajustement.",
-            )
+            requises = donnees["heures_requises"] = calculees
+        self.instance.heures_requises = requises
         if donnees.get("type") == "L2152-7" and donnees.get("ponderation_critere") in (None, ""):
             self.add_error(
                 "ponderation_critere", "Un critère d'attribution doit indiquer sa pondération."
@@ -208,10 +272,17 @@ class ClauseForm(forms.ModelForm):
 class CalculForm(forms.Form):
     """The calculator's inputs alone (live preview while typing)."""
 
-    montant_base = forms.DecimalField(required=False, min_value=0)
-    part_main_oeuvre = forms.DecimalField(required=False, min_value=0, max_value=100)
-    taux_insertion = forms.DecimalField(required=False, min_value=0, max_value=100)
-    cout_horaire = forms.DecimalField(required=False, min_value=Decimal("0.01"))
+    # Same bounds as the stored inputs (Clause), so that no value can overflow the computation.
+    montant_base = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
+    part_main_oeuvre = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    taux_insertion = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
+    )
+    cout_horaire = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=7, decimal_places=2
+    )
 
     def heures(self) -> Decimal | None:
         d = self.cleaned_data
@@ -253,3 +324,34 @@ class ImportDecpForm(forms.Form):
         if valeur and not stdnum_siret.is_valid(valeur):
             raise forms.ValidationError("SIRET invalide : 14 chiffres avec une clé correcte.")
         return valeur
+
+
+# --- Accompagnement des entreprises ---------------------------------------------------------
+
+
+class EchangeForm(forms.ModelForm):
+    """An exchange with one company; the lot is chosen among the company's lots."""
+
+    legende = "Échange"
+
+    class Meta:
+        model = Echange
+        fields = ["type", "date", "lot", "note", "prochaine_action", "echeance"]
+        widgets = {
+            "date": DATE,
+            "echeance": DATE,
+            "note": forms.Textarea({"rows": 5}),
+        }
+        help_texts = {"echeance": "Obligatoire si une prochaine action est indiquée."}
+
+    def __init__(self, *args, entreprise: Entreprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.entreprise = entreprise
+        lot = self.fields["lot"]
+        lot.queryset = (
+            lots_de_l_entreprise(entreprise)
+            .select_related("marche")
+            .order_by("-date_debut", "marche__reference", "numero")
+        )
+        lot.empty_label = "— Aucun lot en particulier —"
+        lot.error_messages["invalid_choice"] = MESSAGE_LOT_NON_LIE

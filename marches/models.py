@@ -6,12 +6,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.template import Engine, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
 from marches import cpv
+from mife import formats
 from mife.core.models import Versionne
 
 ZERO = Decimal("0")
@@ -212,19 +214,32 @@ class Marche(Versionne):
 
     def clean(self):
         super().clean()
+        erreurs = {}
         if self.code_cpv:
             try:
                 self.code_cpv = cpv.valider(self.code_cpv)
             except cpv.CodeCPVInvalide as exc:
-                raise ValidationError({"code_cpv": f"Code CPV invalide : {exc}"}) from None
+                erreurs["code_cpv"] = f"Code CPV invalide : {exc}"
         if (
             self.operation_id
             and self.donneur_ordre_id
             and self.operation.donneur_ordre_id != self.donneur_ordre_id
         ):
-            raise ValidationError(
-                {"operation": "Cette opération appartient à un autre donneur d'ordre."}
+            erreurs["operation"] = "Cette opération appartient à un autre donneur d'ordre."
+        if self.pk and self.date_notification:
+            # notification ≤ start of each lot (Lot.clean checks it when a lot is saved).
+            lot = (
+                self.lots.filter(date_debut__lt=self.date_notification)
+                .order_by("date_debut")
+                .first()
             )
+            if lot is not None:
+                erreurs["date_notification"] = (
+                    f"Le lot n° {lot.numero} commence le {formats.date_fr(lot.date_debut)}, "
+                    "avant cette date de notification."
+                )
+        if erreurs:
+            raise ValidationError(erreurs)
 
 
 class LotQuerySet(models.QuerySet):
@@ -514,8 +529,15 @@ class Clause(Versionne):
     def clean(self):
         super().clean()
         if self.est_ajustee and self.heures_calculees and not self.motif_derogation.strip():
+            requises, calculees = (
+                formats.heures(self.heures_requises),
+                formats.heures(self.heures_calculees),
+            )
             raise ValidationError(
-                {"motif_derogation": "Indiquez pourquoi les heures requises diffèrent du calcul."}
+                {
+                    "motif_derogation": f"Les heures requises ({requises}) diffèrent du calcul "
+                    f"({calculees}) : indiquez le motif de l'ajustement."
+                }
             )
 
 
@@ -541,3 +563,180 @@ class ModeleClause(Versionne):
 
     def __str__(self) -> str:
         return self.titre
+
+    def clean(self):
+        super().clean()
+        # A text that does not compile would make every annex of this kind fail (error 500).
+        try:
+            Engine(autoescape=False).from_string(self.texte)
+        except TemplateSyntaxError as exc:
+            message = "Texte invalide : une balise {% … %} ou {{ … }} est mal formée"
+            raise ValidationError({"texte": f"{message} ({exc})."}) from None
+
+
+# --- Accompagnement des entreprises ---------------------------------------------------------
+
+
+class TypeEchange(models.TextChoices):
+    RENDEZ_VOUS = "rendez_vous", "Rendez-vous"
+    VISITE_CHANTIER = "visite_chantier", "Visite de chantier"
+    APPEL = "appel", "Appel téléphonique"
+    REUNION_DEMARRAGE = "reunion_demarrage", "Réunion de démarrage"
+    EMAIL = "email", "E-mail"
+
+
+MESSAGE_LOT_NON_LIE = (
+    "Ce lot n'est pas lié à l'entreprise : elle n'en est ni titulaire, ni cotraitante, ni "
+    "sous-traitante."
+)
+
+
+def lots_de_l_entreprise(entreprise) -> models.QuerySet:
+    """Lots where the company is titulaire, cotraitant or sous-traitant (no duplicates)."""
+    return Lot.objects.filter(
+        models.Q(titulaire=entreprise)
+        | models.Q(
+            pk__in=Lot.cotraitants.through.objects.filter(entreprise=entreprise).values("lot")
+        )
+        | models.Q(
+            pk__in=Lot.sous_traitants.through.objects.filter(entreprise=entreprise).values("lot")
+        )
+    )
+
+
+class EtatAction(models.TextChoices):
+    """State of an exchange's next action (computed, not stored)."""
+
+    AUCUNE = "aucune", "Aucune action"
+    A_FAIRE = "a_faire", "À faire"
+    EN_RETARD = "en_retard", "En retard"
+    FAITE = "faite", "Faite"
+
+
+class EchangeQuerySet(models.QuerySet):
+    def actions_a_faire(self):
+        return self.exclude(prochaine_action="").filter(action_faite_le__isnull=True)
+
+    def actions_dues(self, limite: date):
+        """Next actions not done yet whose due date is on or before ``limite``."""
+        return self.actions_a_faire().filter(echeance__lte=limite)
+
+    def suivis_par(self, user):
+        """Exchanges the user wrote, or about a lot the user is the facilitator of."""
+        return self.filter(models.Q(auteur=user) | models.Q(lot__facilitateur=user))
+
+
+class Echange(Versionne):
+    """A contact with a company (meeting, site visit, call…) and the next action agreed."""
+
+    entreprise = models.ForeignKey(
+        Entreprise, verbose_name="entreprise", on_delete=models.PROTECT, related_name="echanges"
+    )
+    lot = models.ForeignKey(
+        Lot,
+        verbose_name="lot concerné",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="echanges",
+        help_text="Facultatif : un lot dont l'entreprise est titulaire, cotraitante ou "
+        "sous-traitante.",
+    )
+    type = models.CharField("type d'échange", max_length=20, choices=TypeEchange.choices)
+    date = models.DateField("date de l'échange")
+    auteur = models.ForeignKey(
+        "mife.User",
+        verbose_name="auteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="echanges",
+    )
+    note = models.TextField("compte rendu")
+    prochaine_action = models.CharField(
+        "prochaine action",
+        max_length=250,
+        blank=True,
+        help_text="Ce qui a été convenu : envoyer une candidature, rappeler, visiter…",
+    )
+    echeance = models.DateField("échéance", null=True, blank=True)
+    action_faite_le = models.DateField("action faite le", null=True, blank=True)
+    action_faite_par = models.ForeignKey(
+        "mife.User",
+        verbose_name="action faite par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    objects = EchangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "échange avec une entreprise"
+        verbose_name_plural = "échanges avec les entreprises"
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(echeance__isnull=True)
+                | models.Q(echeance__gte=models.F("date")),
+                name="echange_echeance_apres_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(prochaine_action="", echeance__isnull=True)
+                | (~models.Q(prochaine_action="") & models.Q(echeance__isnull=False)),
+                name="echange_action_et_echeance",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action_faite_le__isnull=True) | ~models.Q(prochaine_action=""),
+                name="echange_action_faite_exige_action",
+            ),
+        ]
+        indexes = [models.Index(fields=["echeance", "action_faite_le"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} du {self.date:%d/%m/%Y} — {self.entreprise}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("marches:echange_detail", args=[self.pk])
+
+    def etat_action_le(self, jour: date) -> str:
+        if not self.prochaine_action:
+            return EtatAction.AUCUNE
+        if self.action_faite_le:
+            return EtatAction.FAITE
+        if self.echeance and self.echeance < jour:
+            return EtatAction.EN_RETARD
+        return EtatAction.A_FAIRE
+
+    @property
+    def etat_action(self) -> str:
+        return self.etat_action_le(timezone.localdate())
+
+    def clean(self):
+        super().clean()
+        erreurs = {}
+        if self.date and self.date > timezone.localdate():
+            erreurs["date"] = (
+                "La date de l'échange ne peut pas être dans le futur : notez un rendez-vous à "
+                "venir comme prochaine action."
+            )
+        action = (self.prochaine_action or "").strip()
+        self.prochaine_action = action
+        if action and not self.echeance:
+            erreurs["echeance"] = "Indiquez l'échéance de la prochaine action."
+        elif self.echeance and not action:
+            erreurs["prochaine_action"] = "Décrivez la prochaine action de cette échéance."
+        elif self.action_faite_le and not action:
+            erreurs["prochaine_action"] = "Cette action est faite : elle ne peut pas être effacée."
+        if self.echeance and self.date and self.echeance < self.date:
+            erreurs["echeance"] = "L'échéance ne peut pas précéder la date de l'échange."
+        if (
+            self.lot_id
+            and self.entreprise_id
+            and not lots_de_l_entreprise(self.entreprise_id).filter(pk=self.lot_id).exists()
+        ):
+            erreurs["lot"] = MESSAGE_LOT_NON_LIE
+        if erreurs:
+            raise ValidationError(erreurs)

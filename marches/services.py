@@ -1,9 +1,12 @@
 """Write-side rules of the contracts area. Views call these; nothing else saves these models."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation, ReferenceCalcul
+from marches.models import Clause, DonneurOrdre, Echange, Lot, Marche, Operation, ReferenceCalcul
 from mife.core.concurrence import enregistrer_versionne
+from mife.formats import date_fr
 
 
 def enregistrer(instance, version_lue: int | None, user):
@@ -48,3 +51,36 @@ def enregistrer_lot(
         clause.version += 1
     clause.save()
     return lot
+
+
+# --- Accompagnement des entreprises ---------------------------------------------------------
+
+
+def enregistrer_echange(echange: Echange, version_lue: int | None, user) -> Echange:
+    """Log or edit an exchange with a company; its author is the user who logs it."""
+    if echange.pk is None:
+        echange.auteur = user
+    echange._history_user = user  # also outside a request (history: who)
+    echange.full_clean()
+    return enregistrer_versionne(echange, version_lue or 0, user=user)
+
+
+def marquer_action_faite(echange: Echange, user, jour=None) -> Echange:
+    """Mark the next action of an exchange as done (once: a second click changes nothing)."""
+    with transaction.atomic():
+        actuel = (
+            Echange.objects.select_for_update(of=("self",))
+            .select_related("action_faite_par")
+            .get(pk=echange.pk)
+        )
+        if not actuel.prochaine_action:
+            raise ValidationError("Cet échange n'a pas de prochaine action à marquer comme faite.")
+        if actuel.action_faite_le:
+            par = actuel.action_faite_par or "un autre utilisateur"
+            raise ValidationError(
+                f"Action déjà marquée faite le {date_fr(actuel.action_faite_le)} par {par}."
+            )
+        actuel.action_faite_le = jour or timezone.localdate()
+        actuel.action_faite_par = user
+        actuel._history_user = user
+        return enregistrer_versionne(actuel, actuel.version, user=user)

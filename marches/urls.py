@@ -35,4 +35,20 @@ urlpatterns = [
         name="donneur_modifier",
     ),
     path("import-decp/", views.ImportDecpView.as_view(), name="import_decp"),
+    # Accompagnement des entreprises
+    path("echanges/", views.EchangeListeView.as_view(), name="echange_liste"),
+    path(
+        "entreprises/<int:entreprise_pk>/echanges/nouveau/",
+        views.EchangeEditionView.as_view(),
+        name="echange_creer",
+    ),
+    path("echanges/<int:pk>/", views.EchangeFicheView.as_view(), name="echange_detail"),
+    path(
+        "echanges/<int:pk>/modifier/", views.EchangeEditionView.as_view(), name="echange_modifier"
+    ),
+    path(
+        "echanges/<int:pk>/action-faite/",
+        views.echange_action_faite,
+        name="echange_action_faite",
+    ),
 ]

@@ -5,28 +5,48 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.views import View
+from django.views.decorators.http import require_POST
 
+from entreprises.models import Entreprise
 from heures import selectors as heures_selectors
 from marches import annexe, decp, services
 from marches import forms as forms_module
-from marches.filters import DonneurOrdreFilter, LotFilter, MarcheFilter, OperationFilter
+from marches.filters import (
+    DonneurOrdreFilter,
+    EchangeFilter,
+    LotFilter,
+    MarcheFilter,
+    OperationFilter,
+)
 from marches.forms import (
     CalculForm,
     ClauseForm,
     DonneurOrdreForm,
+    EchangeForm,
     LotForm,
     MarcheForm,
     OperationForm,
 )
-from marches.models import DonneurOrdre, Lot, Marche, Operation, StatutLot
+from marches.models import (
+    DonneurOrdre,
+    Echange,
+    EtatAction,
+    Lot,
+    Marche,
+    Operation,
+    StatutLot,
+)
 from mife import formats
-from mife.fiches import Action, Champ, FicheView, Section, Tableau
+from mife.fiches import Action, Champ, FicheView, Section, Tableau, historique
 from mife.formulaires import EditionView
 from mife.listes import Colonne, ListeView
 from mife.models import Parametres
@@ -326,6 +346,13 @@ class LotFicheView(FicheView):
             "heures": lot.heures_realisees,
             "requises": getattr(getattr(lot, "clause", None), "heures_requises", None),
         }
+        clause = getattr(lot, "clause", None)
+        if clause is not None:
+            # The clause is edited with the lot: its changes (hours, kind…) belong to its history.
+            lignes = context["historique"] + [
+                dict(ligne, type=f"{ligne['type']} de la clause") for ligne in historique(clause)
+            ]
+            context["historique"] = sorted(lignes, key=lambda ligne: ligne["date"], reverse=True)
         return context
 
     def get_actions(self):
@@ -339,6 +366,15 @@ class LotFicheView(FicheView):
                     principale=True,
                 )
             )
+        if self.request.user.has_perm("heures.add_mission"):
+            url = reverse("heures:mission_creer") + f"?lot={pk}"
+            actions.append(Action("Nouvelle mission", url))
+        if self.request.user.has_perm("heures.add_besoinrecrutement"):
+            url = reverse("heures:besoin_creer") + f"?lot={pk}"
+            actions.append(Action("Nouveau besoin de recrutement", url))
+        if self.request.user.has_perm("heures.emettre_attestation"):
+            url = reverse("heures:attestation_realisation", args=[pk])
+            actions.append(Action("Attestation de réalisation", url, methode="post"))
         if getattr(self.object, "clause", None) is not None:
             actions.append(
                 Action("Annexe clause (Word)", reverse("marches:lot_annexe", args=[pk, "docx"]))
@@ -408,7 +444,8 @@ class LotFicheView(FicheView):
                     ]
                     for m in missions
                 ],
-            )
+            ),
+            *tableaux_echanges_du_lot(self.object, self.request.user),
         ]
 
 
@@ -508,11 +545,10 @@ class _EditionSimple(EditionView):
         return {}
 
     def get_formulaires(self, data=None):
-        return {
-            "principal": self.form_class(
-                data=data, instance=self.objet, initial=None if data else self.get_initial()
-            )
-        }
+        # Pre-filled values (?donneur_ordre=…) are for a new record only: on an edit they would
+        # replace the stored values (an empty buyer shown, then "champ obligatoire").
+        initial = self.get_initial() if data is None and self.objet is None else None
+        return {"principal": self.form_class(data=data, instance=self.objet, initial=initial)}
 
     def enregistrer(self, formulaires, version_lue):
         instance = formulaires["principal"].save(commit=False)
@@ -717,3 +753,264 @@ class ImportDecpView(PermissionRequiredMixin, View):
         del request.session[self.CLE_SESSION]
         messages.success(request, "Import DECP terminé. " + " ".join(rapport.resume()[1:3]))
         return redirect("marches:marche_liste")
+
+
+# --- Accompagnement des entreprises: exchanges and their next actions ----------------------
+
+# One colour per state of a next action (the badge also says it in words).
+BADGE_ACTION = {
+    EtatAction.A_FAIRE: "en_cours",
+    EtatAction.EN_RETARD: "en_retard",
+    EtatAction.FAITE: "termine",
+    EtatAction.AUCUNE: "archivee",
+}
+
+
+def _lot_court(lot) -> str:
+    return f"{lot.marche.reference} lot {lot.numero}" if lot else ""
+
+
+def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
+    """The lot page's companies (with a link to log an exchange) and exchanges about it."""
+    peut_noter = user.has_perm("marches.add_echange")
+    entreprises = []
+    if lot.titulaire:
+        entreprises.append((lot.titulaire, "Titulaire"))
+    entreprises += [(e, "Cotraitant") for e in lot.cotraitants.order_by("raison_sociale")]
+    entreprises += [(e, "Sous-traitant") for e in lot.sous_traitants.order_by("raison_sociale")]
+    lignes_entreprises = []
+    for entreprise, role in entreprises:
+        ligne = [(str(entreprise), entreprise.get_absolute_url()), (role, "")]
+        if peut_noter:
+            url = reverse("marches:echange_creer", args=[entreprise.pk]) + f"?lot={lot.pk}"
+            ligne.append(("Noter un échange", url))
+        lignes_entreprises.append(ligne)
+    tableaux = [
+        Tableau(
+            "Entreprises du lot",
+            ["Entreprise", "Rôle", *(["Accompagnement"] if peut_noter else [])],
+            lignes_entreprises,
+            vide="Aucune entreprise n'est encore désignée sur ce lot.",
+        )
+    ]
+    if not user.has_perm("marches.view_echange"):
+        return tableaux
+    jour = timezone.localdate()
+    echanges = lot.echanges.select_related("entreprise", "auteur")
+    lignes = []
+    for echange in echanges:
+        etat = echange.etat_action_le(jour)
+        lignes.append(
+            [
+                (formats.date_fr(echange.date), echange.get_absolute_url()),
+                (str(echange.entreprise), echange.entreprise.get_absolute_url()),
+                (echange.get_type_display(), ""),
+                (str(echange.auteur or "—"), ""),
+                (Truncator(echange.note).chars(80), ""),
+                (echange.prochaine_action or "—", ""),
+                (formats.date_fr(echange.echeance) or "—", ""),
+                ("—" if etat == EtatAction.AUCUNE else EtatAction(etat).label, ""),
+            ]
+        )
+    tableaux.append(
+        Tableau(
+            "Échanges avec les entreprises",
+            [
+                "Date",
+                "Entreprise",
+                "Type",
+                "Auteur",
+                "Compte rendu",
+                "Prochaine action",
+                "Échéance",
+                "Action",
+            ],
+            lignes,
+            vide="Aucun échange noté sur ce lot.",
+        )
+    )
+    return tableaux
+
+
+class EchangeListeView(ListeView):
+    permission_required = "marches.view_echange"
+    titre = "Échanges avec les entreprises"
+    filterset_class = EchangeFilter
+    queryset = Echange.objects.select_related("entreprise", "lot__marche", "auteur")
+    tri_defaut = "-date"
+    nom_export = "echanges-entreprises"
+
+    def get_colonnes(self):
+        jour = timezone.localdate()
+        return [
+            Colonne("Date", "date", tri="date", format="date", lien=True),
+            Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
+            Colonne("Lot", lambda e: _lot_court(e.lot), tri="lot__marche__reference"),
+            Colonne("Type", "get_type_display", tri="type"),
+            Colonne("Auteur", lambda e: str(e.auteur or ""), tri="auteur__last_name"),
+            Colonne("Compte rendu", lambda e: Truncator(e.note).chars(120)),
+            Colonne("Prochaine action", "prochaine_action"),
+            Colonne("Échéance", "echeance", tri="echeance", format="date"),
+            Colonne(
+                "Action",
+                lambda e: EtatAction(e.etat_action_le(jour)).label,
+                statut=lambda e: BADGE_ACTION[e.etat_action_le(jour)],
+            ),
+        ]
+
+
+class EchangeFicheView(FicheView):
+    permission_required = "marches.view_echange"
+    queryset = Echange.objects.select_related(
+        "entreprise", "lot__marche", "auteur", "action_faite_par", "modifie_par"
+    )
+
+    def get_statut(self):
+        etat = self.object.etat_action
+        if etat == EtatAction.AUCUNE:
+            return None
+        return (BADGE_ACTION[etat], f"Action {EtatAction(etat).label.lower()}")
+
+    def get_fil(self):
+        entreprise = self.object.entreprise
+        return [
+            ("Entreprises", reverse("entreprises:liste")),
+            (str(entreprise), entreprise.get_absolute_url()),
+            (f"Échange du {formats.date_fr(self.object.date)}", None),
+        ]
+
+    def get_actions(self):
+        echange = self.object
+        actions = []
+        if not self.request.user.has_perm("marches.change_echange"):
+            return actions
+        if echange.etat_action in (EtatAction.A_FAIRE, EtatAction.EN_RETARD):
+            actions.append(
+                Action(
+                    "Marquer l'action comme faite",
+                    reverse("marches:echange_action_faite", args=[echange.pk]),
+                    principale=True,
+                    methode="post",
+                )
+            )
+        actions.append(Action("Modifier", reverse("marches:echange_modifier", args=[echange.pk])))
+        return actions
+
+    def get_sections(self):
+        e = self.object
+        lot = e.lot
+        return [
+            Section(
+                "Échange",
+                [
+                    Champ("Entreprise", e.entreprise, url=e.entreprise.get_absolute_url()),
+                    Champ("Lot", lot, url=lot.get_absolute_url() if lot else ""),
+                    Champ("Type", e.get_type_display()),
+                    Champ("Date", e.date, "date"),
+                    Champ("Auteur", e.auteur),
+                    Champ("Compte rendu", e.note),
+                ],
+            ),
+            Section(
+                "Prochaine action",
+                [
+                    Champ("Action", e.prochaine_action),
+                    Champ("Échéance", e.echeance, "date"),
+                    Champ("Faite le", e.action_faite_le, "date"),
+                    Champ("Faite par", e.action_faite_par),
+                ],
+            ),
+        ]
+
+
+class EchangeEditionView(EditionView):
+    """Log an exchange with a company (optionally about one of its lots), or edit it."""
+
+    def get_permission_required(self):
+        return ["marches.change_echange" if "pk" in self.kwargs else "marches.add_echange"]
+
+    def get_objet(self):
+        if "pk" in self.kwargs:
+            echange = get_object_or_404(
+                Echange.objects.select_related("entreprise", "lot__marche"), pk=self.kwargs["pk"]
+            )
+            self.entreprise = echange.entreprise
+            return echange
+        self.entreprise = get_object_or_404(Entreprise, pk=self.kwargs["entreprise_pk"])
+        return None
+
+    def _lot_demande(self) -> int | None:
+        valeur = self.request.GET.get("lot", "")
+        return int(valeur) if valeur.isdigit() else None
+
+    def get_titre(self):
+        if self.objet is not None:
+            return f"Modifier l'échange du {formats.date_fr(self.objet.date)}"
+        return f"Noter un échange avec {self.entreprise}"
+
+    def get_fil(self):
+        return [
+            ("Entreprises", reverse("entreprises:liste")),
+            (str(self.entreprise), self.entreprise.get_absolute_url()),
+            (self.get_titre(), None),
+        ]
+
+    def get_annulation(self):
+        if self.objet is not None:
+            return self.objet.get_absolute_url()
+        if lot := self._lot_demande():
+            return reverse("marches:lot_detail", args=[lot])
+        return self.entreprise.get_absolute_url()
+
+    def get_formulaires(self, data=None):
+        initial = None
+        if self.objet is None and data is None:
+            initial = {"date": timezone.localdate(), "lot": self._lot_demande()}
+        return {
+            "echange": EchangeForm(
+                data=data, instance=self.objet, initial=initial, entreprise=self.entreprise
+            )
+        }
+
+    def enregistrer(self, formulaires, version_lue):
+        echange = formulaires["echange"].save(commit=False)
+        self.enregistre = services.enregistrer_echange(echange, version_lue, self.request.user)
+        return self.enregistre
+
+    def message_succes(self, objet):
+        message = f"Échange avec « {objet.entreprise} » enregistré."
+        if objet.echeance and not objet.action_faite_le:
+            message += f" Prochaine action à faire pour le {formats.date_fr(objet.echeance)}."
+        return message
+
+    def post(self, request, *args, **kwargs):
+        reponse = super().post(request, *args, **kwargs)
+        if reponse.status_code == 302 and self.objet is None:
+            # A new exchange: back to where it was logged from (the lot or the company).
+            lot = self._lot_demande()
+            if lot and self.enregistre.lot_id == lot:
+                return redirect("marches:lot_detail", pk=lot)
+            return redirect(self.entreprise)
+        return reponse
+
+
+@require_POST
+@permission_required("marches.change_echange", raise_exception=True)
+def echange_action_faite(request, pk: int):
+    """Mark the next action of an exchange as done, then go back where the user was."""
+    echange = get_object_or_404(Echange, pk=pk)
+    try:
+        services.marquer_action_faite(echange, request.user)
+    except ValidationError as erreur:
+        messages.error(request, " ".join(erreur.messages))
+    else:
+        messages.success(
+            request,
+            f"Action « {echange.prochaine_action} » ({echange.entreprise}) marquée comme faite.",
+        )
+    suivant = request.POST.get("suivant", "")
+    if not url_has_allowed_host_and_scheme(
+        suivant, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        suivant = echange.get_absolute_url()
+    return redirect(suivant)

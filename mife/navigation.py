@@ -41,6 +41,12 @@ SECTIONS: tuple[Section, ...] = (
         (
             Entree("Participants", "heures:participant_liste", "heures.view_participant", "people"),
             Entree("Missions", "heures:mission_liste", "heures.view_mission", "person-workspace"),
+            Entree(
+                "Besoins",
+                "heures:besoin_liste",
+                "heures.view_besoinrecrutement",
+                "person-raised-hand",
+            ),
         ),
     ),
     Section(
@@ -53,10 +59,22 @@ SECTIONS: tuple[Section, ...] = (
                 "calendar-check",
             ),
             Entree(
+                "Tableau du mois",
+                "heures:tableau_mois",
+                "heures.view_declarationmensuelle",
+                "calendar3",
+            ),
+            Entree(
                 "Attestations",
                 "heures:attestation_liste",
                 "heures.view_attestation",
                 "file-earmark-check",
+            ),
+            Entree(
+                "Générer les attestations",
+                "heures:generation",
+                "heures.add_generationattestations",
+                "files",
             ),
         ),
     ),

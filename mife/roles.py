@@ -29,10 +29,17 @@ def _crud(app: str, *models: str, actions=("view", "add", "change")) -> tuple[st
     return tuple(f"{app}.{action}_{model}" for model in models for action in actions)
 
 
-_MARCHES = ("donneurordre", "operation", "marche", "lot", "clause")
+_MARCHES = ("donneurordre", "operation", "marche", "lot", "clause", "echange")
 _ENTREPRISES = ("entreprise", "contact")
-_PERSONNES = ("prescripteur", "participant", "critereparticipant", "mission")
-_DECLARATIONS = ("declarationmensuelle", "lignedeclaration")
+_PERSONNES = (
+    "prescripteur",
+    "participant",
+    "critereparticipant",
+    "mission",
+    "besoinrecrutement",
+    "proposition",
+)
+_DECLARATIONS = ("declarationmensuelle", "lignedeclaration", "relance")
 _LABEL = (
     "dossierlabel",
     "actionlabel",
@@ -58,6 +65,7 @@ ROLES: tuple[Role, ...] = (
             "marches.view_modeleclause",
             "marches.importer_decp",
             *_crud("entreprises", *_ENTREPRISES),
+            "entreprises.delete_contact",
             *_crud("heures", *_PERSONNES, *_DECLARATIONS),
             "heures.view_critereeligibilite",
             "heures.view_attestation",
@@ -72,11 +80,12 @@ ROLES: tuple[Role, ...] = (
         "Assistant·e de suivi",
         _crud("marches", *_MARCHES, actions=("view",))
         + _crud("entreprises", *_ENTREPRISES, actions=("view",))
-        + ("entreprises.change_contact", "entreprises.add_contact")
+        + ("entreprises.change_contact", "entreprises.add_contact", "entreprises.delete_contact")
         + _crud("heures", *_PERSONNES, actions=("view",))
         + _crud("heures", *_DECLARATIONS)
         + ("heures.view_attestation", "heures.add_attestation", "heures.view_critereeligibilite")
-        + ("heures.valider_declaration", "heures.emettre_attestation"),
+        + ("heures.valider_declaration", "heures.emettre_attestation")
+        + _crud("heures", "generationattestations", actions=("view", "add")),
     ),
     Role(
         ANIMATEUR,
@@ -84,6 +93,7 @@ ROLES: tuple[Role, ...] = (
         "Animateur·rice du label",
         _crud("label", *_LABEL, actions=("view", "add", "change", "delete"))
         + _crud("entreprises", *_ENTREPRISES)
+        + ("entreprises.delete_contact",)
         + _crud("marches", *_MARCHES, actions=("view",)),
     ),
     Role(

@@ -9,7 +9,7 @@ from entreprises.models import Entreprise
 from heures import selectors as heures_selectors
 from heures.models import DeclarationMensuelle, Participant, StatutDeclaration
 from label.models import DossierLabel, Label, SessionJury, StatutDossier, StatutSession
-from marches.models import Lot
+from marches.models import Echange, Lot
 from mife import roles
 from mife.models import Parametres
 
@@ -26,7 +26,9 @@ def accueil_facilitateur(user) -> dict:
         "mes_lots": list(mes_lots[:10]),
         "nb_mes_lots": mes_lots.count(),
         "nb_lots_en_cours": Lot.objects.actifs_le(aujourdhui).count(),
-        "nb_lots_en_retard": heures_selectors.lots_en_retard(Lot.objects.all(), aujourdhui).count(),
+        "nb_lots_en_retard": heures_selectors.lots_en_retard(
+            Lot.objects.actifs_le(aujourdhui), aujourdhui
+        ).count(),
         "nb_brouillons": DeclarationMensuelle.objects.filter(
             statut=StatutDeclaration.BROUILLON
         ).count(),
@@ -34,6 +36,27 @@ def accueil_facilitateur(user) -> dict:
             statut=StatutDeclaration.REJETEE
         ).count(),
         "nb_participants": Participant.objects.filter(anonymise_le__isnull=True).count(),
+        **prochaines_actions(user, aujourdhui),
+    }
+
+
+# Next actions agreed with companies, shown on the facilitator's home this many days ahead.
+HORIZON_ACTIONS_JOURS = 7
+
+
+def prochaines_actions(user, aujourdhui) -> dict:
+    """Next actions not done, due within the horizon (or late), that the user wrote or that
+    concern a lot the user follows."""
+    actions = (
+        Echange.objects.actions_dues(aujourdhui + timedelta(days=HORIZON_ACTIONS_JOURS))
+        .suivis_par(user)
+        .select_related("entreprise", "lot__marche")
+        .order_by("echeance", "pk")
+    )
+    return {
+        "prochaines_actions": list(actions[:20]),
+        "nb_prochaines_actions": actions.count(),
+        "horizon_actions": HORIZON_ACTIONS_JOURS,
     }
 
 

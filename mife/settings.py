@@ -141,7 +141,9 @@ LANGUAGES = [("fr", "Français")]  # the interface is French only, whatever the 
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Raw numbers in templates (ids, versions in forms) must stay machine-readable: grouping is
+# applied explicitly by the display filters of mife.formats (force_grouping).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

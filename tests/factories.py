@@ -18,24 +18,31 @@ from zoneinfo import ZoneInfo
 import factory
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from factory import fuzzy
 from factory.django import DjangoModelFactory
 
 from entreprises.models import Contact, Entreprise, TypeIdentifiant, TypeStructure
 from heures.models import (
     Attestation,
+    BesoinRecrutement,
     CompteurNumero,
     CritereEligibilite,
     CritereParticipant,
     DeclarationMensuelle,
+    GenerationAttestations,
     LigneDeclaration,
     Mission,
     Modalite,
     Participant,
     Prescripteur,
+    Proposition,
+    Relance,
     Sexe,
     Sortie,
     StatutDeclaration,
+    StatutGeneration,
+    StatutProposition,
     TypeAttestation,
     TypeContrat,
     TypePrescripteur,
@@ -63,6 +70,7 @@ from marches import cpv
 from marches.models import (
     Clause,
     DonneurOrdre,
+    Echange,
     Lot,
     Marche,
     ModeleClause,
@@ -72,6 +80,7 @@ from marches.models import (
     ReferenceCalcul,
     TypeClause,
     TypeDonneurOrdre,
+    TypeEchange,
 )
 from mife import roles
 from mife.models import Parametres, User
@@ -507,6 +516,20 @@ class AttestationFactory(DjangoModelFactory):
         )
 
 
+class GenerationAttestationsFactory(DjangoModelFactory):
+    """A finished batch « Générer les attestations du mois » (no files)."""
+
+    class Meta:
+        model = GenerationAttestations
+
+    mois = factory.Sequence(lambda n: dt.date(2024 + n // 12 % 5, n % 12 + 1, 1))
+    statut = StatutGeneration.TERMINEE
+    total = 3
+    faites = 3
+    tache_id = factory.LazyFunction(lambda: secrets.token_hex(8))
+    demandee_par = factory.SubFactory(UserFactory)
+
+
 # --- label ---------------------------------------------------------------------------------
 
 
@@ -646,8 +669,74 @@ class ParticipationEvenementFactory(DjangoModelFactory):
     present = True
 
 
+class EchangeFactory(DjangoModelFactory):
+    """An exchange with a lot's titulaire last week, with a next action due in a week."""
+
+    class Meta:
+        model = Echange
+
+    lot = factory.SubFactory(LotFactory)
+    entreprise = factory.SelfAttribute("lot.titulaire")
+    type = TypeEchange.RENDEZ_VOUS
+    date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=7))
+    auteur = factory.SubFactory(UserFactory)
+    note = "Point sur les recrutements prévus ; deux postes de manœuvre à pourvoir."
+    prochaine_action = "Envoyer deux candidatures"
+    echeance = factory.LazyAttribute(lambda o: o.date + dt.timedelta(days=14))
+    action_faite_le = None
+
+
+class BesoinRecrutementFactory(DjangoModelFactory):
+    class Meta:
+        model = BesoinRecrutement
+
+    lot = factory.SubFactory(LotFactory)
+    entreprise = factory.SelfAttribute("lot.titulaire")
+    poste = factory.Iterator(["Maçon", "Manœuvre", "Peintre", "Aide électricien"])
+    nombre_postes = 1
+    date_debut = factory.LazyAttribute(
+        lambda o: (o.lot.date_debut or dt.date(2025, 1, 1)) + dt.timedelta(days=30)
+    )
+    date_fin = factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=120))
+    modalite = Modalite.EMBAUCHE_CDD
+    type_contrat = TypeContrat.CDD
+    commune = "Belfort"
+    exigences = "Permis B apprécié."
+
+
+class PropositionFactory(DjangoModelFactory):
+    class Meta:
+        model = Proposition
+
+    besoin = factory.SubFactory(BesoinRecrutementFactory)
+    participant = factory.SubFactory(ParticipantFactory)
+    statut = StatutProposition.PROPOSE
+    date_proposition = factory.LazyFunction(timezone.localdate)
+
+
+class RelanceFactory(DjangoModelFactory):
+    """A reminder sent to a lot's titulaire for a month of the lot."""
+
+    class Meta:
+        model = Relance
+
+    lot = factory.SubFactory(LotFactory)
+    entreprise = factory.SelfAttribute("lot.titulaire")
+    mois = factory.LazyAttribute(
+        lambda o: premier_du_mois((o.lot.date_debut or dt.date(2024, 1, 1)) + dt.timedelta(days=62))
+    )
+    destinataires = factory.LazyAttribute(lambda o: o.entreprise.email)
+    sujet = "Déclaration des heures d'insertion"
+    corps = "Bonjour, merci de nous transmettre vos heures du mois."
+    statut = "envoyee"
+    erreur = ""
+
+
 #: Every factory, with its model (used by tests/test_factories.py).
 TOUTES = [
+    RelanceFactory,
+    BesoinRecrutementFactory,
+    PropositionFactory,
     ModeleClauseFactory,
     UserFactory,
     ParametresFactory,
@@ -659,6 +748,7 @@ TOUTES = [
     LotFactory,
     ReferenceCalculFactory,
     ClauseFactory,
+    EchangeFactory,
     PrescripteurFactory,
     CritereEligibiliteFactory,
     ParticipantFactory,
@@ -668,6 +758,7 @@ TOUTES = [
     LigneDeclarationFactory,
     CompteurNumeroFactory,
     AttestationFactory,
+    GenerationAttestationsFactory,
     DossierLabelFactory,
     ActionLabelFactory,
     PieceJointeFactory,

@@ -8,6 +8,7 @@ constraint is left without a case.
 import datetime as dt
 from decimal import Decimal
 
+import factory
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
@@ -19,8 +20,10 @@ from entreprises.models import TypeIdentifiant
 from heures.models import (
     CompteurNumero,
     CritereEligibilite,
+    Proposition,
     Sortie,
     StatutDeclaration,
+    StatutProposition,
     TypeAttestation,
 )
 from label.models import Axe, ThemeSalaries
@@ -278,22 +281,38 @@ def _mission_heures_prevues_positives():
     )
 
 
-@cas("declaration_une_courante_par_entreprise_lot_mois")
-def _declaration_une_courante():
-    premiere = f.DeclarationMensuelleFactory(statut=StatutDeclaration.VALIDEE)
+@cas("declaration_une_en_cours_par_entreprise_lot_mois")
+def _declaration_une_en_cours():
+    brouillon = f.DeclarationMensuelleFactory(statut=StatutDeclaration.BROUILLON)
 
-    def nouvelle_version(remplace=None):
+    def deuxieme(statut):
         return f.DeclarationMensuelleFactory(
-            lot=premiere.lot, mois=premiere.mois, numero_version=2, remplace=remplace
+            lot=brouillon.lot, mois=brouillon.mois, numero_version=2, statut=statut
         )
 
     def accepte():
-        # The correction: the validated version is replaced, the new one is current.
+        # A validated version may coexist with the draft (it is what a correction does).
+        deuxieme(StatutDeclaration.VALIDEE)
+
+    return accepte, lambda: deuxieme(StatutDeclaration.SOUMISE)
+
+
+@cas("declaration_une_validee_par_entreprise_lot_mois")
+def _declaration_une_validee():
+    premiere = f.DeclarationMensuelleFactory(statut=StatutDeclaration.VALIDEE)
+
+    def nouvelle_version(statut, remplace=None):
+        return f.DeclarationMensuelleFactory(
+            lot=premiere.lot, mois=premiere.mois, numero_version=2, statut=statut, remplace=remplace
+        )
+
+    def accepte():
+        # The correction validated: the old version is replaced, the new one counts.
         premiere.statut = StatutDeclaration.REMPLACEE
         premiere.save()
-        nouvelle_version(remplace=premiere)
+        nouvelle_version(StatutDeclaration.VALIDEE, remplace=premiere)
 
-    return accepte, nouvelle_version
+    return accepte, lambda: nouvelle_version(StatutDeclaration.VALIDEE)
 
 
 @cas("declaration_version_unique")
@@ -319,6 +338,16 @@ def _declaration_mois_premier_jour():
     return (
         lambda: f.DeclarationMensuelleFactory(lot=lot, mois=premier),
         lambda: f.DeclarationMensuelleFactory(lot=lot, mois=premier.replace(day=15)),
+    )
+
+
+@cas("relance_mois_premier_jour")
+def _relance_mois_premier_jour():
+    lot = f.LotFactory()
+    premier = (lot.date_debut + dt.timedelta(days=62)).replace(day=1)
+    return (
+        lambda: f.RelanceFactory(lot=lot, mois=premier),
+        lambda: f.RelanceFactory(lot=lot, mois=premier.replace(day=15)),
     )
 
 
@@ -381,6 +410,25 @@ def _attestation_heures_positives():
     return (
         lambda: f.AttestationFactory(total_heures=Decimal("0"), cumul_heures=Decimal("0")),
         lambda: f.AttestationFactory(cumul_heures=Decimal("-1")),
+    )
+
+
+@cas("generation_mois_premier_jour")
+def _generation_mois_premier_jour():
+    return (
+        lambda: f.GenerationAttestationsFactory(mois=dt.date(2026, 3, 1)),
+        lambda: f.GenerationAttestationsFactory(mois=dt.date(2026, 3, 15)),
+    )
+
+
+@cas("generation_faites_au_plus_total")
+def _generation_faites_au_plus_total():
+    def creer(faites, total):
+        f.GenerationAttestationsFactory(faites=faites, total=total)
+
+    return (
+        lambda: (creer(3, 3), creer(0, 0)),
+        lambda: creer(4, 3),
     )
 
 
@@ -461,6 +509,72 @@ def _verifier_message(erreur: IntegrityError, nom: str) -> None:
             assert f"{table}.{colonne}" in message, message
     else:
         assert nom in message, message
+
+
+@cas("besoin_au_moins_un_poste")
+def _besoin_au_moins_un_poste():
+    return (
+        lambda: f.BesoinRecrutementFactory(nombre_postes=1),
+        lambda: f.BesoinRecrutementFactory(nombre_postes=0),
+    )
+
+
+@cas("besoin_fin_apres_debut")
+def _besoin_fin_apres_debut():
+    def creer(jours):
+        f.BesoinRecrutementFactory(
+            date_fin=factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=jours))
+        )
+
+    return lambda: creer(0), lambda: creer(-1)
+
+
+@cas("proposition_une_par_participant")
+def _proposition_une_par_participant():
+    premiere = f.PropositionFactory()
+    return (
+        lambda: f.PropositionFactory(participant=premiere.participant),
+        lambda: f.PropositionFactory(besoin=premiere.besoin, participant=premiere.participant),
+    )
+
+
+@cas("proposition_mission_si_retenue")
+def _proposition_mission_si_retenue():
+    proposition = f.PropositionFactory()
+    mission = f.MissionFactory(participant=proposition.participant)
+
+    def lier(statut):
+        Proposition.objects.filter(pk=proposition.pk).update(mission=mission, statut=statut)
+
+    return lambda: lier(StatutProposition.RETENU), lambda: lier(StatutProposition.PROPOSE)
+
+
+@cas("echange_echeance_apres_date")
+def _echange_echeance_apres_date():
+    def creer(jours):
+        f.EchangeFactory(
+            echeance=factory.LazyAttribute(lambda o: o.date + dt.timedelta(days=jours))
+        )
+
+    return lambda: creer(0), lambda: creer(-1)
+
+
+@cas("echange_action_et_echeance")
+def _echange_action_et_echeance():
+    return (
+        lambda: f.EchangeFactory(prochaine_action="", echeance=None),
+        lambda: f.EchangeFactory(prochaine_action="Rappeler", echeance=None),
+    )
+
+
+@cas("echange_action_faite_exige_action")
+def _echange_action_faite_exige_action():
+    return (
+        lambda: f.EchangeFactory(action_faite_le=dt.date.today()),
+        lambda: f.EchangeFactory(
+            prochaine_action="", echeance=None, action_faite_le=dt.date.today()
+        ),
+    )
 
 
 def test_toutes_les_contraintes_ont_un_cas():

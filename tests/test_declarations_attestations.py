@@ -285,3 +285,49 @@ class TestMois:
 
         with pytest.raises(CommandError, match="AAAA-MM"):
             call_command("attestations", mois="mars", out=str(tmp_path))
+
+
+class TestRealisation:
+    def _valider(self, lot, missions, suivi, heures):
+        d = declarations.creer(lot.titulaire, lot, MOIS, suivi)
+        d = declarations.enregistrer_lignes(d, {missions[0].pk: Decimal(heures)}, d.version, suivi)
+        d = declarations.soumettre(d, d.version, suivi)
+        return declarations.valider(d, d.version, suivi)
+
+    def test_refusee_tant_que_l_obligation_n_est_pas_atteinte(self, lot, missions, suivi):
+        self._valider(lot, missions, suivi, "100")
+        possible, raison = attestations.realisation_possible(lot)
+        assert not possible
+        assert "100 h sur 500 h" in raison
+        with pytest.raises(ValueError):
+            attestations.emettre_realisation(lot, suivi)
+
+    def test_emise_quand_les_heures_sont_atteintes(self, lot, missions, suivi, settings):
+        lot.clause.heures_requises = Decimal("150")
+        lot.clause.save()
+        self._valider(lot, missions, suivi, "150")
+        attestation = attestations.emettre_realisation(lot, suivi)
+        assert attestation.type == "realisation"
+        assert attestation.cumul_heures == Decimal("150.00")
+        texte = _texte_pdf(attestation)
+        assert "Attestation de réalisation" in texte
+        assert "150 h" in texte
+        assert not attestations.realisation_possible(lot)[0]  # only once
+
+    def test_cloture_avec_ecart_motivee(self, lot, missions, suivi):
+        self._valider(lot, missions, suivi, "100")
+        lot.cloture_le = dt.date(2026, 10, 31)
+        lot.motif_cloture = "Chantier arrêté, entreprise en liquidation"
+        lot.save()
+        attestation = attestations.emettre_realisation(lot, suivi)
+        assert "écart" in attestation.motif
+        assert "Chantier arrêté" in _texte_pdf(attestation)
+
+    def test_vue_reservee_au_suivi(self, client_for, lot, missions, suivi):
+        facilitateur = client_for(roles.FACILITATEUR)
+        url = reverse("heures:attestation_realisation", args=[lot.pk])
+        assert facilitateur.post(url).status_code == 403
+        facilitateur.force_login(suivi)
+        response = facilitateur.post(url, follow=True)
+        assert "Obligation non atteinte" in response.content.decode()
+        assert not Attestation.objects.filter(type="realisation").exists()

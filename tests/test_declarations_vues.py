@@ -176,3 +176,14 @@ class TestWorkflow:
         client = client_for(roles.SUIVI)
         response = client.post(reverse("heures:declaration_action", args=[brouillon.pk, "effacer"]))
         assert response.status_code == 404
+
+
+def test_grands_nombres_des_formulaires_sans_separateur(client_for, brouillon):
+    """Ids and versions posted back by forms must not be grouped (« 1 500 » is no integer)."""
+    DeclarationMensuelle.objects.filter(pk=brouillon.pk).update(version=1500)
+    texte = (
+        client_for(roles.FACILITATEUR)
+        .get(reverse("heures:declaration_saisie", args=[brouillon.pk]))
+        .content.decode()
+    )
+    assert 'name="version_lue" value="1500"' in texte

@@ -14,9 +14,11 @@ from tests.factories import (
     ClauseFactory,
     DeclarationMensuelleFactory,
     DonneurOrdreFactory,
+    EntrepriseFactory,
     LigneDeclarationFactory,
     LotFactory,
     MarcheFactory,
+    OperationFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +216,84 @@ class TestFiches:
     def test_id_inconnu_404(self, client_for):
         client = client_for(roles.SUIVI)
         assert client.get(reverse("marches:marche_detail", args=[424242])).status_code == 404
+
+
+class TestListeOperations:
+    @pytest.mark.parametrize("nombre", [3, 30])
+    def test_nombre_de_requetes_constant(self, client_for, django_assert_max_num_queries, nombre):
+        for _ in range(nombre):
+            MarcheFactory()  # an operation with its buyer and one contract
+        client = client_for(roles.FACILITATEUR)
+        with django_assert_max_num_queries(10):
+            response = client.get(reverse("marches:operation_liste"))
+        assert response.status_code == 200
+        assert f'title="Nombre de résultats">{nombre}<' in response.content.decode()
+
+    def test_filtres_nombre_de_marches_et_export(self, client_for):
+        belfort = DonneurOrdreFactory(nom="Ville de Belfort")
+        ecole = OperationFactory(
+            donneur_ordre=belfort, nom="Groupe scolaire Jean-Jaurès", renouvellement_urbain=True
+        )
+        MarcheFactory.create_batch(2, donneur_ordre=belfort, operation=ecole)
+        OperationFactory(nom="Piscine intercommunale")
+        client = client_for(roles.DIRECTION)
+        url = reverse("marches:operation_liste")
+        texte = client.get(url, {"donneur_ordre": belfort.pk}).content.decode()
+        assert "Groupe scolaire Jean-Jaurès" in texte and "Piscine" not in texte
+        texte = client.get(url, {"q": "piscine"}).content.decode()
+        assert "Piscine intercommunale" in texte and "Jean-Jaurès" not in texte
+        texte = client.get(url, {"renouvellement_urbain": "true"}).content.decode()
+        assert "Jean-Jaurès" in texte and "Piscine" not in texte
+        lignes = _xlsx(client.get(url, {"donneur_ordre": belfort.pk, "export": "xlsx"}))
+        assert len(lignes) == 2
+        ligne = dict(zip(lignes[0], lignes[1], strict=True))
+        assert (ligne["Opération"], ligne["Marchés"], ligne["Renouvellement urbain"]) == (
+            "Groupe scolaire Jean-Jaurès",
+            2,
+            "Oui",
+        )
+
+    def test_action_nouvelle_operation_selon_le_role(self, client_for):
+        creer = reverse("marches:operation_creer")
+        url = reverse("marches:operation_liste")
+        assert creer in client_for(roles.FACILITATEUR).get(url).content.decode()
+        assert creer not in client_for(roles.SUIVI).get(url).content.decode()
+
+
+class TestFiltresLots:
+    def test_type_de_clause_annee_entreprise_operation_nature(self, client_for):
+        titulaire = EntrepriseFactory(raison_sociale="Bâtiment Belfortain")
+        a = ClauseFactory(
+            type="L2152-7",
+            ponderation_critere=Decimal("10"),
+            lot__intitule="Lot A",
+            lot__titulaire=titulaire,
+            lot__marche__date_notification=dt.date(2023, 1, 1),
+            lot__date_debut=dt.date(2023, 3, 1),
+            lot__date_fin=dt.date(2024, 2, 28),
+        ).lot
+        ClauseFactory(
+            type="L2112-2",
+            lot__intitule="Lot B",
+            lot__marche__nature=NatureMarche.SERVICES,
+            lot__marche__date_notification=dt.date(2025, 1, 1),
+            lot__date_debut=dt.date(2025, 3, 1),
+            lot__date_fin=dt.date(2026, 2, 28),
+        )
+        client = client_for(roles.FACILITATEUR)
+        url = reverse("marches:lot_liste")
+
+        def intitules(**filtres):
+            texte = client.get(url, filtres).content.decode()
+            return {i for i in ("Lot A", "Lot B") if f"— {i}<" in texte}
+
+        assert intitules(type_clause="L2152-7") == {"Lot A"}
+        assert intitules(annee=2024) == {"Lot A"}
+        assert intitules(annee=2025) == {"Lot B"}
+        assert intitules(entreprise=titulaire.pk) == {"Lot A"}
+        assert intitules(operation=a.marche.operation_id) == {"Lot A"}
+        assert intitules(nature="services") == {"Lot B"}
+        assert intitules(q=a.marche.reference.lower()) == {"Lot A"}
+        assert intitules() == {"Lot A", "Lot B"}
+        lignes = _xlsx(client.get(url, {"type_clause": "L2152-7", "export": "xlsx"}))
+        assert [ligne[0] for ligne in lignes[1:]] == [str(a)]

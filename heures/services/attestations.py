@@ -198,3 +198,75 @@ def attestations_du_mois(mois):
         .select_related("entreprise", "lot__marche")
         .order_by("numero")
     )
+
+
+def realisation_possible(lot) -> tuple[bool, str]:
+    """Whether the end-of-obligation attestation can be issued for ``lot``, and why not."""
+    clause = getattr(lot, "clause", None)
+    if clause is None or not clause.heures_requises:
+        return False, "Ce lot n'a pas d'heures d'insertion requises."
+    if lot.attestations.filter(
+        type=TypeAttestation.REALISATION, statut=StatutAttestation.EMISE
+    ).exists():
+        return False, "L'attestation de réalisation de ce lot est déjà émise."
+    cumul = selectors.heures_realisees_lot(lot)
+    if cumul < clause.heures_requises and not lot.cloture_le:
+        return False, (
+            f"Obligation non atteinte ({formats.heures(cumul)} sur "
+            f"{formats.heures(clause.heures_requises)}) : clôturez le lot avec un motif pour "
+            "émettre une attestation avec écart."
+        )
+    return True, ""
+
+
+@transaction.atomic
+def emettre_realisation(lot, user=None) -> Attestation:
+    """Issue the attestation de réalisation of a lot whose validated hours reach the hours
+    required, or which was closed with a shortfall (its closing reason is printed)."""
+    from marches.models import Lot
+
+    lot = Lot.objects.select_for_update(of=("self",)).select_related("clause").get(pk=lot.pk)
+    possible, raison = realisation_possible(lot)
+    if not possible:
+        raise ValueError(raison)
+    cumul = selectors.heures_realisees_lot(lot)
+    motif = ""
+    if cumul < lot.clause.heures_requises:
+        motif = (
+            f"Lot clôturé le {formats.date_fr(lot.cloture_le)} avec un écart : {lot.motif_cloture}"
+        )
+    aujourdhui = timezone.localdate()
+    attestation = Attestation.objects.create(
+        numero=numero_suivant(f"ATT-{aujourdhui:%Y-%m}"),
+        type=TypeAttestation.REALISATION,
+        lot=lot,
+        entreprise=lot.titulaire,
+        total_heures=cumul,
+        cumul_heures=cumul,
+        heures_requises=lot.clause.heures_requises,
+        code_verification=secrets.token_urlsafe(12),
+        motif=motif,
+        emise_par=user,
+    )
+    _enregistrer_fichier(attestation, _pdf(attestation, _lignes_lot(lot)))
+    return attestation
+
+
+def _lignes_lot(lot) -> list[LigneAttestation]:
+    """Validated hours of the whole lot, per mission (for the attestation de réalisation)."""
+    parametres = Parametres.get()
+    missions = selectors.annoter_heures_validees_missions(
+        lot.missions.select_related("participant").order_by("participant__nom", "reference")
+    )
+    return [
+        LigneAttestation(
+            personne=str(m.participant)
+            if parametres.identite_sur_attestations
+            else m.participant.initiales,
+            mission=m.reference,
+            modalite=m.get_modalite_display(),
+            heures=m.heures_validees,
+        )
+        for m in missions
+        if m.heures_validees
+    ]

@@ -72,7 +72,8 @@ def creer(entreprise, lot, mois: date, user) -> DeclarationMensuelle:
     return enregistrer_versionne(declaration, 0, user=user)
 
 
-def _valider_heures(mission: Mission, heures: Decimal, mois: date, plafond: Decimal) -> None:
+def verifier_heures(mission: Mission, heures: Decimal, mois: date, plafond: Decimal) -> None:
+    """The rules of one line of hours (grid and Excel import alike); ValidationError if broken."""
     if heures < 0:
         raise ValidationError(
             {"heures": f"{mission.reference} : les heures ne peuvent pas être négatives."}
@@ -112,7 +113,7 @@ def enregistrer_lignes(
         if heures is None:
             LigneDeclaration.objects.filter(declaration=declaration, mission=mission).delete()
             continue
-        _valider_heures(mission, heures, declaration.mois, plafond)
+        verifier_heures(mission, heures, declaration.mois, plafond)
         LigneDeclaration.objects.update_or_create(
             declaration=declaration, mission=mission, defaults={"heures": heures}
         )

@@ -1,0 +1,163 @@
+"""Batches « Générer les attestations du mois », run by the background worker.
+
+``demander`` records a batch and enqueues the task (``heures.tasks.generer_attestations``);
+``executer`` is the task body. Numbering safety comes from ``attestations.emettre_mois``: one
+transaction per attestation, each declaration locked and checked, so re-running a month issues
+nothing twice and a run stopped in the middle is finished by the next one.
+
+Counting: ``total`` is the number of monthly attestations the month will have once the batch is
+done (those already issued + the validated declarations still to attest), and ``faites`` starts
+at the number already issued; both are refreshed at each step, so the bar is right even when a
+batch resumes after an interruption.
+
+An interrupted batch (worker killed: the row stays « en cours ») is resumed by ``executer`` on
+the same row. ``demander`` re-enqueues it when it has made no progress for
+``DELAI_BLOCAGE`` (10 minutes): a running batch updates ``modifie_le`` after each attestation,
+and one attestation takes about a second.
+"""
+
+import io
+import zipfile
+from datetime import date, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from heures.models import (
+    Attestation,
+    GenerationAttestations,
+    StatutAttestation,
+    StatutGeneration,
+    TypeAttestation,
+)
+from heures.services import attestations
+
+DELAI_BLOCAGE = timedelta(minutes=10)
+EN_MARCHE = (StatutGeneration.EN_ATTENTE, StatutGeneration.EN_COURS)
+
+
+def bloquee(generation: GenerationAttestations) -> bool:
+    """« En cours » with no progress for ``DELAI_BLOCAGE``: its worker was stopped."""
+    return (
+        generation.statut == StatutGeneration.EN_COURS
+        and timezone.now() - generation.modifie_le > DELAI_BLOCAGE
+    )
+
+
+def _mettre_en_file(generation: GenerationAttestations) -> None:
+    from heures.tasks import generer_attestations
+
+    resultat = generer_attestations.enqueue(generation.pk)
+    # .update: with the immediate backend the task has already run and saved its own fields.
+    GenerationAttestations.objects.filter(pk=generation.pk).update(tache_id=str(resultat.id))
+    generation.refresh_from_db()
+
+
+def demander(mois: date, user=None) -> GenerationAttestations:
+    """Start (or find) the batch of ``mois``: one running batch per month at most.
+
+    A batch « en attente »/« en cours » of the month is returned as is; if it is stuck
+    (see ``bloquee``), it is enqueued again and resumes where it stopped.
+    """
+    mois = mois.replace(day=1)
+    with transaction.atomic():
+        existante = (
+            GenerationAttestations.objects.select_for_update()
+            .filter(mois=mois, statut__in=EN_MARCHE)
+            .order_by("-cree_le")
+            .first()
+        )
+        if existante is not None and not bloquee(existante):
+            return existante
+        if existante is None:
+            generation = GenerationAttestations.objects.create(
+                mois=mois, demandee_par=user, modifie_par=user
+            )
+        else:
+            generation = existante
+            GenerationAttestations.objects.filter(pk=generation.pk).update(
+                statut=StatutGeneration.EN_ATTENTE, modifie_le=timezone.now(), modifie_par=user
+            )
+    _mettre_en_file(generation)
+    return generation
+
+
+def _attestations_emises(mois: date):
+    return Attestation.objects.filter(
+        mois=mois, type=TypeAttestation.MENSUELLE, statut=StatutAttestation.EMISE
+    ).order_by("numero")
+
+
+def _maj(pk: int, **champs) -> None:
+    GenerationAttestations.objects.filter(pk=pk).update(modifie_le=timezone.now(), **champs)
+
+
+def executer(generation_id: int) -> None:
+    """Task body: issue the month's missing attestations, then build the ZIP and the PDF."""
+    generation = GenerationAttestations.objects.get(pk=generation_id)
+    if generation.statut == StatutGeneration.TERMINEE:
+        return
+    mois = generation.mois
+    deja = _attestations_emises(mois).count()
+    a_faire = attestations.declarations_a_attester(mois).count()
+    _maj(
+        generation.pk,
+        statut=StatutGeneration.EN_COURS,
+        erreur="",
+        total=deja + a_faire,
+        faites=deja,
+    )
+
+    def progression(faites: int, total: int) -> None:
+        _maj(generation.pk, total=deja + total, faites=deja + faites)
+
+    try:
+        attestations.emettre_mois(mois, user=generation.demandee_par, progression=progression)
+        emises = list(_attestations_emises(mois))
+        zip_, pdf = _archive(emises), _pdf_a_imprimer(emises)
+        generation.refresh_from_db()
+        nom = f"attestations-{mois:%Y-%m}-lot-{generation.pk}"
+        generation.fichier_zip.save(f"{nom}.zip", ContentFile(zip_), save=False)
+        generation.fichier_pdf.save(f"{nom}.pdf", ContentFile(pdf), save=False)
+        generation.statut = StatutGeneration.TERMINEE
+        generation.total = generation.faites = len(emises)
+        generation.save(update_fields=["fichier_zip", "fichier_pdf", "statut", "total", "faites"])
+    except Exception as erreur:
+        _maj(
+            generation.pk,
+            statut=StatutGeneration.ECHEC,
+            erreur=(
+                "La génération s'est arrêtée sur une erreur : "
+                f"{erreur}. Relancez-la : les attestations déjà émises sont conservées."
+            ),
+        )
+        raise
+
+
+def _lire(attestation: Attestation) -> bytes:
+    with attestation.fichier.open("rb") as fichier:
+        return fichier.read()
+
+
+def _archive(emises: list[Attestation]) -> bytes:
+    """One ZIP of every issued attestation PDF, each named by its number."""
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
+        for attestation in emises:
+            if attestation.fichier:
+                archive.writestr(f"{attestation.numero}.pdf", _lire(attestation))
+    return tampon.getvalue()
+
+
+def _pdf_a_imprimer(emises: list[Attestation]) -> bytes:
+    """One PDF with every attestation in number order, to print them all at once."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for attestation in emises:
+        if attestation.fichier:
+            writer.append(PdfReader(io.BytesIO(_lire(attestation))))
+    tampon = io.BytesIO()
+    writer.write(tampon)
+    return tampon.getvalue()

@@ -1,0 +1,193 @@
+"""The month board (who had to declare, who did) and the reminders sent from it.
+
+The rows are a Python list (see ``heures/selectors_mois.py``): the filters are a plain form
+kept in the URL, the list is paginated with Django's paginator, and the Excel export writes
+exactly the filtered rows.
+"""
+
+import tempfile
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from entreprises.models import Entreprise
+from heures.selectors_mois import STATUTS_TABLEAU, lignes_du_mois, mois_precedent
+from heures.services import relances
+from marches.models import DonneurOrdre, Lot
+from mife import formats
+
+
+class ChampMois(forms.DateField):
+    input_formats = ["%Y-%m", "%m/%Y"]
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+    def to_python(self, value):
+        valeur = super().to_python(value)
+        return valeur.replace(day=1) if valeur else valeur
+
+
+class TableauMoisForm(forms.Form):
+    mois = ChampMois(label="Mois", required=False, help_text="AAAA-MM")
+    statut = forms.ChoiceField(
+        label="Statut", choices=[("", "Tous"), *STATUTS_TABLEAU], required=False
+    )
+    entreprise = forms.ModelChoiceField(
+        label="Entreprise",
+        queryset=Entreprise.objects.order_by("raison_sociale"),
+        required=False,
+    )
+    lot = forms.ModelChoiceField(
+        label="Lot",
+        queryset=Lot.objects.select_related("marche").order_by("marche__reference", "numero"),
+        required=False,
+    )
+    donneur_ordre = forms.ModelChoiceField(
+        label="Donneur d'ordre", queryset=DonneurOrdre.objects.order_by("nom"), required=False
+    )
+    q = forms.CharField(label="Recherche (entreprise, lot, marché)", required=False, max_length=100)
+
+
+def _filtres(request):
+    """The valid filters of the query string and the month shown (default: last month)."""
+    form = TableauMoisForm(request.GET or None)
+    donnees = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    mois = donnees.get("mois") or mois_precedent(timezone.localdate())
+    criteres = {
+        cle: donnees.get(cle) for cle in ("entreprise", "lot", "donneur_ordre") if donnees.get(cle)
+    }
+    criteres["statut"] = donnees.get("statut") or ""
+    criteres["q"] = donnees.get("q") or ""
+    return form, mois, criteres
+
+
+def _url_tableau(mois: date) -> str:
+    return f"{reverse('heures:tableau_mois')}?{urlencode({'mois': f'{mois:%Y-%m}'})}"
+
+
+@permission_required("heures.view_declarationmensuelle", raise_exception=True)
+def tableau(request):
+    form, mois, criteres = _filtres(request)
+    lignes = lignes_du_mois(mois, **criteres)
+    if request.GET.get("export") == "xlsx":
+        return _export(lignes, mois)
+    page = Paginator(lignes, 50).get_page(request.GET.get("page"))
+    titre = f"Tableau du mois — {formats.mois_fr(mois)}"
+    return render(
+        request,
+        "heures/tableau_mois.html",
+        {
+            "form": form,
+            "mois": mois,
+            "mois_iso": f"{mois:%Y-%m}",
+            "lignes": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "total": len(lignes),
+            "non_recues": sum(1 for li in lignes if li.statut == "non_recue"),
+            "peut_relancer": request.user.has_perm("heures.add_relance"),
+            "titre": titre,
+            "fil": [("Tableau du mois", None)],
+        },
+    )
+
+
+COLONNES_EXPORT = ("Entreprise", "Lot", "Donneur d'ordre", "Statut", "Heures déclarées")
+
+
+def _export(lignes, mois: date) -> FileResponse:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"Heures {mois:%m-%Y}"
+    ws.append([*COLONNES_EXPORT, "Dernière relance"])
+    for cellule in ws[1]:
+        cellule.font = Font(bold=True)
+    for li in lignes:
+        relance = timezone.localtime(li.derniere_relance).date() if li.derniere_relance else None
+        ws.append(
+            [
+                li.entreprise,
+                li.lot,
+                li.donneur_ordre,
+                li.statut_libelle,
+                float(li.total_heures) if li.total_heures is not None else None,
+                relance,
+            ]
+        )
+        ws.cell(row=ws.max_row, column=5).number_format = "#,##0.00"
+        ws.cell(row=ws.max_row, column=6).number_format = "DD/MM/YYYY"
+    fichier = tempfile.TemporaryFile()  # noqa: SIM115 — closed by FileResponse
+    wb.save(fichier)
+    fichier.seek(0)
+    return FileResponse(
+        fichier,
+        as_attachment=True,
+        filename=f"tableau-du-mois-{mois:%Y-%m}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _mois_poste(request) -> date | None:
+    champ = ChampMois(required=True)
+    try:
+        return champ.clean(request.POST.get("mois", ""))
+    except forms.ValidationError:
+        return None
+
+
+def _message(request, bilan: relances.Bilan) -> None:
+    if bilan.echecs:
+        messages.warning(
+            request,
+            f"Relance : {bilan}. Un échec est enregistré avec sa cause (souvent : aucun "
+            "destinataire) ; complétez les contacts de l'entreprise.",
+        )
+    elif bilan.envoyees:
+        messages.success(request, f"Relance : {bilan}.")
+    else:
+        messages.info(request, f"Aucune relance envoyée : {bilan} (déjà relancé aujourd'hui).")
+
+
+@require_POST
+@permission_required("heures.add_relance", raise_exception=True)
+def relancer(request):
+    """Remind one company × lot for one month (button on a row of the board)."""
+    mois = _mois_poste(request)
+    entreprise = get_object_or_404(Entreprise, pk=request.POST.get("entreprise") or 0)
+    lot = get_object_or_404(Lot, pk=request.POST.get("lot") or 0)
+    if mois is None:
+        messages.error(request, "Mois invalide : la relance n'a pas été envoyée.")
+        return redirect("heures:tableau_mois")
+    lignes = lignes_du_mois(mois, entreprise=entreprise, lot=lot)
+    if not lignes:
+        messages.error(request, "Cette entreprise n'a aucune mission active sur ce lot ce mois-là.")
+    elif not lignes[0].a_relancer:
+        messages.info(
+            request,
+            f"Pas de relance : la déclaration est « {lignes[0].statut_libelle.lower()} ».",
+        )
+    else:
+        _message(request, relances.relancer_lignes(lignes, request.user))
+    return redirect(_url_tableau(mois))
+
+
+@require_POST
+@permission_required("heures.add_relance", raise_exception=True)
+def relancer_non_recues(request):
+    """Remind every company × lot of the month whose declaration was not received."""
+    mois = _mois_poste(request)
+    if mois is None:
+        messages.error(request, "Mois invalide : aucune relance n'a été envoyée.")
+        return redirect("heures:tableau_mois")
+    _message(request, relances.relancer_non_recues(mois, request.user))
+    return redirect(_url_tableau(mois))

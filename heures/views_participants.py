@@ -1,0 +1,231 @@
+"""Participants: create and edit (identity and eligibility criteria), right-of-access export.
+
+The read-only list and page are in ``heures.views``; the rules are in
+``heures.services.participants``.
+"""
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from heures.forms_participants import CriteresFormSet, ParticipantForm
+from heures.models import Participant
+from heures.services import participants as services
+from heures.views import nom_participant
+from mife import formats
+from mife.core.concurrence import ConflitDeVersion
+from mife.formulaires import EditionView, VersionForm
+
+
+class ParticipantEditionView(EditionView):
+    """Identity and criteria on one page; on creation, a possible duplicate is shown first
+    (open the existing record, or create anyway)."""
+
+    template_name = "heures/participant_edition.html"
+    CHAMP_CONFIRMATION = "creer_quand_meme"
+
+    def get_permission_required(self):
+        if "pk" in self.kwargs:
+            return ["heures.view_participant", "heures.change_participant"]
+        return ["heures.view_participant", "heures.add_participant"]
+
+    def get_objet(self):
+        if "pk" in self.kwargs:
+            return get_object_or_404(
+                Participant.objects.select_related("modifie_par"), pk=self.kwargs["pk"]
+            )
+        return None
+
+    def get_titre(self):
+        if self.objet is not None:
+            return f"Modifier « {nom_participant(self.objet)} »"
+        return "Nouveau participant"
+
+    def get_fil(self):
+        fil = [("Participants", reverse("heures:participant_liste"))]
+        if self.objet is not None:
+            fil.append((nom_participant(self.objet), self.objet.get_absolute_url()))
+        return [*fil, (self.get_titre(), None)]
+
+    def get_annulation(self):
+        if self.objet is not None:
+            return self.objet.get_absolute_url()
+        return reverse("heures:participant_liste")
+
+    def get_formulaires(self, data=None):
+        form = ParticipantForm(data=data, instance=self.objet)
+        self.formset = CriteresFormSet(
+            data=data, instance=form.instance, user=self.request.user, prefix="criteres"
+        )
+        return {"participant": form}
+
+    def contexte(self, formulaires, version_form, doublons=()):
+        contexte = super().contexte(formulaires, version_form)
+        contexte.update(
+            formset=self.formset,
+            criteres_masques=self.formset.criteres_masques(),
+            doublons=doublons,
+            champ_confirmation=self.CHAMP_CONFIRMATION,
+        )
+        return contexte
+
+    def _refus_anonymise(self):
+        messages.error(
+            self.request, "Ce participant a été anonymisé : sa fiche ne peut plus être modifiée."
+        )
+        return redirect(self.objet.get_absolute_url())
+
+    def get(self, request, *args, **kwargs):
+        if self.objet is not None and self.objet.anonymise_le:
+            return self._refus_anonymise()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.objet is not None and self.objet.anonymise_le:
+            return self._refus_anonymise()
+        formulaires = self.get_formulaires(data=request.POST)
+        form = formulaires["participant"]
+        version_form = VersionForm(request.POST)
+        # Validate everything (no short-circuit) so that all errors show at once.
+        resultats = [version_form.is_valid(), form.is_valid(), self.formset.is_valid()]
+        doublons = []
+        if all(resultats):
+            if self.objet is None and not request.POST.get(self.CHAMP_CONFIRMATION):
+                d = form.cleaned_data
+                doublons = services.doublons_possibles(d["nom"], d["prenom"], d["date_naissance"])
+            if not doublons:
+                try:
+                    objet = self.enregistrer(formulaires, version_form.cleaned_data["version_lue"])
+                except ConflitDeVersion as conflit:
+                    version_form.add_error(None, str(conflit))
+                except ValidationError as erreur:
+                    _placer_erreurs(form, erreur)
+                else:
+                    messages.success(request, self.message_succes(objet))
+                    return redirect(objet.get_absolute_url())
+        return render(
+            request,
+            self.template_name,
+            self.contexte(formulaires, version_form, doublons=doublons),
+        )
+
+    def enregistrer(self, formulaires, version_lue):
+        participant = formulaires["participant"].save(commit=False)
+        criteres = self.formset.save(commit=False)
+        return services.enregistrer_participant(
+            participant,
+            version_lue,
+            self.request.user,
+            criteres=criteres,
+            criteres_supprimes=self.formset.deleted_objects,
+        )
+
+    def message_succes(self, objet):
+        if self.objet is None:
+            return f"Participant « {objet} » créé."
+        return f"Participant « {objet} » enregistré."
+
+
+def _placer_erreurs(form, erreur: ValidationError) -> None:
+    """A service's ValidationError on its field when the form has it, else at the top."""
+    if not hasattr(erreur, "error_dict"):
+        form.add_error(None, erreur)
+        return
+    for champ, erreurs in erreur.error_dict.items():
+        form.add_error(champ if champ in form.fields else None, erreurs)
+
+
+# --- right of access -----------------------------------------------------------------------
+
+
+class _ExportMixin(PermissionRequiredMixin):
+    """Both rights are needed: the export shows everything, protected criteria included."""
+
+    raise_exception = True
+
+    def has_permission(self):
+        return services.peut_exporter(self.request.user)
+
+    def participant(self) -> Participant:
+        return get_object_or_404(Participant, pk=self.kwargs["pk"])
+
+    def donnees(self, participant) -> dict:
+        services.journaliser_export(participant, self.request.user)
+        return services.donnees_personnelles(participant, self.request.user)
+
+
+class ParticipantExportJsonView(_ExportMixin, View):
+    def get(self, request, pk):
+        participant = self.participant()
+        donnees = self.donnees(participant)
+        contenu = json.dumps(donnees, ensure_ascii=False, indent=2)
+        reponse = HttpResponse(contenu, content_type="application/json; charset=utf-8")
+        horodatage = timezone.localtime().strftime("%Y%m%d-%H%M")
+        reponse["Content-Disposition"] = (
+            f'attachment; filename="donnees-participant-{participant.pk}-{horodatage}.json"'
+        )
+        return reponse
+
+
+class ParticipantExportView(_ExportMixin, View):
+    """The same content as the JSON file, as a page that prints well."""
+
+    template_name = "heures/participant_export.html"
+
+    def get(self, request, pk):
+        participant = self.participant()
+        donnees = self.donnees(participant)
+        titre = f"Données personnelles — {nom_participant(participant)}"
+        return render(
+            request,
+            self.template_name,
+            {
+                "titre": titre,
+                "participant": participant,
+                "d": _lisible(donnees),
+                "fil": [
+                    ("Participants", reverse("heures:participant_liste")),
+                    (nom_participant(participant), participant.get_absolute_url()),
+                    ("Export des données", None),
+                ],
+            },
+        )
+
+
+def _lisible(valeur, cle: str = ""):
+    """The JSON export made readable for the page: French dates, hours, Oui/Non, « — »."""
+    if isinstance(valeur, dict):
+        return {k: _lisible(v, k) for k, v in valeur.items()}
+    if isinstance(valeur, list):
+        return [_lisible(v, cle) for v in valeur]
+    if valeur is None or valeur == "":
+        return "—"
+    if isinstance(valeur, bool):
+        return "Oui" if valeur else "Non"
+    if isinstance(valeur, str) and (
+        cle.startswith("date")
+        or cle.endswith("_le")
+        or (cle in ("avant", "apres") and re.fullmatch(r"\d{4}-\d{2}-\d{2}(T.*)?", valeur))
+    ):
+        try:
+            moment = dt.datetime.fromisoformat(valeur)
+        except ValueError:
+            return valeur
+        if len(valeur) == 10:
+            return formats.date_fr(moment.date())
+        return formats.date_fr(moment)
+    if cle == "mois" and isinstance(valeur, str):
+        return formats.mois_fr(dt.date.fromisoformat(f"{valeur}-01"))
+    if cle.startswith("heures") and isinstance(valeur, str):
+        return formats.heures(Decimal(valeur))
+    return valeur
