@@ -8,11 +8,13 @@ from heures.models import (
     CritereEligibilite,
     CritereParticipant,
     DeclarationMensuelle,
+    GenerationAttestations,
     LigneDeclaration,
     Mission,
     Participant,
     Prescripteur,
     Proposition,
+    Relance,
     StatutDeclaration,
 )
 from mife.admin import HistoryAdmin
@@ -516,3 +518,34 @@ class PropositionAdmin(HistoryAdmin):
     def get_queryset(self, request):
         # Proposition.__str__ shows the participant and the need's post.
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+class JournalAdmin(admin.ModelAdmin):
+    """A log written by a service: readable, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Relance)
+class RelanceAdmin(JournalAdmin):
+    list_display = ("cree_le", "entreprise", "lot", "mois", "statut", "destinataires")
+    list_filter = ("statut", "mois")
+    list_select_related = ("entreprise", "lot__marche")
+    search_fields = ("entreprise__raison_sociale", "destinataires", "sujet")
+    date_hierarchy = "cree_le"
+
+
+@admin.register(GenerationAttestations)
+class GenerationAttestationsAdmin(JournalAdmin):
+    list_display = ("mois", "statut", "faites", "total", "demandee_par", "cree_le")
+    list_filter = ("statut", "mois")
+    list_select_related = ("demandee_par",)
+    search_fields = ("erreur", "tache_id")
+    date_hierarchy = "cree_le"

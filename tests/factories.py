@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from factory import fuzzy
 from factory.django import DjangoModelFactory
+from stdnum import luhn
 
 from entreprises.models import Contact, Entreprise, TypeIdentifiant, TypeStructure
 from heures.models import (
@@ -99,15 +100,7 @@ def fr(provider: str, **kwargs) -> factory.Faker:
 
 def cle_luhn(chiffres: str) -> str:
     """The Luhn check digit to append to ``chiffres`` (SIREN, SIRET)."""
-    total = 0
-    for rang, chiffre in enumerate(reversed(chiffres)):
-        valeur = int(chiffre)
-        if rang % 2 == 0:  # the digit next to the (future) check digit is doubled
-            valeur *= 2
-            if valeur > 9:
-                valeur -= 9
-        total += valeur
-    return str((10 - total % 10) % 10)
+    return luhn.calc_check_digit(chiffres)
 
 
 def siret(n: int, premier_chiffre: int = 4) -> str:

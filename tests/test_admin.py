@@ -22,8 +22,10 @@ from heures.models import (
     CritereEligibilite,
     CritereParticipant,
     DeclarationMensuelle,
+    GenerationAttestations,
     Mission,
     Participant,
+    Relance,
     StatutDeclaration,
 )
 from marches.models import Lot
@@ -43,7 +45,8 @@ MODELES = [
 ]
 # Issued attestations and numbering counters are created by services only; the settings row
 # exists already (data migration).
-SANS_AJOUT = {Attestation, CompteurNumero, Parametres}
+# Issued documents, counters and service logs are never created by hand.
+SANS_AJOUT = {Attestation, CompteurNumero, Parametres, Relance, GenerationAttestations}
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
 

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from stdnum import luhn
 
 from entreprises.models import Entreprise
 from heures.models import (
@@ -35,11 +36,7 @@ from mife.models import User
 
 def _siret(n: int) -> str:
     base = f"{n:013d}"
-    total = 0
-    for i, c in enumerate(reversed(base)):
-        d = int(c) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return base + str((10 - total % 10) % 10)
+    return base + luhn.calc_check_digit(base)
 
 
 class Command(BaseCommand):
