@@ -331,3 +331,30 @@ class TestRealisation:
         response = facilitateur.post(url, follow=True)
         assert "Obligation non atteinte" in response.content.decode()
         assert not Attestation.objects.filter(type="realisation").exists()
+
+
+class TestCorrection:
+    def test_correction_nouvelle_version_et_attestation_remplacee(self, lot, missions, suivi):
+        d = _declaration_soumise(lot, missions, suivi)
+        d, premiere = declarations.valider(d, d.version, suivi)
+        with pytest.raises(ValidationError, match="motif"):
+            declarations.corriger(d, "", d.version, suivi)
+        v2 = declarations.corriger(d, "Heures de M. D. mal reportées", d.version, suivi)
+        assert (v2.numero_version, v2.statut, v2.remplace) == (2, StatutDeclaration.BROUILLON, d)
+        # The validated version keeps counting while the correction is entered.
+        assert selectors.heures_realisees_lot(lot) == Decimal("115.50")
+        v2 = declarations.enregistrer_lignes(v2, {missions[1].pk: Decimal("40")}, v2.version, suivi)
+        v2 = declarations.soumettre(v2, v2.version, suivi)
+        v2, seconde = declarations.valider(v2, v2.version, suivi)
+        d.refresh_from_db()
+        premiere.refresh_from_db()
+        assert d.statut == StatutDeclaration.REMPLACEE
+        assert selectors.heures_realisees_lot(lot) == Decimal("120.00")
+        assert premiere.statut == "remplacee" and premiere.remplacee_par == seconde
+        assert seconde.numero == "ATT-2026-03-00002"
+        assert premiere.fichier and premiere.sha256  # the old one stays downloadable
+        infos = attestations.verification(premiere.code_verification)
+        assert not infos["valide"] and infos["remplacee_par"] == "ATT-2026-03-00002"
+        # The old validated version stays locked.
+        with pytest.raises(ValidationError):
+            declarations.enregistrer_lignes(d, {missions[0].pk: Decimal("1")}, d.version, suivi)

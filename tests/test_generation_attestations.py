@@ -136,6 +136,22 @@ class TestService:
         assert g.faites == g.total == 3
         assert _numeros() == [f"ATT-2026-03-0000{i}" for i in (1, 2, 3)]
 
+    def test_redemarrer_le_worker_finit_le_lot(self, monkeypatch):
+        """The real database queue: the worker is killed, then started again (db_worker)."""
+        from django.core.management import call_command
+
+        _validees(3)
+        g = GenerationAttestations.objects.create(mois=MOIS)
+        with monkeypatch.context() as m:
+            _tuer_apres_la_premiere(m)
+            with pytest.raises(Tue):
+                generation.executer(g.pk)
+        assert _numeros() == ["ATT-2026-03-00001"]
+        call_command("db_worker", batch=True, interval=0, stdout=io.StringIO())
+        g.refresh_from_db()
+        assert g.statut == StatutGeneration.TERMINEE
+        assert _numeros() == [f"ATT-2026-03-0000{i}" for i in (1, 2, 3)]
+
     def test_lot_bloque_repris_par_une_nouvelle_demande(self, monkeypatch, make_user):
         user = make_user(roles.SUIVI)
         _validees(3)

@@ -161,3 +161,13 @@ def _pdf_a_imprimer(emises: list[Attestation]) -> bytes:
     tampon = io.BytesIO()
     writer.write(tampon)
     return tampon.getvalue()
+
+
+def reprendre_interrompues() -> int:
+    """Re-enqueue the batches left « en cours » by a stopped worker (called when a worker
+    starts: ``python manage.py db_worker``). Resuming is safe even if another worker still runs
+    one of them: each attestation is issued under a row lock, never twice."""
+    interrompues = list(GenerationAttestations.objects.filter(statut=StatutGeneration.EN_COURS))
+    for generation in interrompues:
+        _mettre_en_file(generation)
+    return len(interrompues)
