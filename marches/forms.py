@@ -137,8 +137,19 @@ class LotForm(forms.ModelForm):
             "cotraitants",
             "sous_traitants",
             "facilitateur",
+            "cloture_le",
+            "motif_cloture",
         ]
-        widgets = {"date_debut": DATE, "date_fin": DATE}
+        widgets = {
+            "date_debut": DATE,
+            "date_fin": DATE,
+            "cloture_le": DATE,
+            "motif_cloture": forms.Textarea({"rows": 2}),
+        }
+        help_texts = {
+            "cloture_le": "À renseigner seulement pour clore l'obligation avant son terme "
+            "(par exemple avec un écart d'heures) ; le motif est alors obligatoire."
+        }
 
     def __init__(self, *args, marche: Marche, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,6 +177,12 @@ class LotForm(forms.ModelForm):
             )
             .distinct()
         )
+
+    def clean(self):
+        donnees = super().clean()
+        if donnees.get("cloture_le") and not (donnees.get("motif_cloture") or "").strip():
+            self.add_error("motif_cloture", "Indiquez pourquoi le lot est clôturé.")
+        return donnees
 
     def clean_numero(self):
         numero = self.cleaned_data["numero"].strip()

@@ -959,3 +959,20 @@ class TestCalculateur:
         )
         assert response.status_code == 200
         assert "Renseignez le montant" in _texte(response)
+
+
+def test_cloture_du_lot_exige_un_motif():
+    from django.forms.models import model_to_dict
+
+    from marches.forms import LotForm
+    from tests.factories import ClauseFactory as _Clause
+
+    lot = _Clause().lot
+    donnees = {k: v for k, v in model_to_dict(lot).items() if v is not None}
+    donnees.update(cloture_le="2026-10-31", motif_cloture="")
+    form = LotForm(data=donnees, instance=lot, marche=lot.marche)
+    assert not form.is_valid()
+    assert form.errors["motif_cloture"] == ["Indiquez pourquoi le lot est clôturé."]
+    donnees["motif_cloture"] = "Entreprise en liquidation"
+    form = LotForm(data=donnees, instance=lot, marche=lot.marche)
+    assert form.is_valid(), form.errors
