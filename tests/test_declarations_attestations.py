@@ -45,14 +45,14 @@ def missions(lot):
         MissionFactory(
             lot=lot,
             employeur=lot.titulaire,
-            participant=ParticipantFactory(nom="Martin", prenom="Awa"),
+            participant=ParticipantFactory(nom="Zébulon", prenom="Awa"),
             date_debut=dt.date(2026, 2, 1),
             date_fin=dt.date(2026, 12, 31),
         ),
         MissionFactory(
             lot=lot,
             employeur=lot.titulaire,
-            participant=ParticipantFactory(nom="Durand", prenom="Hugo"),
+            participant=ParticipantFactory(nom="Quasimodo", prenom="Hugo"),
             date_debut=dt.date(2026, 3, 10),
             date_fin=None,
         ),
@@ -105,8 +105,8 @@ class TestWorkflow:
         assert "80 h" in texte and "35,5 h" in texte
         assert "500 h" in texte  # required
         assert "384,5 h" in texte  # still to do
-        assert "A.M." in texte and "H.D." in texte
-        assert "Martin" not in texte and "Durand" not in texte
+        assert "A.Z." in texte and "H.Q." in texte
+        assert "Zébulon" not in texte and "Quasimodo" not in texte
         assert lot.marche.donneur_ordre.nom in texte
         assert f"/verifier/{attestation.code_verification}/" in texte
 
@@ -116,7 +116,7 @@ class TestWorkflow:
         parametres.save()
         d = _declaration_soumise(lot, missions, suivi)
         _, attestation = declarations.valider(d, d.version, suivi)
-        assert "MARTIN Awa" in _texte_pdf(attestation)
+        assert "ZÉBULON Awa" in _texte_pdf(attestation)
 
     def test_rejet_motive_puis_correction_du_brouillon(self, lot, missions, suivi):
         d = _declaration_soumise(lot, missions, suivi)
@@ -236,7 +236,7 @@ class TestVerification:
         assert "Attestation valide" in texte
         assert "ATT-2026-03-00001" in texte
         assert "115,5 h" in texte
-        assert "Martin" not in texte and "A.M." not in texte
+        assert "Zébulon" not in texte and "A.Z." not in texte
 
     def test_code_inconnu(self, client):
         response = client.get(reverse("verifier_attestation", args=["inconnu"]))

@@ -26,7 +26,7 @@ def mission():
     return MissionFactory(
         lot=lot,
         employeur=lot.titulaire,
-        participant=ParticipantFactory(nom="Martin", prenom="Awa"),
+        participant=ParticipantFactory(nom="Zébulon", prenom="Awa"),
         date_debut=dt.date(2026, 2, 1),
         date_fin=dt.date(2026, 12, 31),
     )
@@ -73,7 +73,7 @@ class TestSaisie:
             .content.decode()
         )
         assert mission.reference in texte
-        assert "MARTIN Awa" in texte
+        assert "ZÉBULON Awa" in texte
         assert "Soumettre pour validation" in texte
 
     @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def missions(lots):
     lot1, lot2 = lots
     return {
         "awa": _mission(
-            lot1, "MX-001", "Martin", "Awa", dt.date(2026, 2, 1), dt.date(2026, 12, 31)
+            lot1, "MX-001", "Zébulon", "Awa", dt.date(2026, 2, 1), dt.date(2026, 12, 31)
         ),
         "hugo": _mission(lot1, "MX-002", "Durand", "Hugo", dt.date(2026, 3, 10), None),
         "lea": _mission(lot1, "MX-003", "Petit", "Léa", dt.date(2026, 1, 5), dt.date(2026, 2, 20)),
@@ -181,10 +181,10 @@ class TestModele:
         assert all(c.font.bold for c in ws[excel_heures.LIGNE_ENTETE])
         assert ws.column_dimensions["C"].width == 40
         assert ws.freeze_panes == "A6"
-        # Durand before Martin; the mission ended in February is not listed.
+        # Durand before Zébulon; the mission ended in February is not listed.
         lignes = list(ws.iter_rows(min_row=6, values_only=True))
         assert [ligne[0] for ligne in lignes] == ["MX-002", "MX-001"]
-        assert lignes[1][1] == "MARTIN Awa"
+        assert lignes[1][1] == "ZÉBULON Awa"
         assert lignes[1][2] == "Embauche directe en CDD"
         assert lignes[1][4] == dt.datetime(2026, 2, 1) and lignes[0][5] is None
         assert ws["E7"].number_format == "DD/MM/YYYY"
@@ -195,8 +195,8 @@ class TestModele:
         self, make_user, entreprise, missions
     ):
         ws = modele(make_user(None), entreprise)[FEUILLE_1]
-        assert ws["B7"].value == "A.M."
-        assert not any("Martin" in str(c.value) for ligne in ws.iter_rows() for c in ligne)
+        assert ws["B7"].value == "A.Z."
+        assert not any("Zébulon" in str(c.value) for ligne in ws.iter_rows() for c in ligne)
 
     def test_prerempli_avec_le_brouillon(self, facilitateur, entreprise, lots, missions):
         d = declarations.creer(entreprise, lots[0], MOIS, facilitateur)
@@ -254,7 +254,7 @@ class TestAllerRetour:
         assert [lot.total_apres for lot in rapport.lots] == [Decimal("87.50"), Decimal("35.5")]
         contenu = apercu.content.decode()
         assert "Déclaration créée en brouillon : 2 lignes ajoutées." in contenu
-        assert "7,5 h" in contenu and "MARTIN Awa" in contenu
+        assert "7,5 h" in contenu and "ZÉBULON Awa" in contenu
         jeton = apercu.context["jeton"]
         assert fichiers_en_attente(settings) == [
             Path(settings.MEDIA_ROOT) / "imports" / "heures" / f"{jeton}.xlsx"

@@ -539,6 +539,8 @@ def test_fiche_declaration(client_for, declarations):
     f.AttestationFactory(declaration=validee, numero="ATT-2025-11-00042")
     ligne = validee.lignes.order_by("heures").first()
     participant_ = ligne.mission.participant
+    participant_.nom = "Zébulonnière"  # a name no generated company or place can contain
+    participant_.save()
     client = client_for("suivi")
     response = client.get(validee.get_absolute_url())
     assert response.status_code == 200
