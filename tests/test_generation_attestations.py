@@ -136,6 +136,7 @@ class TestService:
         assert g.faites == g.total == 3
         assert _numeros() == [f"ATT-2026-03-0000{i}" for i in (1, 2, 3)]
 
+    @pytest.mark.django_db(transaction=True)  # the worker closes its connection between tasks
     def test_redemarrer_le_worker_finit_le_lot(self, monkeypatch):
         """The real database queue: the worker is killed, then started again (db_worker)."""
         from django.core.management import call_command
