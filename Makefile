@@ -14,7 +14,6 @@ install: $(STAMP)
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $(STAMP)
 
