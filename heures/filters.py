@@ -1,9 +1,4 @@
-import re
-from datetime import date
-
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,40 +19,12 @@ from heures.models import (
     TypeAttestation,
 )
 from marches.models import Lot
+from mife.champs import ChampMois
 from mife.filtres import OuiNonFilter, recherche_texte
 
 
-class MoisField(forms.CharField):
-    """A month typed as ``2026-11`` (``<input type="month">``) or ``11/2026``."""
-
-    default_error_messages = {
-        "invalid": "Mois invalide : saisissez-le sous la forme AAAA-MM (2026-11) ou MM/AAAA."
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"})
-        )
-        kwargs.setdefault("help_text", "AAAA-MM ou MM/AAAA")
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        texte = (super().to_python(value) or "").strip()
-        if not texte:
-            return None
-        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", texte):
-            annee, mois = int(m[1]), int(m[2])
-        elif m := re.fullmatch(r"(\d{1,2})/(\d{4})", texte):
-            mois, annee = int(m[1]), int(m[2])
-        else:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        if not 1 <= mois <= 12 or annee < 1900:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return date(annee, mois, 1)
-
-
 class MoisFilter(django_filters.Filter):
-    field_class = MoisField
+    field_class = ChampMois
 
 
 def _lots():

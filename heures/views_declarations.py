@@ -1,7 +1,5 @@
 """Entering a month's hours (grid saved as you go with htmx) and the declaration workflow."""
 
-from datetime import date
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -17,6 +15,7 @@ from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
 from marches.models import Lot
 from mife import formats
+from mife.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
 
 
@@ -25,12 +24,7 @@ class OuvrirForm(forms.Form):
     lot = forms.ModelChoiceField(
         label="Lot", queryset=Lot.objects.select_related("marche").order_by("marche__reference")
     )
-    mois = forms.DateField(
-        label="Mois",
-        input_formats=["%Y-%m", "%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        help_text="AAAA-MM ou MM/AAAA",
-    )
+    mois = ChampMois(label="Mois")
 
     def clean(self):
         donnees = super().clean()
@@ -225,14 +219,6 @@ def attestation_pdf(request, pk: int):
         filename=f"{attestation.numero}.pdf",
         content_type="application/pdf",
     )
-
-
-def mois_depuis_texte(texte: str) -> date | None:
-    try:
-        annee, mois = (int(x) for x in texte.split("-"))
-        return date(annee, mois, 1)
-    except (ValueError, TypeError):
-        return None
 
 
 @require_POST

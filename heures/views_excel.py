@@ -28,6 +28,7 @@ from heures import perms
 from heures.models import Mission
 from heures.services import excel_heures
 from mife import formats
+from mife.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
 
 PERMISSIONS = ("heures.add_declarationmensuelle", "heures.change_declarationmensuelle")
@@ -42,12 +43,10 @@ def _entreprises():
     return Entreprise.objects.filter(pk__in=Mission.objects.values("employeur"))
 
 
-def _champ_mois(required: bool) -> forms.DateField:
-    return forms.DateField(
+def _champ_mois(required: bool) -> ChampMois:
+    return ChampMois(
         label="Mois",
         required=required,
-        input_formats=["%Y-%m", "%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         help_text="AAAA-MM ou MM/AAAA" + ("" if required else " ; vide : lu dans le fichier."),
     )
 

@@ -13,15 +13,11 @@ from django.utils import timezone
 from heures.models import GenerationAttestations
 from heures.services import attestations, generation
 from mife import formats
+from mife.champs import ChampMois
 
 
 class GenerationForm(forms.Form):
-    mois = forms.DateField(
-        label="Mois",
-        input_formats=["%Y-%m", "%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        help_text="AAAA-MM ou MM/AAAA",
-    )
+    mois = ChampMois(label="Mois")
 
 
 def _fil(*fin):
@@ -38,7 +34,7 @@ def generer(request):
     mois_precedent = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     form = GenerationForm(request.POST or None, initial={"mois": mois_precedent})
     if request.method == "POST" and form.is_valid():
-        mois = form.cleaned_data["mois"].replace(day=1)
+        mois = form.cleaned_data["mois"]
         lot = generation.demander(mois, request.user)
         messages.success(
             request,

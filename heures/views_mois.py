@@ -26,15 +26,7 @@ from heures.selectors_mois import STATUTS_TABLEAU, lignes_du_mois, mois_preceden
 from heures.services import relances
 from marches.models import DonneurOrdre, Lot
 from mife import formats
-
-
-class ChampMois(forms.DateField):
-    input_formats = ["%Y-%m", "%m/%Y"]
-    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-    def to_python(self, value):
-        valeur = super().to_python(value)
-        return valeur.replace(day=1) if valeur else valeur
+from mife.champs import ChampMois
 
 
 class TableauMoisForm(forms.Form):

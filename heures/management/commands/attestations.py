@@ -1,20 +1,12 @@
 """Issue the missing monthly attestations of a month and write them all into a folder."""
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from heures.services import attestations
-
-
-def lire_mois(texte: str) -> date:
-    try:
-        annee, mois = (int(x) for x in texte.split("-"))
-        return date(annee, mois, 1)
-    except (ValueError, TypeError):
-        raise CommandError(f"Mois invalide « {texte} » : format attendu AAAA-MM.") from None
+from mife.champs import lire_mois
 
 
 class Command(BaseCommand):
@@ -28,7 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="dossier de destination des PDF")
 
     def handle(self, *args, **options):
-        mois = lire_mois(options["mois"])
+        try:
+            mois = lire_mois(options["mois"])
+        except ValueError as erreur:
+            raise CommandError(str(erreur)) from None
         dossier = Path(options["out"])
         dossier.mkdir(parents=True, exist_ok=True)
         emises = attestations.emettre_mois(mois)

@@ -1,11 +1,10 @@
 """Send the reminders of a month (for a scheduled task): ``relances --mois 2026-10``."""
 
-from datetime import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 
 from heures.services import relances
 from mife import formats
+from mife.champs import lire_mois
 
 
 class Command(BaseCommand):
@@ -24,11 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, mois, dry_run, **options):
         try:
-            premier = datetime.strptime(mois, "%Y-%m").date()
-        except ValueError as exc:
-            raise CommandError(
-                f"Mois invalide « {mois} » : utilisez le format AAAA-MM (ex. 2026-10)."
-            ) from exc
+            premier = lire_mois(mois)
+        except ValueError as erreur:
+            raise CommandError(f"« {mois} » : {erreur}") from None
         bilan = relances.relancer_mois(premier, dry_run=dry_run)
         prefixe = "Simulation (rien n'est envoyé) — " if dry_run else ""
         self.stdout.write(
