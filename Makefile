@@ -34,14 +34,15 @@ run: seed
 	$(PY) manage.py db_worker & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+test: lint
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff, then the import contracts of .importlinter (layers of docs/architecture.md).
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(PY) -m ruff check --fix .

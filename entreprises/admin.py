@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from entreprises.models import Contact, Entreprise
-from mife.admin import HistoryAdmin
+from mife.core.admin import HistoryAdmin
 
 
 class ContactInline(admin.TabularInline):

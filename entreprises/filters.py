@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from entreprises.models import Entreprise, TypeStructure
-from mife.filtres import OuiNonFilter
+from mife.core.filtres import OuiNonFilter
 
 
 class EntrepriseFilter(django_filters.FilterSet):

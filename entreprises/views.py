@@ -10,15 +10,14 @@ from entreprises.forms import EntrepriseForm, contact_formset
 from entreprises.models import Entreprise
 from heures import perms as heures_perms
 from heures import selectors as heures_selectors
-from heures.views import initiales_participant, nom_participant
 from label import perms as label_perms
 from label.models import Label
 from marches.models import EtatAction
-from mife import formats
-from mife.fiches import Action, Champ, FicheView, Section, Tableau
-from mife.formulaires import EditionView
-from mife.listes import Colonne, ListeView
-from mife.models import Parametres
+from mife.core import formats
+from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
+from mife.core.formulaires import EditionView
+from mife.core.listes import Colonne, ListeView
+from mife.core.models import Parametres
 
 # Related tables of the company page show the most recent rows, with a link to the full list.
 LIMITE_TABLEAU = 50
@@ -339,9 +338,9 @@ def _tableau_missions(e, user) -> Tableau:
         [
             (m.reference, m.get_absolute_url() if voir_missions else ""),
             (
-                nom_participant(m.participant)
+                m.participant.nom_affiche
                 if voir_personnes
-                else initiales_participant(m.participant),
+                else m.participant.initiales_affichees,
                 "",
             ),
             (str(m.lot), m.lot.get_absolute_url()),

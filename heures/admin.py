@@ -17,7 +17,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
-from mife.admin import HistoryAdmin
+from mife.core.admin import HistoryAdmin
 
 PERMISSION_DONNEES_SENSIBLES = "heures.voir_donnees_sensibles"
 STATUTS_VERROUILLES = (StatutDeclaration.VALIDEE, StatutDeclaration.REMPLACEE)

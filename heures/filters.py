@@ -19,8 +19,8 @@ from heures.models import (
     TypeAttestation,
 )
 from marches.models import Lot
-from mife.champs import ChampMois
-from mife.filtres import OuiNonFilter, recherche_texte
+from mife.core.champs import ChampMois
+from mife.core.filtres import OuiNonFilter, recherche_texte
 
 
 class MoisFilter(django_filters.Filter):

@@ -75,6 +75,9 @@ class Sexe(models.TextChoices):
     HOMME = "M", "Homme"
 
 
+ANONYMISE = "Participant anonymisé"
+
+
 class Participant(Versionne):
     nom = models.CharField("nom", max_length=120)
     prenom = models.CharField("prénom", max_length=120)
@@ -126,6 +129,17 @@ class Participant(Versionne):
     @property
     def initiales(self) -> str:
         return "".join(p[:1].upper() + "." for p in (self.prenom, self.nom) if p)
+
+    # Display rules of personal data: an anonymised participant shows no identity.
+    @property
+    def nom_affiche(self) -> str:
+        if self.anonymise_le:
+            return f"{ANONYMISE} n° {self.pk}"
+        return str(self)
+
+    @property
+    def initiales_affichees(self) -> str:
+        return "anonymisé" if self.anonymise_le else self.initiales
 
 
 class CritereParticipant(Horodate):

@@ -10,7 +10,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
+    CharField,
     Count,
     DateField,
     DecimalField,
@@ -27,8 +29,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, ExtractYear, NullIf
 
 from heures.models import DeclarationMensuelle, LigneDeclaration, StatutDeclaration
+from marches.models import StatutLot
 from mife.core.expressions import JoursEntre
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 ZERO = Decimal("0")
 CENTIEME = Decimal("0.01")
@@ -152,16 +155,23 @@ def compte_declarations_par_statut(mois: date | None = None) -> dict[str, int]:
     return comptes
 
 
-def annoter_avancement(lots: QuerySet, jour: date) -> QuerySet:
-    """Add ``heures_realisees``, ``avancement`` (% of the hours required) and
-    ``avancement_attendu`` (% of the lot's duration elapsed on ``jour``) to lots.
+def annoter_avancement(lots: QuerySet, jour: date, marge: Decimal | None = None) -> QuerySet:
+    """The one definition of a lot's progress and of « en retard », in one query.
 
-    Both percentages are NULL when they cannot be computed (no hours required, no dates).
+    Adds to a queryset of lots: ``heures_realisees``; ``avancement`` (% of the hours
+    required); ``avancement_attendu`` (% of the lot's duration elapsed on ``jour``) — both
+    NULL when they cannot be computed (no hours required, no dates); ``statut_effectif``
+    (``LotQuerySet.annoter_statut``); ``en_retard``: a lot running on ``jour`` whose progress
+    is below the expected progress minus the margin (points, ``Parametres.marge_retard``) —
+    an ended lot with a shortfall is « terminé », not « en retard »; ``statut_avancement``:
+    ``statut_effectif`` with « en retard » in place of « en cours » for late lots.
     """
+    if marge is None:
+        marge = Parametres.get().marge_retard
     jour_sql = Value(jour, output_field=DateField())
     duree = NullIf(JoursEntre(F("date_fin"), F("date_debut")), Value(0.0))
     ecoule = JoursEntre(jour_sql, F("date_debut"))
-    return annoter_heures_realisees(lots).annotate(
+    lots = annoter_heures_realisees(lots.annoter_statut(jour)).annotate(
         avancement=Case(
             When(
                 clause__heures_requises__gt=0,
@@ -180,26 +190,29 @@ def annoter_avancement(lots: QuerySet, jour: date) -> QuerySet:
             output_field=FloatField(),
         ),
     )
-
-
-def lots_en_retard(lots: QuerySet, jour: date, marge: Decimal | None = None) -> QuerySet:
-    """Running lots whose progress is below the expected progress minus the margin (points)."""
-    if marge is None:
-        marge = Parametres.get().marge_retard
-    return (
-        annoter_avancement(lots, jour)
-        .filter(clause__heures_requises__gt=0, cloture_le__isnull=True)
-        .filter(date_debut__lte=jour)
-        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
-        .filter(avancement__lt=F("avancement_attendu") - float(marge))
+    return lots.annotate(
+        en_retard=Case(
+            When(
+                statut_effectif=StatutLot.EN_COURS,
+                avancement__isnull=False,
+                avancement_attendu__isnull=False,
+                avancement__lt=F("avancement_attendu") - float(marge),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        statut_avancement=Case(
+            When(en_retard=True, then=Value(StatutLot.EN_RETARD)),
+            default=F("statut_effectif"),
+            output_field=CharField(),
+        ),
     )
 
 
-def est_en_retard(avancement: float | None, attendu: float | None, marge: Decimal) -> bool:
-    """The same rule as ``lots_en_retard``, for one lot already annotated."""
-    if avancement is None or attendu is None:
-        return False
-    return avancement < attendu - float(marge)
+def lots_en_retard(lots: QuerySet, jour: date, marge: Decimal | None = None) -> QuerySet:
+    """The lots of ``lots`` that are « en retard » on ``jour`` (see ``annoter_avancement``)."""
+    return annoter_avancement(lots, jour, marge).filter(en_retard=True)
 
 
 @dataclass(frozen=True)

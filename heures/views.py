@@ -9,6 +9,7 @@ from heures import selectors as heures_selectors
 from heures.filters import AttestationFilter, DeclarationFilter, MissionFilter, ParticipantFilter
 from heures.forms_participants import DateEligibiliteForm
 from heures.models import (
+    ANONYMISE,
     Attestation,
     CritereParticipant,
     DeclarationMensuelle,
@@ -18,25 +19,14 @@ from heures.models import (
     StatutDeclaration,
 )
 from heures.services import participants as services_participants
-from mife import formats
-from mife.fiches import Action, Champ, FicheView, Section, Tableau
-from mife.listes import Colonne, ListeView
+from mife.core import formats
+from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
+from mife.core.listes import Colonne, ListeView
 
 CRITERE_PROTEGE = "critère protégé"
-ANONYMISE = "Participant anonymisé"
 
 
 # --- display rules of personal data ------------------------------------------------------------
-
-
-def nom_participant(participant) -> str:
-    if participant.anonymise_le:
-        return f"{ANONYMISE} n° {participant.pk}"
-    return str(participant)
-
-
-def initiales_participant(participant) -> str:
-    return "anonymisé" if participant.anonymise_le else participant.initiales
 
 
 def libelle_critere(user, critere) -> str:
@@ -141,7 +131,7 @@ class ParticipantFicheView(FicheView):
         )
 
     def get_titre(self):
-        return nom_participant(self.object)
+        return self.object.nom_affiche
 
     def get_statut(self):
         if self.object.anonymise_le:
@@ -324,7 +314,7 @@ class MissionListeView(ListeView):
     )
     colonnes = [
         Colonne("Référence", "reference", tri="reference", lien=True),
-        Colonne("Participant", lambda m: nom_participant(m.participant), tri="participant__nom"),
+        Colonne("Participant", lambda m: m.participant.nom_affiche, tri="participant__nom"),
         Colonne("Lot", "lot", tri="lot__marche__reference"),
         Colonne("Employeur", "employeur.raison_sociale", tri="employeur__raison_sociale"),
         Colonne("Modalité", "get_modalite_display", tri="modalite"),
@@ -369,9 +359,9 @@ class MissionFicheView(FicheView):
                 [
                     Champ(
                         "Participant",
-                        nom_participant(m.participant)
+                        m.participant.nom_affiche
                         if voir_participant
-                        else initiales_participant(m.participant),
+                        else m.participant.initiales_affichees,
                         url=m.participant.get_absolute_url() if voir_participant else "",
                     ),
                     Champ("Lot", m.lot, url=m.lot.get_absolute_url()),
@@ -547,7 +537,7 @@ class DeclarationFicheView(FicheView):
                     ligne.mission.reference,
                     ligne.mission.get_absolute_url() if voir_missions else "",
                 ),
-                (initiales_participant(ligne.mission.participant), ""),
+                (ligne.mission.participant.initiales_affichees, ""),
                 (formats.heures(ligne.heures), ""),
                 (ligne.commentaire, ""),
             ]

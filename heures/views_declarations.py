@@ -14,8 +14,8 @@ from heures import perms, selectors
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
 from marches.models import Lot
-from mife import formats
-from mife.champs import ChampMois
+from mife.core import formats
+from mife.core.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
 
 

@@ -27,8 +27,8 @@ from entreprises.models import Entreprise
 from heures import perms
 from heures.models import Mission
 from heures.services import excel_heures
-from mife import formats
-from mife.champs import ChampMois
+from mife.core import formats
+from mife.core.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
 
 PERMISSIONS = ("heures.add_declarationmensuelle", "heures.change_declarationmensuelle")

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from heures.models import GenerationAttestations
 from heures.services import attestations, generation
-from mife import formats
-from mife.champs import ChampMois
+from mife.core import formats
+from mife.core.champs import ChampMois
 
 
 class GenerationForm(forms.Form):

@@ -36,14 +36,14 @@ from heures.models import (
 )
 from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
-from heures.views import CRITERE_PROTEGE, initiales_participant, nom_participant
+from heures.views import CRITERE_PROTEGE
 from marches.models import Lot
-from mife import formats
+from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
-from mife.fiches import Action, Champ, FicheView, Section
-from mife.filtres import recherche_texte
-from mife.formulaires import EditionView
-from mife.listes import Colonne, ListeView
+from mife.core.fiches import Action, Champ, FicheView, Section
+from mife.core.filtres import recherche_texte
+from mife.core.formulaires import EditionView
+from mife.core.listes import Colonne, ListeView
 
 #: Badge colour of each status (the classes of static/css/app.css; the text says the status).
 COULEUR_BESOIN = {
@@ -158,7 +158,7 @@ class MissionEditionView(EditionView):
             return None
         resultat = heures_selectors.eligibilite(participant, debut)
         return {
-            "participant": nom_participant(participant),
+            "participant": participant.nom_affiche,
             "jour": debut,
             "eligible": resultat.eligible,
             "raisons": resultat.raisons(self.request.user),
@@ -210,7 +210,7 @@ class PropositionMissionView(MissionEditionView):
         return self.refus() or super().post(request, *args, **kwargs)
 
     def get_titre(self):
-        return f"Mission de {nom_participant(self.proposition.participant)}"
+        return f"Mission de {self.proposition.participant.nom_affiche}"
 
     def get_fil(self):
         besoin = self.proposition.besoin
@@ -255,7 +255,7 @@ class PropositionMissionView(MissionEditionView):
 
     def message_succes(self, objet):
         return (
-            f"Mission {objet.reference} créée pour {nom_participant(objet.participant)} "
+            f"Mission {objet.reference} créée pour {objet.participant.nom_affiche} "
             f"chez {objet.employeur}."
             + (
                 " Dérogation à l'éligibilité enregistrée dans l'historique."
@@ -476,9 +476,9 @@ class BesoinFicheView(FicheView):
             lignes.append(
                 {
                     "objet": p,
-                    "nom": nom_participant(p.participant)
+                    "nom": p.participant.nom_affiche
                     if voir_personnes
-                    else initiales_participant(p.participant),
+                    else p.participant.initiales_affichees,
                     "url": p.participant.get_absolute_url() if voir_personnes else "",
                     "criteres": _libelles(user, p.participant.criteres_du_jour),
                     "couleur": COULEUR_PROPOSITION[p.statut],
@@ -507,7 +507,7 @@ class BesoinFicheView(FicheView):
         lignes = [
             {
                 "objet": p,
-                "nom": nom_participant(p),
+                "nom": p.nom_affiche,
                 "criteres": _libelles(user, p.criteres_du_jour),
             }
             for p in page.object_list
@@ -587,7 +587,7 @@ class ProposerView(_ActionPost):
         except ValidationError as erreur:
             messages.error(request, _message(erreur))
             return redirect(retour + "#proposer")
-        messages.success(request, f"{nom_participant(participant)} proposé(e) pour ce besoin.")
+        messages.success(request, f"{participant.nom_affiche} proposé(e) pour ce besoin.")
         return redirect(retour + "#propositions")
 
 
@@ -612,7 +612,7 @@ class PropositionStatutView(_ActionPost):
             else:
                 messages.success(
                     request,
-                    f"{nom_participant(proposition.participant)} : "
+                    f"{proposition.participant.nom_affiche} : "
                     f"{StatutProposition(statut).label.lower()}.",
                 )
         else:
@@ -635,7 +635,7 @@ class PropositionEditionView(EditionView):
         )
 
     def get_titre(self):
-        return f"Proposition de {nom_participant(self.objet.participant)}"
+        return f"Proposition de {self.objet.participant.nom_affiche}"
 
     def get_fil(self):
         besoin = self.objet.besoin

@@ -25,8 +25,8 @@ from entreprises.models import Entreprise
 from heures.selectors_mois import STATUTS_TABLEAU, lignes_du_mois, mois_precedent
 from heures.services import relances
 from marches.models import DonneurOrdre, Lot
-from mife import formats
-from mife.champs import ChampMois
+from mife.core import formats
+from mife.core.champs import ChampMois
 
 
 class TableauMoisForm(forms.Form):

@@ -21,10 +21,9 @@ from django.views import View
 from heures.forms_participants import CriteresFormSet, ParticipantForm
 from heures.models import Participant
 from heures.services import participants as services
-from heures.views import nom_participant
-from mife import formats
+from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
-from mife.formulaires import EditionView, VersionForm
+from mife.core.formulaires import EditionView, VersionForm
 
 
 class ParticipantEditionView(EditionView):
@@ -48,13 +47,13 @@ class ParticipantEditionView(EditionView):
 
     def get_titre(self):
         if self.objet is not None:
-            return f"Modifier « {nom_participant(self.objet)} »"
+            return f"Modifier « {self.objet.nom_affiche} »"
         return "Nouveau participant"
 
     def get_fil(self):
         fil = [("Participants", reverse("heures:participant_liste"))]
         if self.objet is not None:
-            fil.append((nom_participant(self.objet), self.objet.get_absolute_url()))
+            fil.append((self.objet.nom_affiche, self.objet.get_absolute_url()))
         return [*fil, (self.get_titre(), None)]
 
     def get_annulation(self):
@@ -185,7 +184,7 @@ class ParticipantExportView(_ExportMixin, View):
     def get(self, request, pk):
         participant = self.participant()
         donnees = self.donnees(participant)
-        titre = f"Données personnelles — {nom_participant(participant)}"
+        titre = f"Données personnelles — {participant.nom_affiche}"
         return render(
             request,
             self.template_name,
@@ -195,7 +194,7 @@ class ParticipantExportView(_ExportMixin, View):
                 "d": _lisible(donnees),
                 "fil": [
                     ("Participants", reverse("heures:participant_liste")),
-                    (nom_participant(participant), participant.get_absolute_url()),
+                    (participant.nom_affiche, participant.get_absolute_url()),
                     ("Export des données", None),
                 ],
             },

@@ -13,7 +13,7 @@ from label.models import (
     PieceJointe,
     SessionJury,
 )
-from mife.admin import AuditAdmin, HistoryAdmin
+from mife.core.admin import AuditAdmin, HistoryAdmin
 
 
 class ActionLabelInline(admin.StackedInline):

@@ -16,9 +16,9 @@ from label.models import (
     PassageJury,
     SessionJury,
 )
-from mife import formats
-from mife.fiches import Champ, FicheView, Section, Tableau
-from mife.listes import Colonne, ListeView
+from mife.core import formats
+from mife.core.fiches import Champ, FicheView, Section, Tableau
+from mife.core.listes import Colonne, ListeView
 
 
 def _resume_avis(passage) -> str:

@@ -12,7 +12,7 @@ from marches.models import (
     Operation,
     ReferenceCalcul,
 )
-from mife.admin import HistoryAdmin
+from mife.core.admin import HistoryAdmin
 
 
 @admin.register(DonneurOrdre)

@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marches.models import Lot, ModeleClause
-from mife import formats
-from mife.models import Parametres
+from mife.core import formats
+from mife.core.models import Parametres
 
 VARIABLES = (
     "lot, marche, donneur_ordre, operation, heures, calcul, ajustement, ponderation, penalite, "

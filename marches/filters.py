@@ -17,7 +17,7 @@ from marches.models import (
     TypeDonneurOrdre,
     TypeEchange,
 )
-from mife.filtres import OuiNonFilter, recherche_texte
+from mife.core.filtres import OuiNonFilter, recherche_texte
 
 
 class MarcheFilter(django_filters.FilterSet):
@@ -86,11 +86,9 @@ class LotFilter(django_filters.FilterSet):
     def filtrer_statut(self, queryset, name, value):
         jour = timezone.localdate()
         if value == StatutLot.EN_RETARD:
-            from heures.selectors import lots_en_retard
-
-            # Late is a state of a running lot (as on its page and in the « Statut » column):
-            # an ended lot with a shortfall is « terminé », not « en retard ».
-            return lots_en_retard(queryset.actifs_le(jour), jour)
+            # « En retard » needs the hours done: the list's queryset is annotated by
+            # heures.selectors.annoter_avancement, the one definition of that rule.
+            return queryset.filter(en_retard=True)
         if value == StatutLot.EN_COURS:
             return queryset.actifs_le(jour)
         if value == StatutLot.A_VENIR:

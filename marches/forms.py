@@ -16,7 +16,7 @@ from marches.models import (
     Operation,
     lots_de_l_entreprise,
 )
-from mife import formats
+from mife.core import formats
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
 from marches import cpv
-from mife import formats
+from mife.core import formats
 from mife.core.models import Versionne
 
 ZERO = Decimal("0")
@@ -243,6 +243,22 @@ class Marche(Versionne):
 
 
 class LotQuerySet(models.QuerySet):
+    def annoter_statut(self, jour: date):
+        """Add ``statut_effectif`` (à venir / en cours / terminé on ``jour``): the SQL form of
+        ``Lot.statut_le``. « En retard » needs the hours done: see
+        ``heures.selectors.annoter_avancement``."""
+        return self.annotate(
+            statut_effectif=models.Case(
+                models.When(
+                    models.Q(cloture_le__isnull=False) | models.Q(date_fin__lt=jour),
+                    then=models.Value(StatutLot.TERMINE),
+                ),
+                models.When(date_debut__gt=jour, then=models.Value(StatutLot.A_VENIR)),
+                default=models.Value(StatutLot.EN_COURS),
+                output_field=models.CharField(),
+            )
+        )
+
     def actifs_le(self, jour: date):
         """Lots whose execution period covers ``jour``."""
         return self.filter(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from marches.models import Clause, DonneurOrdre, Echange, Lot, Marche, Operation, ReferenceCalcul
 from mife.core.concurrence import enregistrer_versionne
-from mife.formats import date_fr
+from mife.core.formats import date_fr
 
 
 def enregistrer(instance, version_lue: int | None, user):

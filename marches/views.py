@@ -45,11 +45,10 @@ from marches.models import (
     Operation,
     StatutLot,
 )
-from mife import formats
-from mife.fiches import Action, Champ, FicheView, Section, Tableau, historique
-from mife.formulaires import EditionView
-from mife.listes import Colonne, ListeView
-from mife.models import Parametres
+from mife.core import formats
+from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
+from mife.core.formulaires import EditionView
+from mife.core.listes import Colonne, ListeView
 
 
 class MarcheListeView(ListeView):
@@ -114,21 +113,14 @@ class LotListeView(ListeView):
                 format="pourcentage",
                 numerique=True,
             ),
-            Colonne("Statut", self._statut_libelle, statut=self._statut),
+            Colonne(
+                "Statut",
+                lambda lot: StatutLot(lot.statut_avancement).label,
+                statut=lambda lot: lot.statut_avancement,
+            ),
         ]
 
-    def _statut(self, lot) -> str:
-        if lot.statut == StatutLot.EN_COURS and heures_selectors.est_en_retard(
-            lot.avancement, lot.avancement_attendu, self.marge
-        ):
-            return StatutLot.EN_RETARD
-        return lot.statut
-
-    def _statut_libelle(self, lot) -> str:
-        return StatutLot(self._statut(lot)).label
-
     def get_queryset(self):
-        self.marge = Parametres.get().marge_retard
         self.queryset = heures_selectors.annoter_avancement(
             Lot.objects.select_related("marche__donneur_ordre", "titulaire", "clause"),
             timezone.localdate(),
@@ -323,26 +315,19 @@ class LotFicheView(FicheView):
             timezone.localdate(),
         )
 
-    def en_retard(self) -> bool:
-        lot = self.object
-        return lot.statut == StatutLot.EN_COURS and heures_selectors.est_en_retard(
-            lot.avancement, lot.avancement_attendu, Parametres.get().marge_retard
-        )
-
     def get_statut(self):
-        if self.en_retard():
-            return (StatutLot.EN_RETARD, StatutLot.EN_RETARD.label)
-        return (self.object.statut, self.object.statut_libelle)
+        statut = self.object.statut_avancement
+        return (statut, StatutLot(statut).label)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         lot = self.object
         context["avancement"] = {
-            "realise": min(lot.avancement or 0, 100),
+            "realise": lot.avancement,
             "realise_texte": formats.pourcentage(lot.avancement),
             "attendu": lot.avancement_attendu,
             "attendu_texte": formats.pourcentage(lot.avancement_attendu),
-            "en_retard": self.en_retard(),
+            "en_retard": lot.en_retard,
             "heures": lot.heures_realisees,
             "requises": getattr(getattr(lot, "clause", None), "heures_requises", None),
         }

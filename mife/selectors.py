@@ -11,23 +11,26 @@ from heures.models import DeclarationMensuelle, Participant, StatutDeclaration
 from label.models import DossierLabel, Label, SessionJury, StatutDossier, StatutSession
 from marches.models import Echange, Lot
 from mife import roles
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 
 def accueil_facilitateur(user) -> dict:
     aujourdhui = timezone.localdate()
-    mes_lots = heures_selectors.annoter_heures_realisees(
+    marge = Parametres.get().marge_retard
+    mes_lots = heures_selectors.annoter_avancement(
         Lot.objects.actifs_le(aujourdhui)
         .filter(facilitateur=user)
         .select_related("marche__donneur_ordre", "titulaire", "clause")
-        .order_by("date_fin")
+        .order_by("date_fin"),
+        aujourdhui,
+        marge,
     )
     return {
         "mes_lots": list(mes_lots[:10]),
         "nb_mes_lots": mes_lots.count(),
         "nb_lots_en_cours": Lot.objects.actifs_le(aujourdhui).count(),
         "nb_lots_en_retard": heures_selectors.lots_en_retard(
-            Lot.objects.actifs_le(aujourdhui), aujourdhui
+            Lot.objects.all(), aujourdhui, marge
         ).count(),
         "nb_brouillons": DeclarationMensuelle.objects.filter(
             statut=StatutDeclaration.BROUILLON

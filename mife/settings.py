@@ -142,7 +142,7 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 # Raw numbers in templates (ids, versions in forms) must stay machine-readable: grouping is
-# applied explicitly by the display filters of mife.formats (force_grouping).
+# applied explicitly by the display filters of mife.core.formats (force_grouping).
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"

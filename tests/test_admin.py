@@ -30,7 +30,7 @@ from heures.models import (
 )
 from marches.models import Lot
 from mife import roles
-from mife.admin import AUDIT_FIELDS
+from mife.core.admin import AUDIT_FIELDS
 from mife.models import Parametres, User
 from tests import factories
 

@@ -31,7 +31,7 @@ from marches import cpv
 from marches.models import Clause, Lot, Marche, NatureMarche, ReferenceCalcul
 from mife import roles
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
-from mife.models import Parametres
+from mife.core.models import Parametres
 from tests import factories as f
 
 APPS_DU_DOMAINE = ("mife", "entreprises", "marches", "heures", "label")

@@ -16,7 +16,7 @@ from heures.models import Attestation, DeclarationMensuelle, LigneDeclaration, S
 from heures.services import attestations, declarations
 from mife import roles
 from mife.core.concurrence import ConflitDeVersion
-from mife.models import Parametres
+from mife.core.models import Parametres
 from tests.factories import (
     ClauseFactory,
     EntrepriseFactory,

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from marches import services
 from marches.models import Echange, TypeEchange
-from mife import formats, roles
+from mife import roles
+from mife.core import formats
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from heures import selectors as heures_selectors
 from marches.models import Lot
 from mife import roles
-from mife.models import Parametres
+from mife.core.models import Parametres
 from tests.factories import (
     ClauseFactory,
     DeclarationMensuelleFactory,

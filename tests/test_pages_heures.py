@@ -18,7 +18,7 @@ from heures.models import (
     StatutDeclaration,
     TypeAttestation,
 )
-from mife.formats import mois_fr
+from mife.core.formats import mois_fr
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from heures.models import Relance, StatutDeclaration, StatutRelance
 from heures.services import relances
-from mife.models import Parametres
+from mife.core.models import Parametres
 from tests import factories as f
 from tests.test_tableau_mois import MOIS, _paire
 

@@ -23,7 +23,7 @@ from heures.models import (
     StatutDeclaration,
 )
 from heures.services import participants as services
-from mife.models import Parametres
+from mife.core.models import Parametres
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

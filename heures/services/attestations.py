@@ -29,8 +29,8 @@ from heures.models import (
     StatutDeclaration,
     TypeAttestation,
 )
-from mife import formats
-from mife.models import Parametres
+from mife.core import formats
+from mife.core.models import Parametres
 
 
 def numero_suivant(prefixe: str) -> str:

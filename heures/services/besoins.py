@@ -23,7 +23,7 @@ from heures.models import (
     StatutProposition,
 )
 from heures.services import missions as missions_service
-from mife import formats
+from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 
 #: Allowed moves of a proposal (the others are refused).

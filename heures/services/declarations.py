@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 MODIFIABLES = (StatutDeclaration.BROUILLON, StatutDeclaration.REJETEE)
 

@@ -38,9 +38,9 @@ from heures.models import DeclarationMensuelle, Mission, StatutDeclaration
 from heures.services import declarations
 from heures.services.declarations import MODIFIABLES, dernier_jour, lire_heures
 from marches.models import Lot
-from mife import formats
+from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 MARQUEUR = "Clauses & Label — heures mensuelles"
 VERSION_MODELE = "1"

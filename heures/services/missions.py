@@ -24,7 +24,7 @@ from entreprises.models import Entreprise, TypeStructure
 from heures import selectors
 from heures.models import CompteurNumero, Mission, Participant
 from marches.models import Lot
-from mife import formats
+from mife.core import formats
 from mife.core.concurrence import enregistrer_versionne
 
 PREFIXE = "MIS"

@@ -29,7 +29,7 @@ from django.utils import timezone
 from heures import perms
 from heures.models import CritereParticipant, LigneDeclaration, Mission, Participant
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 AGE_MINIMUM = 16
 ANNEE_MINIMUM = 1900

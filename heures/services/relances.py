@@ -19,8 +19,8 @@ from entreprises.models import Contact, Entreprise
 from heures.models import Relance, StatutRelance
 from heures.selectors_mois import NON_RECUE, STATUTS_A_RELANCER, LigneMois, lignes_du_mois
 from marches.models import Lot
-from mife import formats
-from mife.models import Parametres
+from mife.core import formats
+from mife.core.models import Parametres
 
 ENVOYEE = "envoyee"
 ECHEC = "echec"

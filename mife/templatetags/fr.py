@@ -1,8 +1,8 @@
-"""Template filters for the French formats of ``mife.formats``."""
+"""Template filters for the French formats of ``mife.core.formats``."""
 
 from django import template
 
-from mife import formats
+from mife.core import formats
 
 register = template.Library()
 
@@ -12,6 +12,7 @@ register.filter("date_fr", formats.date_fr)
 register.filter("mois_fr", formats.mois_fr)
 register.filter("nombre", formats.nombre)
 register.filter("pourcentage", formats.pourcentage)
+register.filter("largeur_barre", formats.largeur_barre)
 
 
 @register.inclusion_tag("includes/statut.html")

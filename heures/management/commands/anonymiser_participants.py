@@ -12,7 +12,7 @@ rien de plus. À planifier une fois par jour (cron, tâche planifiée).
 from django.core.management.base import BaseCommand
 
 from heures.services import participants as services
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from heures.services import relances
-from mife import formats
-from mife.champs import lire_mois
+from mife.core import formats
+from mife.core.champs import lire_mois
 
 
 class Command(BaseCommand):

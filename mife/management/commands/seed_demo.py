@@ -81,7 +81,7 @@ from marches.models import (
     TypeDonneurOrdre,
 )
 from mife import roles
-from mife.models import Parametres
+from mife.core.models import Parametres
 
 GRAINE = 90
 MOT_DE_PASSE = "demo"

@@ -72,3 +72,10 @@ def pourcentage(valeur) -> str:
     if valeur is None:
         return ""
     return f"{nombre(valeur)} %"
+
+
+def largeur_barre(valeur) -> int:
+    """Width of a progress bar for a percentage: rounded, kept between 0 and 100."""
+    if valeur is None:
+        return 0
+    return max(0, min(100, round(float(valeur))))

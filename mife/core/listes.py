@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from mife import formats
+from mife.core import formats
 
 FORMATS = {
     "": lambda v: "" if v is None else str(v),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.views.generic import DetailView
 
-from mife.listes import FORMATS
+from mife.core.listes import FORMATS
 
 
 @dataclass
