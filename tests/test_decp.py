@@ -1,6 +1,6 @@
 """DECP import (``marches.decp`` and ``manage.py import_decp``), on the real sample files.
 
-The samples live in ``shared/data/decp/`` beside the project folder (see its README).
+The samples live in ``tests/data/decp/`` (origin, selection and licence in its README).
 """
 
 import copy
@@ -20,7 +20,7 @@ from marches.models import DonneurOrdre, Lot, Marche, NatureMarche, Procedure, T
 
 pytestmark = pytest.mark.django_db
 
-DECP = Path(__file__).resolve().parents[2] / "shared" / "data" / "decp"
+DECP = Path(__file__).parent / "data" / "decp"
 FICHIER_2019 = DECP / "decp_2019_bfc_belfort_excerpt.json"
 FICHIER_V2 = DECP / "decp_v2_gip_maximilien_excerpt.json"
 

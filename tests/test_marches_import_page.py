@@ -17,13 +17,7 @@ from tests.factories import DonneurOrdreFactory, MarcheFactory
 
 pytestmark = pytest.mark.django_db
 
-FICHIER_2019 = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "decp"
-    / "decp_2019_bfc_belfort_excerpt.json"
-)
+FICHIER_2019 = Path(__file__).parent / "data" / "decp" / "decp_2019_bfc_belfort_excerpt.json"
 URL = "marches:import_decp"
 
 
