@@ -12,9 +12,11 @@ export DEBUG ?= 1
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock
+# Development machines and CI install requirements-dev.lock (the production lock plus the
+# test tools); production installs requirements.lock only.
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	@touch $(STAMP)
 
 migrate: install
@@ -59,11 +61,14 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) ALLOWED_HOSTS=testserver $(PY) manage.py bench $(BENCH_ARGS)
 
-# Recompile the lock file after editing requirements.in (needs network access to PyPI).
+# Recompile the lock files after editing requirements.in or requirements-dev.in (needs
+# network access to PyPI).
 lock: install
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
 		--output-file requirements.lock requirements.in
+	$(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+		--output-file requirements-dev.lock requirements-dev.in
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache
