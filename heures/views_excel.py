@@ -2,24 +2,20 @@
 preview what will change, then save it all or nothing on confirmation.
 
 Between the preview and the confirmation the uploaded bytes wait in the default storage
-(``imports/heures/<uuid>.xlsx`` under MEDIA_ROOT), referenced from the session; the
+(``mife.core.televersement``, kind ``heures``), referenced from the session; the
 confirmation reads them again, exactly as the preview did.
 """
 
-import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views import View
 
@@ -30,11 +26,9 @@ from heures.services import excel_heures
 from mife.core import formats
 from mife.core.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
+from mife.core.televersement import Televersement, TeleversementIntrouvable
 
 PERMISSIONS = ("heures.add_declarationmensuelle", "heures.change_declarationmensuelle")
-DOSSIER = "imports/heures"
-CLE_SESSION = "import_excel_heures"
-DUREE_ATTENTE = timedelta(days=1)  # abandoned uploads older than this are removed
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -116,38 +110,12 @@ def modele(request):
     return reponse
 
 
-def _chemin(jeton: str) -> str:
-    return f"{DOSSIER}/{jeton}.xlsx"
-
-
-def _oublier(request) -> None:
-    """Drop the pending upload of this session (file and session key)."""
-    attente = request.session.pop(CLE_SESSION, None)
-    if attente:
-        default_storage.delete(_chemin(attente["jeton"]))
-
-
-def _nettoyer_anciens() -> None:
-    """Remove uploads abandoned between preview and confirmation."""
-    limite = timezone.now() - DUREE_ATTENTE
-    try:
-        _, fichiers = default_storage.listdir(DOSSIER)
-    except FileNotFoundError:
-        return
-    for nom in fichiers:
-        chemin = f"{DOSSIER}/{nom}"
-        try:
-            if default_storage.get_modified_time(chemin) < limite:
-                default_storage.delete(chemin)
-        except FileNotFoundError:  # removed meanwhile by another request
-            continue
-
-
 class ImportExcelView(PermissionRequiredMixin, View):
     """The page: template download form, upload form, preview and confirmation."""
 
     permission_required = PERMISSIONS
     raise_exception = True
+    televersement = Televersement("heures", ".xlsx")
 
     def get(self, request):
         return _page(request)
@@ -155,6 +123,10 @@ class ImportExcelView(PermissionRequiredMixin, View):
     def post(self, request):
         if "confirmer" in request.POST:
             return self._confirmer(request)
+        if "annuler" in request.POST:
+            self.televersement.oublier(request, request.POST.get("jeton", ""))
+            messages.info(request, "Import annulé : rien n'a été enregistré.")
+            return redirect("heures:declaration_excel")
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return _page(request, import_form=form)
@@ -163,59 +135,44 @@ class ImportExcelView(PermissionRequiredMixin, View):
         rapport = excel_heures.analyser(
             contenu, form.cleaned_data["entreprise"], form.cleaned_data["mois"]
         )
-        _oublier(request)
+        self.televersement.oublier(request)
         jeton = ""
         if rapport.a_enregistrer:
-            _nettoyer_anciens()
-            jeton = uuid.uuid4().hex
-            default_storage.save(_chemin(jeton), ContentFile(contenu))
-            request.session[CLE_SESSION] = {
-                "jeton": jeton,
-                "entreprise": rapport.entreprise.pk,
-                "mois": rapport.mois.isoformat(),
-                "nom": fichier.name,
-                "versions": rapport.empreinte(),
-            }
+            jeton = self.televersement.garder(
+                request,
+                fichier.name,
+                contenu,
+                entreprise=rapport.entreprise.pk,
+                mois=rapport.mois.isoformat(),
+                versions=rapport.empreinte(),
+            )
         return _page(request, import_form=form, rapport=rapport, jeton=jeton, nom=fichier.name)
 
     def _confirmer(self, request):
-        attente = request.session.get(CLE_SESSION)
-        if not attente or attente["jeton"] != request.POST.get("jeton", ""):
-            messages.error(
-                request,
-                "Aucun import en attente (déjà enregistré ou abandonné) : rien n'a été modifié. "
-                "Déposez de nouveau le fichier si besoin.",
-            )
-            return redirect("heures:declaration_excel")
         try:
-            with default_storage.open(_chemin(attente["jeton"]), "rb") as fichier:
-                contenu = fichier.read()
-        except FileNotFoundError:
-            request.session.pop(CLE_SESSION, None)
-            messages.error(
-                request, "Le fichier déposé n'est plus disponible : déposez-le de nouveau."
-            )
+            attente = self.televersement.reprendre(request, request.POST.get("jeton", ""))
+        except TeleversementIntrouvable as erreur:
+            messages.error(request, str(erreur))
             return redirect("heures:declaration_excel")
-        entreprise = Entreprise.objects.filter(pk=attente["entreprise"]).first()
-        mois = date.fromisoformat(attente["mois"])
-        rapport = excel_heures.analyser(contenu, entreprise, mois)
-        nom = attente["nom"]
+        entreprise = Entreprise.objects.filter(pk=attente.donnees["entreprise"]).first()
+        mois = date.fromisoformat(attente.donnees["mois"])
+        rapport = excel_heures.analyser(attente.contenu, entreprise, mois)
+        nom = attente.nom
         if not rapport.a_enregistrer:
-            _oublier(request)
+            self.televersement.oublier(request)
             return _page(request, rapport=rapport, nom=nom)
-        if rapport.empreinte() != attente["versions"]:
-            attente["versions"] = rapport.empreinte()
-            request.session[CLE_SESSION] = attente
+        if rapport.empreinte() != attente.donnees["versions"]:
+            self.televersement.mettre_a_jour(request, versions=rapport.empreinte())
             messages.warning(
                 request,
                 "Les déclarations ont changé depuis l'aperçu : vérifiez cet aperçu à jour, "
                 "puis confirmez de nouveau.",
             )
-            return _page(request, rapport=rapport, jeton=attente["jeton"], nom=nom)
+            return _page(request, rapport=rapport, jeton=attente.jeton, nom=nom)
         try:
             enregistrees = excel_heures.enregistrer(rapport, request.user)
         except (ConflitDeVersion, ValidationError) as erreur:
-            _oublier(request)
+            self.televersement.oublier(request)
             texte = (
                 str(erreur) if isinstance(erreur, ConflitDeVersion) else " ".join(erreur.messages)
             )
@@ -225,7 +182,7 @@ class ImportExcelView(PermissionRequiredMixin, View):
                 "fichier pour voir l'aperçu à jour.",
             )
             return redirect("heures:declaration_excel")
-        _oublier(request)
+        self.televersement.oublier(request)
         messages.success(
             request,
             f"Import enregistré : {rapport.resume().replace(' à enregistrer', '')} Les "

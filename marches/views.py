@@ -1,7 +1,3 @@
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -49,6 +45,7 @@ from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
 from mife.core.formulaires import EditionView
 from mife.core.listes import Colonne, ListeView
+from mife.core.televersement import Televersement, TeleversementIntrouvable
 
 
 class MarcheListeView(ListeView):
@@ -674,7 +671,7 @@ class ImportDecpView(PermissionRequiredMixin, View):
     permission_required = "marches.importer_decp"
     raise_exception = True
     template_name = "marches/import_decp.html"
-    CLE_SESSION = "import_decp"
+    televersement = Televersement("decp", ".json")
 
     def _rendre(self, request, **contexte):
         contexte.setdefault("form", forms_module.ImportDecpForm())
@@ -684,58 +681,45 @@ class ImportDecpView(PermissionRequiredMixin, View):
         )
         return render(request, self.template_name, contexte)
 
-    def _chemin(self, jeton: str) -> Path:
-        return Path(settings.MEDIA_ROOT) / "imports" / "decp" / f"{jeton}.json"
-
     def get(self, request):
         return self._rendre(request)
 
     def post(self, request):
         if "confirmer" in request.POST:
             return self._confirmer(request)
+        if "annuler" in request.POST:
+            self.televersement.oublier(request, request.POST.get("jeton", ""))
+            messages.info(request, "Import annulé : rien n'a été enregistré.")
+            return redirect("marches:import_decp")
         form = forms_module.ImportDecpForm(request.POST, request.FILES)
         if not form.is_valid():
             return self._rendre(request, form=form)
+        nom = form.cleaned_data["fichier"].name
         contenu = form.cleaned_data["fichier"].read()
         departement = form.cleaned_data["departement"] or None
         acheteur = form.cleaned_data["acheteur"] or None
         rapport = decp.importer(contenu, departement, acheteur, dry_run=True)
+        self.televersement.oublier(request)
         jeton = ""
         if not rapport.erreurs:
-            jeton = uuid.uuid4().hex
-            chemin = self._chemin(jeton)
-            chemin.parent.mkdir(parents=True, exist_ok=True)
-            chemin.write_bytes(contenu)
-            request.session[self.CLE_SESSION] = {
-                "jeton": jeton,
-                "departement": departement,
-                "acheteur": acheteur,
-                "nom": form.cleaned_data["fichier"].name,
-            }
-        return self._rendre(
-            request, form=form, rapport=rapport, jeton=jeton, nom=form.cleaned_data["fichier"].name
-        )
+            jeton = self.televersement.garder(
+                request, nom, contenu, departement=departement, acheteur=acheteur
+            )
+        return self._rendre(request, form=form, rapport=rapport, jeton=jeton, nom=nom)
 
     def _confirmer(self, request):
-        attente = request.session.get(self.CLE_SESSION)
-        if not attente or attente["jeton"] != request.POST.get("jeton", ""):
-            messages.error(request, "Aucun import en attente : déposez de nouveau le fichier.")
-            return redirect("marches:import_decp")
-        chemin = self._chemin(attente["jeton"])
         try:
-            contenu = chemin.read_bytes()
-        except FileNotFoundError:
-            messages.error(
-                request, "Le fichier déposé n'est plus disponible : déposez-le de nouveau."
-            )
+            attente = self.televersement.reprendre(request, request.POST.get("jeton", ""))
+        except TeleversementIntrouvable as erreur:
+            messages.error(request, str(erreur))
             return redirect("marches:import_decp")
+        donnees = attente.donnees
         rapport = decp.importer(
-            contenu, attente["departement"], attente["acheteur"], user=request.user
+            attente.contenu, donnees["departement"], donnees["acheteur"], user=request.user
         )
+        self.televersement.oublier(request)
         if rapport.erreurs:
-            return self._rendre(request, rapport=rapport, nom=attente["nom"])
-        chemin.unlink(missing_ok=True)
-        del request.session[self.CLE_SESSION]
+            return self._rendre(request, rapport=rapport, nom=attente.nom)
         messages.success(request, "Import DECP terminé. " + " ".join(rapport.resume()[1:3]))
         return redirect("marches:marche_liste")
 

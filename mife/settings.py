@@ -7,6 +7,7 @@ Defaults are safe for production: DEBUG is off unless DEBUG=1.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -150,6 +151,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Files uploaded for an import and never confirmed are removed after this time
+# (mife.core.televersement, manage.py purger_televersements).
+TELEVERSEMENTS_DUREE_ATTENTE = timedelta(
+    hours=float(os.environ.get("TELEVERSEMENTS_DUREE_HEURES", "24"))
+)
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

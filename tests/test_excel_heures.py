@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import os
+import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -10,12 +12,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from heures.models import DeclarationMensuelle, LigneDeclaration, StatutDeclaration
 from heures.services import declarations, excel_heures
-from heures.views_excel import CLE_SESSION
 from mife import roles
 from mife.core.concurrence import ConflitDeVersion
 from tests.factories import (
@@ -32,6 +34,7 @@ URL_MODELE = "heures:declaration_excel_modele"
 FEUILLE_1 = "2026-MP-0001 lot 1"
 FEUILLE_2 = "2026-MP-0002 lot 1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CLE_SESSION = "import_heures"  # where mife.core.televersement keeps this page's pending upload
 
 
 @pytest.fixture(autouse=True)
@@ -701,3 +704,58 @@ def test_equipe_autorisee(client_for, role):
 def test_lien_depuis_la_saisie(client_for):
     reponse = client_for(roles.FACILITATEUR).get(reverse("heures:declaration_ouvrir"))
     assert reverse(URL) in reponse.content.decode()
+
+
+# --- the pending upload (mife.core.televersement) ------------------------------------------
+
+
+def _en_attente(client, entreprise):
+    wb = remplir(modele(client.user, entreprise), FEUILLE_1, MX_001=12)
+    return deposer(client, octets(wb)).context["jeton"]
+
+
+def test_annuler_efface_le_fichier(client_for, settings, entreprise, missions):
+    client = client_for(roles.FACILITATEUR)
+    jeton = _en_attente(client, entreprise)
+    assert len(fichiers_en_attente(settings)) == 1
+    reponse = client.post(reverse(URL), {"jeton": jeton, "annuler": "1"})
+    assert reponse.status_code == 302 and reponse["Location"] == reverse(URL)
+    assert textes_messages(reponse) == ["Import annulé : rien n'a été enregistré."]
+    assert fichiers_en_attente(settings) == [] and CLE_SESSION not in client.session
+    reponse = confirmer(client, jeton)
+    assert textes_messages(reponse)[-1].startswith("Aucun import en attente")
+    assert comptes() == (0, 0)
+
+
+def test_un_autre_utilisateur_ne_peut_pas_confirmer(
+    client_for, make_user, settings, entreprise, missions
+):
+    client = client_for(roles.FACILITATEUR)
+    jeton = _en_attente(client, entreprise)
+    autre = Client()
+    autre.force_login(make_user(roles.SUIVI, username="autre"))
+    reponse = confirmer(autre, jeton)
+    assert textes_messages(reponse) == [
+        "Aucun import en attente (déjà enregistré ou abandonné) : rien n'a été modifié. "
+        "Déposez de nouveau le fichier si besoin."
+    ]
+    assert autre.post(reverse(URL), {"jeton": jeton, "annuler": "1"}).status_code == 302
+    assert comptes() == (0, 0) and len(fichiers_en_attente(settings)) == 1
+    # Still pending for the one who uploaded it.
+    assert confirmer(client, jeton).status_code == 302
+    assert heures_en_base() == {"MX-001": Decimal("12")}
+
+
+def test_depot_perime(client_for, settings, entreprise, missions):
+    client = client_for(roles.FACILITATEUR)
+    jeton = _en_attente(client, entreprise)
+    [fichier] = fichiers_en_attente(settings)
+    il_y_a_25_h = time.time() - 25 * 3600
+    os.utime(fichier, (il_y_a_25_h, il_y_a_25_h))
+    reponse = confirmer(client, jeton)
+    assert reponse.status_code == 302 and reponse["Location"] == reverse(URL)
+    assert textes_messages(reponse) == [
+        "Le fichier déposé n'est plus disponible : déposez-le de nouveau."
+    ]
+    assert fichiers_en_attente(settings) == [] and CLE_SESSION not in client.session
+    assert comptes() == (0, 0)

@@ -7,6 +7,7 @@ import lxml.html
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from entreprises.models import Entreprise
@@ -19,6 +20,10 @@ pytestmark = pytest.mark.django_db
 
 FICHIER_2019 = Path(__file__).parent / "data" / "decp" / "decp_2019_bfc_belfort_excerpt.json"
 URL = "marches:import_decp"
+AUCUN_IMPORT = (
+    "Aucun import en attente (déjà enregistré ou abandonné) : rien n'a été modifié. "
+    "Déposez de nouveau le fichier si besoin."
+)
 
 
 def _lignes():
@@ -116,7 +121,7 @@ def test_apercu_puis_confirmation(facilitateur, media):
     # The token is used once: confirming again writes nothing more.
     apres = _lignes()
     response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": jeton})
-    assert _messages(response) == ["Aucun import en attente : déposez de nouveau le fichier."]
+    assert _messages(response) == [AUCUN_IMPORT]
     assert _lignes() == apres
 
     # Replaying the same file: an idempotent import, shown as such in the preview.
@@ -218,7 +223,7 @@ def test_confirmation_avec_un_mauvais_jeton(facilitateur, jeton):
     donnees = {"confirmer": "1"} | ({"jeton": jeton} if jeton else {})
     response = facilitateur.post(reverse(URL), donnees, follow=True)
     assert response.redirect_chain == [(reverse(URL), 302)]
-    assert "Aucun import en attente : déposez de nouveau le fichier." in _texte(response)
+    assert AUCUN_IMPORT in _texte(response)
     assert _lignes() == avant
     # The pending import is still there: the right token imports.
     facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(apercu)})
@@ -227,17 +232,21 @@ def test_confirmation_avec_un_mauvais_jeton(facilitateur, jeton):
 
 def test_confirmation_sans_apercu(facilitateur):
     response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": "0" * 32}, follow=True)
-    assert "Aucun import en attente : déposez de nouveau le fichier." in _texte(response)
+    assert AUCUN_IMPORT in _texte(response)
     assert not Marche.objects.exists()
 
 
-def test_confirmation_par_un_autre_utilisateur(facilitateur, client_for, client):
+def test_confirmation_par_un_autre_utilisateur(facilitateur, make_user):
     jeton = _jeton(_apercu(facilitateur))
-    client.logout()
-    autre = client_for(roles.ADMIN)  # another session: the pending import is not theirs
+    autre = Client()  # another session: the pending import is not theirs
+    autre.force_login(make_user(roles.ADMIN))
     response = autre.post(reverse(URL), {"confirmer": "1", "jeton": jeton})
-    assert _messages(response) == ["Aucun import en attente : déposez de nouveau le fichier."]
+    assert _messages(response) == [AUCUN_IMPORT]
     assert not Marche.objects.exists()
+    # Nor can they cancel it: it is still pending for the one who uploaded it.
+    autre.post(reverse(URL), {"annuler": "1", "jeton": jeton})
+    facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": jeton})
+    assert Marche.objects.count() == 18
 
 
 def test_fichier_en_attente_disparu(facilitateur, media):
@@ -250,7 +259,7 @@ def test_fichier_en_attente_disparu(facilitateur, media):
     assert not Marche.objects.exists()
 
 
-def test_import_refuse_a_la_confirmation_ne_change_rien(facilitateur):
+def test_import_refuse_a_la_confirmation_ne_change_rien(facilitateur, media):
     # Between preview and confirmation, a colleague records by hand a contract of the same
     # buyer with one of the file's references: the import is refused as a whole.
     apercu = _apercu(facilitateur)
@@ -267,6 +276,9 @@ def test_import_refuse_a_la_confirmation_ne_change_rien(facilitateur):
     assert "la référence « 2019COEUR0100 » est déjà celle du marché « Saisi à la main »" in texte
     assert not _bouton_confirmer(response)
     assert _lignes() == avant
+    # The refused upload is forgotten: the file must be uploaded again.
+    assert not (media / "imports" / "decp" / f"{_jeton(apercu)}.json").exists()
+    assert "import_decp" not in facilitateur.session
 
 
 @pytest.mark.parametrize("role", [roles.SUIVI, roles.DIRECTION, roles.ANIMATEUR])
