@@ -11,7 +11,8 @@ from entreprises.models import Entreprise
 from heures import perms as heures_perms
 from heures import selectors as heures_selectors
 from label import perms as label_perms
-from label.models import Label
+from label import selectors as label_selectors
+from label.selectors import EtatLabel
 from marches.models import EtatAction
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
@@ -89,20 +90,16 @@ class EntrepriseFicheView(FicheView):
 
     def get_object(self, queryset=None):
         entreprise = super().get_object(queryset)
-        self.dernier_label = (
-            Label.objects.filter(entreprise=entreprise).order_by("-date_obtention").first()
+        label = self.dernier_label = label_selectors.label_courant(entreprise)
+        self.etat_label = (
+            label_selectors.etat_label_le(label, timezone.localdate()) if label else None
         )
         return entreprise
-
-    def _label_valide(self) -> bool:
-        label = self.dernier_label
-        jour = timezone.localdate()
-        return bool(label and label.date_obtention <= jour < label.date_expiration)
 
     def get_statut(self):
         if not self.object.active:
             return ("archivee", "Inactive")
-        if self._label_valide():
+        if self.etat_label == EtatLabel.VALIDE:
             return ("labellise", "Labellisée Empl'itudes")
         return None
 
@@ -129,9 +126,9 @@ class EntrepriseFicheView(FicheView):
         label = self.dernier_label
         if label is None:
             etat_label = "Non labellisée"
-        elif self._label_valide():
+        elif self.etat_label == EtatLabel.VALIDE:
             etat_label = f"Labellisée jusqu'au {formats.date_fr(label.date_expiration)}"
-        elif label.date_obtention > timezone.localdate():
+        elif self.etat_label == EtatLabel.A_VENIR:
             etat_label = f"Labellisée à partir du {formats.date_fr(label.date_obtention)}"
         else:
             etat_label = f"Label expiré le {formats.date_fr(label.date_expiration)}"
@@ -338,9 +335,7 @@ def _tableau_missions(e, user) -> Tableau:
         [
             (m.reference, m.get_absolute_url() if voir_missions else ""),
             (
-                m.participant.nom_affiche
-                if voir_personnes
-                else m.participant.initiales_affichees,
+                m.participant.nom_affiche if voir_personnes else m.participant.initiales_affichees,
                 "",
             ),
             (str(m.lot), m.lot.get_absolute_url()),
