@@ -13,6 +13,7 @@ from heures import selectors as heures_selectors
 from label import perms as label_perms
 from label import selectors as label_selectors
 from label.selectors import EtatLabel
+from marches import perms as marches_perms
 from marches.models import EtatAction
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
@@ -110,7 +111,7 @@ class EntrepriseFicheView(FicheView):
         user = self.request.user
         pk = self.object.pk
         actions = []
-        if user.has_perm("marches.add_echange"):
+        if marches_perms.peut_noter_echange(user):
             url = reverse("marches:echange_creer", args=[pk])
             actions.append(Action("Noter un échange", url, principale=True))
         if perms.peut_modifier(user):
@@ -186,7 +187,7 @@ class EntrepriseFicheView(FicheView):
                     vide="Aucun contact.",
                 )
             )
-        if user.has_perm("marches.view_echange"):
+        if marches_perms.peut_voir_echanges(user):
             tableaux.append(_tableau_echanges(e))
         titulaire = heures_selectors.annoter_heures_realisees(
             e.lots_titulaire.select_related("marche__donneur_ordre", "clause").order_by(

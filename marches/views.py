@@ -3,9 +3,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,8 +16,9 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from entreprises.models import Entreprise
+from heures import perms as heures_perms
 from heures import selectors as heures_selectors
-from marches import annexe, decp, services
+from marches import annexe, decp, perms, services
 from marches import forms as forms_module
 from marches.filters import (
     DonneurOrdreFilter,
@@ -52,7 +52,6 @@ from mife.core.listes import Colonne, ListeView
 
 
 class MarcheListeView(ListeView):
-    permission_required = "marches.view_marche"
     titre = "Marchés"
     filterset_class = MarcheFilter
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
@@ -72,12 +71,17 @@ class MarcheListeView(ListeView):
         Colonne("Montant HT", "montant_ht", tri="montant_ht", format="montant", numerique=True),
     ]
 
+    def has_permission(self):
+        return perms.peut_voir_marches(self.request.user)
+
 
 class LotListeView(ListeView):
-    permission_required = "marches.view_lot"
     titre = "Lots et clauses"
     filterset_class = LotFilter
     tri_defaut = "-date_debut"
+
+    def has_permission(self):
+        return perms.peut_voir_lots(self.request.user)
 
     def get_colonnes(self):
         return [
@@ -129,7 +133,6 @@ class LotListeView(ListeView):
 
 
 class DonneurOrdreListeView(ListeView):
-    permission_required = "marches.view_donneurordre"
     titre = "Donneurs d'ordre"
     filterset_class = DonneurOrdreFilter
     queryset = DonneurOrdre.objects.all()
@@ -147,9 +150,11 @@ class DonneurOrdreListeView(ListeView):
         Colonne("Contact", "contact_nom"),
     ]
 
+    def has_permission(self):
+        return perms.peut_voir_donneurs_ordre(self.request.user)
+
 
 class OperationListeView(ListeView):
-    permission_required = "marches.view_operation"
     titre = "Opérations"
     filterset_class = OperationFilter
     queryset = Operation.objects.select_related("donneur_ordre").annotate(
@@ -171,20 +176,25 @@ class OperationListeView(ListeView):
         Colonne("Marchés", "nb_marches", tri="nb_marches", numerique=True),
     ]
 
+    def has_permission(self):
+        return perms.peut_voir_operations(self.request.user)
+
 
 class OperationFicheView(FicheView):
-    permission_required = "marches.view_operation"
     queryset = Operation.objects.select_related("donneur_ordre")
+
+    def has_permission(self):
+        return perms.peut_voir_operations(self.request.user)
 
     def get_fil(self):
         return [("Opérations", reverse("marches:operation_liste")), (str(self.object), None)]
 
     def get_actions(self):
         actions = []
-        if self.request.user.has_perm("marches.add_marche"):
+        if perms.peut_creer_marche(self.request.user):
             url = reverse("marches:marche_creer") + f"?operation={self.object.pk}"
             actions.append(Action("Nouveau marché", url, principale=True))
-        if self.request.user.has_perm("marches.change_operation"):
+        if perms.peut_modifier_operation(self.request.user):
             actions.append(
                 Action("Modifier", reverse("marches:operation_modifier", args=[self.object.pk]))
             )
@@ -229,18 +239,20 @@ class OperationFicheView(FicheView):
 
 
 class MarcheFicheView(FicheView):
-    permission_required = "marches.view_marche"
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
+
+    def has_permission(self):
+        return perms.peut_voir_marches(self.request.user)
 
     def get_titre(self):
         return f"Marché {self.object.reference}"
 
     def get_actions(self):
         actions = []
-        if self.request.user.has_perm("marches.add_lot"):
+        if perms.peut_creer_lot(self.request.user):
             url = reverse("marches:lot_creer", args=[self.object.pk])
             actions.append(Action("Nouveau lot", url, principale=True))
-        if self.request.user.has_perm("marches.change_marche"):
+        if perms.peut_modifier_marche(self.request.user):
             actions.append(
                 Action("Modifier", reverse("marches:marche_modifier", args=[self.object.pk]))
             )
@@ -304,8 +316,10 @@ class MarcheFicheView(FicheView):
 
 
 class LotFicheView(FicheView):
-    permission_required = "marches.view_lot"
     template_name = "marches/lot_fiche.html"
+
+    def has_permission(self):
+        return perms.peut_voir_lots(self.request.user)
 
     def get_queryset(self):
         return heures_selectors.annoter_avancement(
@@ -343,7 +357,7 @@ class LotFicheView(FicheView):
     def get_actions(self):
         actions = []
         pk = self.object.pk
-        if self.request.user.has_perm("marches.change_lot"):
+        if perms.peut_modifier_lot(self.request.user):
             actions.append(
                 Action(
                     "Modifier le lot et la clause",
@@ -351,13 +365,13 @@ class LotFicheView(FicheView):
                     principale=True,
                 )
             )
-        if self.request.user.has_perm("heures.add_mission"):
+        if heures_perms.peut_creer_mission(self.request.user):
             url = reverse("heures:mission_creer") + f"?lot={pk}"
             actions.append(Action("Nouvelle mission", url))
-        if self.request.user.has_perm("heures.add_besoinrecrutement"):
+        if heures_perms.peut_creer_besoin(self.request.user):
             url = reverse("heures:besoin_creer") + f"?lot={pk}"
             actions.append(Action("Nouveau besoin de recrutement", url))
-        if self.request.user.has_perm("heures.emettre_attestation"):
+        if heures_perms.peut_emettre_attestation(self.request.user):
             url = reverse("heures:attestation_realisation", args=[pk])
             actions.append(Action("Attestation de réalisation", url, methode="post"))
         if getattr(self.object, "clause", None) is not None:
@@ -413,7 +427,7 @@ class LotFicheView(FicheView):
 
     def get_tableaux(self):
         missions = self.object.missions.select_related("participant", "employeur")
-        voir_personnes = self.request.user.has_perm("heures.view_participant")
+        voir_personnes = heures_perms.peut_voir_participants(self.request.user)
         return [
             Tableau(
                 "Missions",
@@ -435,8 +449,10 @@ class LotFicheView(FicheView):
 
 
 class DonneurOrdreFicheView(FicheView):
-    permission_required = "marches.view_donneurordre"
     model = DonneurOrdre
+
+    def has_permission(self):
+        return perms.peut_voir_donneurs_ordre(self.request.user)
 
     def get_fil(self):
         return [("Donneurs d'ordre", reverse("marches:donneur_liste")), (str(self.object), None)]
@@ -444,13 +460,13 @@ class DonneurOrdreFicheView(FicheView):
     def get_actions(self):
         actions = []
         pk = self.object.pk
-        if self.request.user.has_perm("marches.add_operation"):
+        if perms.peut_creer_operation(self.request.user):
             url = reverse("marches:operation_creer") + f"?donneur_ordre={pk}"
             actions.append(Action("Nouvelle opération", url, principale=True))
-        if self.request.user.has_perm("marches.add_marche"):
+        if perms.peut_creer_marche(self.request.user):
             url = reverse("marches:marche_creer") + f"?donneur_ordre={pk}"
             actions.append(Action("Nouveau marché", url))
-        if self.request.user.has_perm("marches.change_donneurordre"):
+        if perms.peut_modifier_donneur_ordre(self.request.user):
             actions.append(Action("Modifier", reverse("marches:donneur_modifier", args=[pk])))
         return actions
 
@@ -636,17 +652,19 @@ class LotEditionView(EditionView):
         )
 
 
-@permission_required("marches.view_lot", raise_exception=True)
 def calcul_heures(request):
     """htmx: the calculator's result while the user types (nothing is saved)."""
+    if not perms.peut_voir_lots(request.user):
+        raise PermissionDenied
     form = CalculForm(request.GET)
     heures = form.heures() if form.is_valid() else None
     return render(request, "marches/_calcul.html", {"form": form, "heures": heures})
 
 
-@permission_required("marches.view_lot", raise_exception=True)
 def annexe_clause(request, pk: int, format: str):
     """The clause annex of a lot, as Word (.docx) or PDF."""
+    if not perms.peut_voir_lots(request.user):
+        raise PermissionDenied
     lot = get_object_or_404(
         Lot.objects.select_related(
             "marche__donneur_ordre", "marche__operation", "clause", "facilitateur"
@@ -671,10 +689,12 @@ def annexe_clause(request, pk: int, format: str):
 class ImportDecpView(PermissionRequiredMixin, View):
     """Upload a DECP file, preview exactly what the import will do, then confirm it."""
 
-    permission_required = "marches.importer_decp"
     raise_exception = True
     template_name = "marches/import_decp.html"
     CLE_SESSION = "import_decp"
+
+    def has_permission(self):
+        return perms.peut_importer_decp(self.request.user)
 
     def _rendre(self, request, **contexte):
         contexte.setdefault("form", forms_module.ImportDecpForm())
@@ -757,7 +777,7 @@ def _lot_court(lot) -> str:
 
 def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
     """The lot page's companies (with a link to log an exchange) and exchanges about it."""
-    peut_noter = user.has_perm("marches.add_echange")
+    peut_noter = perms.peut_noter_echange(user)
     entreprises = []
     if lot.titulaire:
         entreprises.append((lot.titulaire, "Titulaire"))
@@ -778,7 +798,7 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
             vide="Aucune entreprise n'est encore désignée sur ce lot.",
         )
     ]
-    if not user.has_perm("marches.view_echange"):
+    if not perms.peut_voir_echanges(user):
         return tableaux
     jour = timezone.localdate()
     echanges = lot.echanges.select_related("entreprise", "auteur")
@@ -818,12 +838,14 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
 
 
 class EchangeListeView(ListeView):
-    permission_required = "marches.view_echange"
     titre = "Échanges avec les entreprises"
     filterset_class = EchangeFilter
     queryset = Echange.objects.select_related("entreprise", "lot__marche", "auteur")
     tri_defaut = "-date"
     nom_export = "echanges-entreprises"
+
+    def has_permission(self):
+        return perms.peut_voir_echanges(self.request.user)
 
     def get_colonnes(self):
         jour = timezone.localdate()
@@ -845,10 +867,12 @@ class EchangeListeView(ListeView):
 
 
 class EchangeFicheView(FicheView):
-    permission_required = "marches.view_echange"
     queryset = Echange.objects.select_related(
         "entreprise", "lot__marche", "auteur", "action_faite_par", "modifie_par"
     )
+
+    def has_permission(self):
+        return perms.peut_voir_echanges(self.request.user)
 
     def get_statut(self):
         etat = self.object.etat_action
@@ -867,7 +891,7 @@ class EchangeFicheView(FicheView):
     def get_actions(self):
         echange = self.object
         actions = []
-        if not self.request.user.has_perm("marches.change_echange"):
+        if not perms.peut_modifier_echange(self.request.user):
             return actions
         if echange.etat_action in (EtatAction.A_FAIRE, EtatAction.EN_RETARD):
             actions.append(
@@ -980,9 +1004,10 @@ class EchangeEditionView(EditionView):
 
 
 @require_POST
-@permission_required("marches.change_echange", raise_exception=True)
 def echange_action_faite(request, pk: int):
     """Mark the next action of an exchange as done, then go back where the user was."""
+    if not perms.peut_modifier_echange(request.user):
+        raise PermissionDenied
     echange = get_object_or_404(Echange, pk=pk)
     try:
         services.marquer_action_faite(echange, request.user)
