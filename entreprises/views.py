@@ -17,7 +17,7 @@ from marches import perms as marches_perms
 from marches.models import EtatAction
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
-from mife.core.formulaires import EditionView
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 from mife.core.models import Parametres
 
@@ -389,14 +389,11 @@ def _tableau_attestations(e) -> Tableau:
 # --- editing -------------------------------------------------------------------------------
 
 
-class EntrepriseEditionView(EditionView):
+class EntrepriseEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """Create or edit a company with its contacts, saved together by the service."""
 
+    model = Entreprise
     template_name = "entreprises/entreprise_edition.html"
-
-    def get_permission_required(self):
-        action = "change" if "pk" in self.kwargs else "add"
-        return [f"entreprises.{action}_entreprise"]
 
     def get_objet(self):
         if "pk" in self.kwargs:

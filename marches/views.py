@@ -47,7 +47,7 @@ from marches.models import (
 )
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
-from mife.core.formulaires import EditionView
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 
 
@@ -513,17 +513,12 @@ class DonneurOrdreFicheView(FicheView):
 # --- Editing -------------------------------------------------------------------------------
 
 
-class _EditionSimple(EditionView):
+class _EditionSimple(PermissionAjoutOuModificationMixin, EditionView):
     """Create or edit one buyer / operation / contract through ``services.enregistrer``."""
 
-    model = None
     form_class = None
     liste = ""  # URL name of the list, for the breadcrumbs
     libelle_liste = ""
-
-    def get_permission_required(self):
-        action = "change" if "pk" in self.kwargs else "add"
-        return [f"marches.{action}_{self.model._meta.model_name}"]
 
     def get_objet(self):
         if "pk" in self.kwargs:
@@ -586,13 +581,11 @@ class MarcheEditionView(_EditionSimple):
         return initial
 
 
-class LotEditionView(EditionView):
+class LotEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """A lot and its clause on one page, with the hours calculator."""
 
+    model = Lot
     template_name = "marches/lot_edition.html"
-
-    def get_permission_required(self):
-        return ["marches.change_lot" if "pk" in self.kwargs else "marches.add_lot"]
 
     def get_objet(self):
         if "pk" in self.kwargs:
@@ -932,11 +925,10 @@ class EchangeFicheView(FicheView):
         ]
 
 
-class EchangeEditionView(EditionView):
+class EchangeEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """Log an exchange with a company (optionally about one of its lots), or edit it."""
 
-    def get_permission_required(self):
-        return ["marches.change_echange" if "pk" in self.kwargs else "marches.add_echange"]
+    model = Echange
 
     def get_objet(self):
         if "pk" in self.kwargs:

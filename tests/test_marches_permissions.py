@@ -1,28 +1,12 @@
 """Each page and action of the contracts area follows its rule of ``marches/perms.py``: a user
 holding only the permission behind the rule gets in (or sees the action), anyone else does not."""
 
-import itertools
-
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-NUMEROS = itertools.count()
-
-
-def _client(client, make_user, *permissions):
-    user = make_user(None, username=f"utilisateur-{next(NUMEROS)}")
-    for nom in permissions:
-        app_label, codename = nom.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -63,25 +47,27 @@ def _url(nom, cle, objets):
 
 
 @pytest.mark.parametrize(("nom", "cle", "permission"), PAGES)
-def test_page_ouverte_par_sa_seule_permission(client, make_user, objets, nom, cle, permission):
+def test_page_ouverte_par_sa_seule_permission(
+    client_avec_permissions, objets, nom, cle, permission
+):
     url = _url(nom, cle, objets)
-    assert _client(client, make_user).get(url).status_code == 403
-    assert _client(client, make_user, permission).get(url).status_code == 200
+    assert client_avec_permissions().get(url).status_code == 403
+    assert client_avec_permissions(permission).get(url).status_code == 200
 
 
-def test_annexe_ouverte_par_la_permission_de_voir_les_lots(client, make_user, objets):
+def test_annexe_ouverte_par_la_permission_de_voir_les_lots(client_avec_permissions, objets):
     url = reverse("marches:lot_annexe", args=[objets["lot"].pk, "docx"])
-    assert _client(client, make_user).get(url).status_code == 403
-    assert _client(client, make_user, "marches.view_lot").get(url).status_code == 200
+    assert client_avec_permissions().get(url).status_code == 403
+    assert client_avec_permissions("marches.view_lot").get(url).status_code == 200
 
 
-def test_action_faite_reservee_a_qui_modifie_les_echanges(client, make_user, objets):
+def test_action_faite_reservee_a_qui_modifie_les_echanges(client_avec_permissions, objets):
     echange = objets["echange"]
     url = reverse("marches:echange_action_faite", args=[echange.pk])
-    assert _client(client, make_user, "marches.view_echange").post(url).status_code == 403
+    assert client_avec_permissions("marches.view_echange").post(url).status_code == 403
     echange.refresh_from_db()
     assert echange.action_faite_le is None
-    reponse = _client(client, make_user, "marches.change_echange").post(url)
+    reponse = client_avec_permissions("marches.change_echange").post(url)
     assert reponse.status_code == 302
     echange.refresh_from_db()
     assert echange.action_faite_le is not None
@@ -144,19 +130,19 @@ ACTIONS = [
     [(nom, cle, lecture, *action) for nom, cle, lecture, actions in ACTIONS for action in actions],
 )
 def test_action_de_fiche_montree_selon_sa_permission(
-    client, make_user, objets, nom, cle, lecture, permission, libelle
+    client_avec_permissions, objets, nom, cle, lecture, permission, libelle
 ):
     url = _url(nom, cle, objets)
 
     def libelles(*permissions):
-        reponse = _client(client, make_user, *permissions).get(url)
+        reponse = client_avec_permissions(*permissions).get(url)
         return [action.libelle for action in reponse.context["actions"]]
 
     assert libelle not in libelles(lecture)
     assert libelle in libelles(lecture, permission)
 
 
-def test_echanges_sur_les_fiches_lot_et_entreprise(client, make_user, objets):
+def test_echanges_sur_les_fiches_lot_et_entreprise(client_avec_permissions, objets):
     """Logging and reading exchanges follow the same two rules on the lot and company pages."""
     lot = objets["lot"]
     pages = {
@@ -166,15 +152,15 @@ def test_echanges_sur_les_fiches_lot_et_entreprise(client, make_user, objets):
     for url, lecture in pages.items():
 
         def titres(*permissions, url=url):
-            reponse = _client(client, make_user, *permissions).get(url)
+            reponse = client_avec_permissions(*permissions).get(url)
             return [t.titre for t in reponse.context["tableaux"]]
 
         assert not any(t.startswith("Échanges") for t in titres(lecture))
         assert any(t.startswith("Échanges") for t in titres(lecture, "marches.view_echange"))
     fiche_entreprise = lot.titulaire.get_absolute_url()
-    reponse = _client(client, make_user, "entreprises.view_entreprise").get(fiche_entreprise)
+    reponse = client_avec_permissions("entreprises.view_entreprise").get(fiche_entreprise)
     assert "Noter un échange" not in [a.libelle for a in reponse.context["actions"]]
-    reponse = _client(client, make_user, "entreprises.view_entreprise", "marches.add_echange").get(
+    reponse = client_avec_permissions("entreprises.view_entreprise", "marches.add_echange").get(
         fiche_entreprise
     )
     assert "Noter un échange" in [a.libelle for a in reponse.context["actions"]]
