@@ -16,7 +16,6 @@ every rule about their personal data lives here, in one place:
 """
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +29,7 @@ from heures import perms
 from heures.models import CritereParticipant, LigneDeclaration, Mission, Participant
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
+from mife.core.texte import cle_recherche
 
 AGE_MINIMUM = 16
 ANNEE_MINIMUM = 1900
@@ -40,13 +40,6 @@ CODE_CRITERE_AUTRE = "autre"
 
 
 # --- rules -----------------------------------------------------------------------------------
-
-
-def normaliser(texte: str) -> str:
-    """``« Élodie  d'Aubigné »`` → ``"elodie d'aubigne"``: no accents, no case, single spaces."""
-    decompose = unicodedata.normalize("NFKD", texte or "")
-    sans_accents = "".join(c for c in decompose if not unicodedata.combining(c))
-    return " ".join(sans_accents.replace("’", "'").casefold().split())
 
 
 def age_le(date_naissance: dt.date, jour: dt.date) -> int:
@@ -138,13 +131,13 @@ def doublons_possibles(
     """
     if not date_naissance or not nom or not prenom:
         return []
-    cle = (normaliser(nom), normaliser(prenom))
+    cle = (cle_recherche(nom), cle_recherche(prenom))
     candidats = Participant.objects.filter(
         date_naissance=date_naissance, anonymise_le__isnull=True
     ).order_by("pk")
     if exclure_pk:
         candidats = candidats.exclude(pk=exclure_pk)
-    return [p for p in candidats if (normaliser(p.nom), normaliser(p.prenom)) == cle]
+    return [p for p in candidats if (cle_recherche(p.nom), cle_recherche(p.prenom)) == cle]
 
 
 # --- saving ------------------------------------------------------------------------------------
