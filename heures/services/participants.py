@@ -28,6 +28,7 @@ from django.utils import timezone
 from heures import perms
 from heures.models import CritereParticipant, LigneDeclaration, Mission, Participant
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
+from mife.core.historique import CHAMPS_TECHNIQUES, LigneHistorique, lignes_historique
 from mife.core.models import Parametres
 from mife.core.texte import cle_recherche
 
@@ -363,41 +364,17 @@ def _valeur_json(valeur):
     return str(valeur)
 
 
-def _historique(versions, modele, champs_exclus=frozenset()) -> list[dict]:
-    """History rows (oldest first, one object) as who/when/why/what changed."""
-    lignes = []
-    precedente = None
-    for version in versions:
-        changements = []
-        if precedente is not None and version.history_type == "~":
-            delta = version.diff_against(precedente, foreign_keys_are_objs=True)
-            for change in delta.changes:
-                if change.field in champs_exclus:
-                    continue
-                changements.append(
-                    {
-                        "champ": str(modele._meta.get_field(change.field).verbose_name),
-                        "avant": _valeur_json(change.old),
-                        "apres": _valeur_json(change.new),
-                    }
-                )
-        type_ = {"+": "Création", "~": "Modification", "-": "Suppression"}[version.history_type]
-        if version.history_change_reason == MOTIF_EXPORT:
-            type_ = "Export des données"
-        lignes.append(
-            {
-                "date": _iso(version.history_date),
-                "type": type_,
-                "auteur": str(version.history_user) if version.history_user else "système",
-                "motif": version.history_change_reason or "",
-                "changements": changements,
-            }
-        )
-        precedente = version
-    return lignes
-
-
-CHAMPS_TECHNIQUES = frozenset({"version", "modifie_le", "modifie_par"})
+def _historique_json(ligne: LigneHistorique) -> dict:
+    return {
+        "date": _iso(ligne.date),
+        "type": "Export des données" if ligne.motif == MOTIF_EXPORT else ligne.type,
+        "auteur": ligne.auteur,
+        "motif": ligne.motif,
+        "changements": [
+            {"champ": c.champ, "avant": _valeur_json(c.avant), "apres": _valeur_json(c.apres)}
+            for c in ligne.changements
+        ],
+    }
 
 
 def donnees_personnelles(participant: Participant, user=None) -> dict:
@@ -512,7 +489,10 @@ def donnees_personnelles(participant: Participant, user=None) -> dict:
             for ligne in lignes
         ],
         "heures_validees_total": _nombre(heures_selectors.heures_participant(p)),
-        "historique": _historique(historique_participant, Participant, CHAMPS_TECHNIQUES),
+        "historique": [
+            _historique_json(ligne)
+            for ligne in lignes_historique(historique_participant, Participant, objets_lies=True)
+        ],
         "historique_criteres": _historique_criteres(historique_criteres),
     }
 
@@ -524,10 +504,15 @@ def _historique_criteres(versions) -> list[dict]:
         par_ligne.setdefault(version.id, []).append(version)
     lignes = []
     for versions_ligne in par_ligne.values():
-        for entree, version in zip(
-            _historique(versions_ligne, CritereParticipant, CHAMPS_TECHNIQUES | {"cree_le"}),
+        for ligne, version in zip(
+            lignes_historique(
+                versions_ligne,
+                CritereParticipant,
+                CHAMPS_TECHNIQUES | {"cree_le"},
+                objets_lies=True,
+            ),
             versions_ligne,
             strict=True,
         ):
-            lignes.append({**entree, "critere": version.critere.libelle})
+            lignes.append({**_historique_json(ligne), "critere": version.critere.libelle})
     return sorted(lignes, key=lambda ligne: ligne["date"])
