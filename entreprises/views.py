@@ -11,11 +11,13 @@ from entreprises.models import Entreprise
 from heures import perms as heures_perms
 from heures import selectors as heures_selectors
 from label import perms as label_perms
-from label.models import Label
+from label import selectors as label_selectors
+from label.selectors import EtatLabel
+from marches import perms as marches_perms
 from marches.models import EtatAction
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
-from mife.core.formulaires import EditionView
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 from mife.core.models import Parametres
 
@@ -89,20 +91,16 @@ class EntrepriseFicheView(FicheView):
 
     def get_object(self, queryset=None):
         entreprise = super().get_object(queryset)
-        self.dernier_label = (
-            Label.objects.filter(entreprise=entreprise).order_by("-date_obtention").first()
+        label = self.dernier_label = label_selectors.label_courant(entreprise)
+        self.etat_label = (
+            label_selectors.etat_label_le(label, timezone.localdate()) if label else None
         )
         return entreprise
-
-    def _label_valide(self) -> bool:
-        label = self.dernier_label
-        jour = timezone.localdate()
-        return bool(label and label.date_obtention <= jour < label.date_expiration)
 
     def get_statut(self):
         if not self.object.active:
             return ("archivee", "Inactive")
-        if self._label_valide():
+        if self.etat_label == EtatLabel.VALIDE:
             return ("labellise", "Labellisée Empl'itudes")
         return None
 
@@ -113,7 +111,7 @@ class EntrepriseFicheView(FicheView):
         user = self.request.user
         pk = self.object.pk
         actions = []
-        if user.has_perm("marches.add_echange"):
+        if marches_perms.peut_noter_echange(user):
             url = reverse("marches:echange_creer", args=[pk])
             actions.append(Action("Noter un échange", url, principale=True))
         if perms.peut_modifier(user):
@@ -129,9 +127,9 @@ class EntrepriseFicheView(FicheView):
         label = self.dernier_label
         if label is None:
             etat_label = "Non labellisée"
-        elif self._label_valide():
+        elif self.etat_label == EtatLabel.VALIDE:
             etat_label = f"Labellisée jusqu'au {formats.date_fr(label.date_expiration)}"
-        elif label.date_obtention > timezone.localdate():
+        elif self.etat_label == EtatLabel.A_VENIR:
             etat_label = f"Labellisée à partir du {formats.date_fr(label.date_obtention)}"
         else:
             etat_label = f"Label expiré le {formats.date_fr(label.date_expiration)}"
@@ -189,7 +187,7 @@ class EntrepriseFicheView(FicheView):
                     vide="Aucun contact.",
                 )
             )
-        if user.has_perm("marches.view_echange"):
+        if marches_perms.peut_voir_echanges(user):
             tableaux.append(_tableau_echanges(e))
         titulaire = heures_selectors.annoter_heures_realisees(
             e.lots_titulaire.select_related("marche__donneur_ordre", "clause").order_by(
@@ -391,14 +389,11 @@ def _tableau_attestations(e) -> Tableau:
 # --- editing -------------------------------------------------------------------------------
 
 
-class EntrepriseEditionView(EditionView):
+class EntrepriseEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """Create or edit a company with its contacts, saved together by the service."""
 
+    model = Entreprise
     template_name = "entreprises/entreprise_edition.html"
-
-    def get_permission_required(self):
-        action = "change" if "pk" in self.kwargs else "add"
-        return [f"entreprises.{action}_entreprise"]
 
     def get_objet(self):
         if "pk" in self.kwargs:

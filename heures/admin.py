@@ -17,7 +17,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
-from mife.core.admin import HistoryAdmin
+from mife.core.admin import HistoryAdmin, LectureSeuleAdminMixin
 
 PERMISSION_DONNEES_SENSIBLES = "heures.voir_donnees_sensibles"
 STATUTS_VERROUILLES = (StatutDeclaration.VALIDEE, StatutDeclaration.REMPLACEE)
@@ -344,7 +344,7 @@ class LigneDeclarationAdmin(HistoryAdmin):
 
 
 @admin.register(Attestation)
-class AttestationAdmin(admin.ModelAdmin):
+class AttestationAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
     """An issued attestation never changes: the admin only shows it."""
 
     list_display = (
@@ -392,31 +392,13 @@ class AttestationAdmin(admin.ModelAdmin):
     def mois_atteste(self, obj):
         return _mois(obj.mois)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CompteurNumero)
-class CompteurNumeroAdmin(admin.ModelAdmin):
+class CompteurNumeroAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
     """Numbering counters are moved only by the numbering service (gapless numbers)."""
 
     list_display = ("prefixe", "dernier")
     search_fields = ("prefixe",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PropositionInline(admin.TabularInline):
@@ -520,17 +502,8 @@ class PropositionAdmin(HistoryAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
 
-class JournalAdmin(admin.ModelAdmin):
+class JournalAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
     """A log written by a service: readable, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Relance)

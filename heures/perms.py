@@ -22,6 +22,14 @@ def peut_voir_missions(user) -> bool:
     return user.has_perm("heures.view_mission")
 
 
+def peut_creer_mission(user) -> bool:
+    return user.has_perm("heures.add_mission")
+
+
+def peut_creer_besoin(user) -> bool:
+    return user.has_perm("heures.add_besoinrecrutement")
+
+
 def peut_voir_declarations(user) -> bool:
     return user.has_perm("heures.view_declarationmensuelle")
 
@@ -32,6 +40,10 @@ def peut_valider_declaration(user) -> bool:
 
 def peut_voir_attestations(user) -> bool:
     return user.has_perm("heures.view_attestation")
+
+
+def peut_emettre_attestation(user) -> bool:
+    return user.has_perm("heures.emettre_attestation")
 
 
 def peut_exporter_donnees_personnelles(user) -> bool:

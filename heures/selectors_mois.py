@@ -13,7 +13,6 @@ most a few hundred pairs, and the status « non reçue » (no row at all) is eas
 on a list than in SQL. Company, lot and buyer filters are pushed into query 1.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +30,7 @@ from heures.models import (
 )
 from heures.services.declarations import dernier_jour
 from marches.models import Lot
+from mife.core.texte import cle_recherche
 
 NON_RECUE = "non_recue"
 STATUTS_TABLEAU = [
@@ -45,11 +45,6 @@ LIBELLES_STATUTS = dict(STATUTS_TABLEAU)
 STATUTS_A_RELANCER = frozenset(
     {NON_RECUE, StatutDeclaration.BROUILLON.value, StatutDeclaration.REJETEE.value}
 )
-
-
-def sans_accents(texte: str) -> str:
-    decompose = unicodedata.normalize("NFKD", texte or "")
-    return "".join(c for c in decompose if not unicodedata.combining(c)).casefold()
 
 
 @dataclass
@@ -88,7 +83,7 @@ class LigneMois:
 
     @property
     def texte_recherche(self) -> str:
-        return sans_accents(
+        return cle_recherche(
             " ".join((self.entreprise, self.lot, self.marche_reference, self.donneur_ordre))
         )
 
@@ -187,9 +182,9 @@ def lignes_du_mois(
         if ligne is not None:
             ligne.derniere_relance = r["derniere"]
 
-    resultat = sorted(lignes.values(), key=lambda li: (sans_accents(li.entreprise), li.lot))
+    resultat = sorted(lignes.values(), key=lambda li: (cle_recherche(li.entreprise), li.lot))
     if statut:
         resultat = [li for li in resultat if li.statut == statut]
-    for mot in sans_accents(q).split():
+    for mot in cle_recherche(q).split():
         resultat = [li for li in resultat if mot in li.texte_recherche]
     return resultat

@@ -42,7 +42,7 @@ from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.fiches import Action, Champ, FicheView, Section
 from mife.core.filtres import recherche_texte
-from mife.core.formulaires import EditionView
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 
 #: Badge colour of each status (the classes of static/css/app.css; the text says the status).
@@ -83,13 +83,11 @@ def _libelles(user, validations) -> list[str]:
 # --- missions ----------------------------------------------------------------------------------
 
 
-class MissionEditionView(EditionView):
+class MissionEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """Create or edit a mission; ``?participant=`` and ``?lot=`` prefill a new one."""
 
+    model = Mission
     template_name = "heures/mission_edition.html"
-
-    def get_permission_required(self):
-        return ["heures.change_mission" if "pk" in self.kwargs else "heures.add_mission"]
 
     def get_objet(self):
         if "pk" in self.kwargs:
@@ -329,13 +327,9 @@ class BesoinListeView(ListeView):
         return super().get_queryset()
 
 
-class BesoinEditionView(EditionView):
+class BesoinEditionView(PermissionAjoutOuModificationMixin, EditionView):
+    model = BesoinRecrutement
     template_name = "heures/besoin_edition.html"
-
-    def get_permission_required(self):
-        if "pk" in self.kwargs:
-            return ["heures.change_besoinrecrutement"]
-        return ["heures.add_besoinrecrutement"]
 
     def get_objet(self):
         if "pk" in self.kwargs:

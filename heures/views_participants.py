@@ -18,25 +18,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from heures import perms
 from heures.forms_participants import CriteresFormSet, ParticipantForm
 from heures.models import Participant
 from heures.services import participants as services
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
-from mife.core.formulaires import EditionView, VersionForm
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin, VersionForm
 
 
-class ParticipantEditionView(EditionView):
+class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """Identity and criteria on one page; on creation, a possible duplicate is shown first
     (open the existing record, or create anyway)."""
 
+    model = Participant
     template_name = "heures/participant_edition.html"
     CHAMP_CONFIRMATION = "creer_quand_meme"
 
-    def get_permission_required(self):
-        if "pk" in self.kwargs:
-            return ["heures.view_participant", "heures.change_participant"]
-        return ["heures.view_participant", "heures.add_participant"]
+    def has_permission(self):
+        return perms.peut_voir_participants(self.request.user) and super().has_permission()
 
     def get_objet(self):
         if "pk" in self.kwargs:

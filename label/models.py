@@ -270,6 +270,7 @@ class AvisMembre(models.Model):
 
 class LabelQuerySet(models.QuerySet):
     def valides_le(self, jour):
+        """Labels valid on ``jour``: the SQL form of ``label.selectors.etat_label_le``."""
         return self.filter(date_obtention__lte=jour, date_expiration__gt=jour)
 
     def expirant_avant(self, jour, limite):

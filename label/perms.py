@@ -5,13 +5,5 @@ def peut_voir_dossiers(user) -> bool:
     return user.has_perm("label.view_dossierlabel")
 
 
-def peut_modifier_dossier(user) -> bool:
-    return user.has_perm("label.change_dossierlabel")
-
-
 def peut_voir_sessions(user) -> bool:
     return user.has_perm("label.view_sessionjury")
-
-
-def peut_modifier_session(user) -> bool:
-    return user.has_perm("label.change_sessionjury")

@@ -16,6 +16,7 @@ from label.models import (
     PassageJury,
     SessionJury,
 )
+from label.selectors import etat_label_le
 from mife.core import formats
 from mife.core.fiches import Champ, FicheView, Section, Tableau
 from mife.core.listes import Colonne, ListeView
@@ -92,15 +93,9 @@ class DossierFicheView(FicheView):
         if label is None:
             champs_label = [Champ("Label", "Pas de label issu de ce dossier")]
         else:
-            jour = timezone.localdate()
-            if label.date_obtention <= jour < label.date_expiration:
-                etat = "En cours de validité"
-            elif jour < label.date_obtention:
-                etat = "Pas encore en vigueur"
-            else:
-                etat = "Expiré"
+            etat = etat_label_le(label, timezone.localdate())
             champs_label = [
-                Champ("Label", etat),
+                Champ("Label", etat.label),
                 Champ("Obtenu le", label.date_obtention, "date"),
                 Champ("Expire le", label.date_expiration, "date"),
             ]

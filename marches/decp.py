@@ -38,7 +38,6 @@ Mapping decisions (see also the management command ``import_decp``):
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -52,6 +51,7 @@ from entreprises.models import Entreprise, TypeIdentifiant
 from marches import cpv
 from marches.models import DonneurOrdre, Lot, Marche, NatureMarche, Procedure, TypeDonneurOrdre
 from mife.core.concurrence import enregistrer_versionne
+from mife.core.texte import cle_recherche
 
 MOTIF_HISTORIQUE = "Import DECP"
 NUMERO_LOT = "1"
@@ -64,12 +64,6 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
 _DEPARTEMENT = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
 
 
-def _normaliser(texte: str) -> str:
-    """Lower case, no accents, one kind of apostrophe and of space: for comparisons."""
-    sans_accents = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode()
-    return " ".join(sans_accents.replace("’", "'").lower().split())
-
-
 NATURES = {
     "travaux": NatureMarche.TRAVAUX,
     "services": NatureMarche.SERVICES,
@@ -78,7 +72,7 @@ NATURES = {
     "fourniture": NatureMarche.FOURNITURES,
 }
 FORMES_JURIDIQUES = {
-    _normaliser(f)
+    cle_recherche(f)
     for f in (
         "Marché",
         "Accord-cadre",
@@ -88,7 +82,7 @@ FORMES_JURIDIQUES = {
     )
 }
 PROCEDURES = {
-    _normaliser(libelle): code
+    cle_recherche(libelle): code
     for libelle, code in (
         ("Procédure adaptée", Procedure.ADAPTEE),
         ("Appel d'offres ouvert", Procedure.AO_OUVERT),
@@ -109,9 +103,9 @@ PROCEDURES = {
     )
 }
 CONSIDERATIONS_CLAUSE = {
-    _normaliser(c) for c in ("Clause sociale", "Critère social", "Marché réservé")
+    cle_recherche(c) for c in ("Clause sociale", "Critère social", "Marché réservé")
 }
-CONSIDERATIONS_CONNUES = CONSIDERATIONS_CLAUSE | {_normaliser("Pas de considération sociale")}
+CONSIDERATIONS_CONNUES = CONSIDERATIONS_CLAUSE | {cle_recherche("Pas de considération sociale")}
 TYPES_LIEU_PREFIXE = {"code postal", "code commune"}
 TYPE_LIEU_DEPARTEMENT = "code departement"
 _MOTIF_CONCESSION = "contrat de concession : non importé (seuls les marchés sont suivis)."
@@ -339,7 +333,7 @@ class _Filtre:
         if not isinstance(lieu, dict):
             return False
         code = _texte(lieu.get("code")).upper()
-        type_code = _normaliser(_texte(lieu.get("typeCode")))
+        type_code = cle_recherche(_texte(lieu.get("typeCode")))
         if type_code == TYPE_LIEU_DEPARTEMENT:
             return code == self.departement
         return type_code in TYPES_LIEU_PREFIXE and code.startswith(self.departement)
@@ -358,7 +352,7 @@ def _siret_publie(brut: dict) -> str:
 
 
 def _est_concession(brut: dict) -> bool:
-    return "concession" in _normaliser(_texte(brut.get("_type"))) or "autoriteConcedante" in brut
+    return "concession" in cle_recherche(_texte(brut.get("_type"))) or "autoriteConcedante" in brut
 
 
 def _analyser_enregistrement(rang, brut, filtre, deja_vus, rapport) -> Enregistrement | None:
@@ -454,16 +448,16 @@ def _lire_valeurs(ctx: _Contexte, brut: dict) -> dict:
         "code_cpv": code_cpv,
         "lieu_execution": lieu_texte[: Marche._meta.get_field("lieu_execution").max_length],
         "considerations_sociales": considerations,
-        "candidat_clause": any(_normaliser(c) in CONSIDERATIONS_CLAUSE for c in considerations),
+        "candidat_clause": any(cle_recherche(c) in CONSIDERATIONS_CLAUSE for c in considerations),
     }
 
 
 def _lire_nature(ctx: _Contexte, valeur, cpv_brut: str) -> str:
     texte = _texte(valeur)
-    nature = NATURES.get(_normaliser(texte))
+    nature = NATURES.get(cle_recherche(texte))
     if nature:
         return nature
-    if texte and _normaliser(texte) not in FORMES_JURIDIQUES:
+    if texte and cle_recherche(texte) not in FORMES_JURIDIQUES:
         ctx.erreur("nature", f"« {texte} » inconnue (attendu : Travaux, Services ou Fournitures).")
         return ""
     nature = _nature_par_cpv(cpv_brut)
@@ -491,7 +485,7 @@ def _nature_par_cpv(cpv_brut: str) -> str | None:
 
 def _lire_procedure(ctx: _Contexte, valeur) -> str:
     texte = _texte(valeur)
-    procedure = PROCEDURES.get(_normaliser(texte))
+    procedure = PROCEDURES.get(cle_recherche(texte))
     if procedure is None:
         ctx.avertir(
             "procedure",
@@ -593,7 +587,7 @@ def _lire_considerations(ctx: _Contexte, valeur) -> list[str]:
         ctx.erreur("considerationsSociales", "liste de libellés attendue.")
         return []
     for libelle in valeur:
-        if _normaliser(libelle) not in CONSIDERATIONS_CONNUES:
+        if cle_recherche(libelle) not in CONSIDERATIONS_CONNUES:
             ctx.avertir("considerationsSociales", f"« {libelle} » inconnue : reprise telle quelle.")
     return [v.strip() for v in valeur]
 

@@ -1,7 +1,6 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +12,9 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from entreprises.models import Entreprise
+from heures import perms as heures_perms
 from heures import selectors as heures_selectors
-from marches import annexe, decp, services
+from marches import annexe, decp, perms, services
 from marches import forms as forms_module
 from marches.filters import (
     DonneurOrdreFilter,
@@ -43,13 +43,12 @@ from marches.models import (
 )
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
-from mife.core.formulaires import EditionView
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 from mife.core.televersement import Televersement, TeleversementIntrouvable
 
 
 class MarcheListeView(ListeView):
-    permission_required = "marches.view_marche"
     titre = "Marchés"
     filterset_class = MarcheFilter
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
@@ -69,12 +68,17 @@ class MarcheListeView(ListeView):
         Colonne("Montant HT", "montant_ht", tri="montant_ht", format="montant", numerique=True),
     ]
 
+    def has_permission(self):
+        return perms.peut_voir_marches(self.request.user)
+
 
 class LotListeView(ListeView):
-    permission_required = "marches.view_lot"
     titre = "Lots et clauses"
     filterset_class = LotFilter
     tri_defaut = "-date_debut"
+
+    def has_permission(self):
+        return perms.peut_voir_lots(self.request.user)
 
     def get_colonnes(self):
         return [
@@ -126,7 +130,6 @@ class LotListeView(ListeView):
 
 
 class DonneurOrdreListeView(ListeView):
-    permission_required = "marches.view_donneurordre"
     titre = "Donneurs d'ordre"
     filterset_class = DonneurOrdreFilter
     queryset = DonneurOrdre.objects.all()
@@ -144,9 +147,11 @@ class DonneurOrdreListeView(ListeView):
         Colonne("Contact", "contact_nom"),
     ]
 
+    def has_permission(self):
+        return perms.peut_voir_donneurs_ordre(self.request.user)
+
 
 class OperationListeView(ListeView):
-    permission_required = "marches.view_operation"
     titre = "Opérations"
     filterset_class = OperationFilter
     queryset = Operation.objects.select_related("donneur_ordre").annotate(
@@ -168,20 +173,25 @@ class OperationListeView(ListeView):
         Colonne("Marchés", "nb_marches", tri="nb_marches", numerique=True),
     ]
 
+    def has_permission(self):
+        return perms.peut_voir_operations(self.request.user)
+
 
 class OperationFicheView(FicheView):
-    permission_required = "marches.view_operation"
     queryset = Operation.objects.select_related("donneur_ordre")
+
+    def has_permission(self):
+        return perms.peut_voir_operations(self.request.user)
 
     def get_fil(self):
         return [("Opérations", reverse("marches:operation_liste")), (str(self.object), None)]
 
     def get_actions(self):
         actions = []
-        if self.request.user.has_perm("marches.add_marche"):
+        if perms.peut_creer_marche(self.request.user):
             url = reverse("marches:marche_creer") + f"?operation={self.object.pk}"
             actions.append(Action("Nouveau marché", url, principale=True))
-        if self.request.user.has_perm("marches.change_operation"):
+        if perms.peut_modifier_operation(self.request.user):
             actions.append(
                 Action("Modifier", reverse("marches:operation_modifier", args=[self.object.pk]))
             )
@@ -226,18 +236,20 @@ class OperationFicheView(FicheView):
 
 
 class MarcheFicheView(FicheView):
-    permission_required = "marches.view_marche"
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
+
+    def has_permission(self):
+        return perms.peut_voir_marches(self.request.user)
 
     def get_titre(self):
         return f"Marché {self.object.reference}"
 
     def get_actions(self):
         actions = []
-        if self.request.user.has_perm("marches.add_lot"):
+        if perms.peut_creer_lot(self.request.user):
             url = reverse("marches:lot_creer", args=[self.object.pk])
             actions.append(Action("Nouveau lot", url, principale=True))
-        if self.request.user.has_perm("marches.change_marche"):
+        if perms.peut_modifier_marche(self.request.user):
             actions.append(
                 Action("Modifier", reverse("marches:marche_modifier", args=[self.object.pk]))
             )
@@ -301,8 +313,10 @@ class MarcheFicheView(FicheView):
 
 
 class LotFicheView(FicheView):
-    permission_required = "marches.view_lot"
     template_name = "marches/lot_fiche.html"
+
+    def has_permission(self):
+        return perms.peut_voir_lots(self.request.user)
 
     def get_queryset(self):
         return heures_selectors.annoter_avancement(
@@ -340,7 +354,7 @@ class LotFicheView(FicheView):
     def get_actions(self):
         actions = []
         pk = self.object.pk
-        if self.request.user.has_perm("marches.change_lot"):
+        if perms.peut_modifier_lot(self.request.user):
             actions.append(
                 Action(
                     "Modifier le lot et la clause",
@@ -348,13 +362,13 @@ class LotFicheView(FicheView):
                     principale=True,
                 )
             )
-        if self.request.user.has_perm("heures.add_mission"):
+        if heures_perms.peut_creer_mission(self.request.user):
             url = reverse("heures:mission_creer") + f"?lot={pk}"
             actions.append(Action("Nouvelle mission", url))
-        if self.request.user.has_perm("heures.add_besoinrecrutement"):
+        if heures_perms.peut_creer_besoin(self.request.user):
             url = reverse("heures:besoin_creer") + f"?lot={pk}"
             actions.append(Action("Nouveau besoin de recrutement", url))
-        if self.request.user.has_perm("heures.emettre_attestation"):
+        if heures_perms.peut_emettre_attestation(self.request.user):
             url = reverse("heures:attestation_realisation", args=[pk])
             actions.append(Action("Attestation de réalisation", url, methode="post"))
         if getattr(self.object, "clause", None) is not None:
@@ -410,7 +424,7 @@ class LotFicheView(FicheView):
 
     def get_tableaux(self):
         missions = self.object.missions.select_related("participant", "employeur")
-        voir_personnes = self.request.user.has_perm("heures.view_participant")
+        voir_personnes = heures_perms.peut_voir_participants(self.request.user)
         return [
             Tableau(
                 "Missions",
@@ -432,8 +446,10 @@ class LotFicheView(FicheView):
 
 
 class DonneurOrdreFicheView(FicheView):
-    permission_required = "marches.view_donneurordre"
     model = DonneurOrdre
+
+    def has_permission(self):
+        return perms.peut_voir_donneurs_ordre(self.request.user)
 
     def get_fil(self):
         return [("Donneurs d'ordre", reverse("marches:donneur_liste")), (str(self.object), None)]
@@ -441,13 +457,13 @@ class DonneurOrdreFicheView(FicheView):
     def get_actions(self):
         actions = []
         pk = self.object.pk
-        if self.request.user.has_perm("marches.add_operation"):
+        if perms.peut_creer_operation(self.request.user):
             url = reverse("marches:operation_creer") + f"?donneur_ordre={pk}"
             actions.append(Action("Nouvelle opération", url, principale=True))
-        if self.request.user.has_perm("marches.add_marche"):
+        if perms.peut_creer_marche(self.request.user):
             url = reverse("marches:marche_creer") + f"?donneur_ordre={pk}"
             actions.append(Action("Nouveau marché", url))
-        if self.request.user.has_perm("marches.change_donneurordre"):
+        if perms.peut_modifier_donneur_ordre(self.request.user):
             actions.append(Action("Modifier", reverse("marches:donneur_modifier", args=[pk])))
         return actions
 
@@ -494,17 +510,12 @@ class DonneurOrdreFicheView(FicheView):
 # --- Editing -------------------------------------------------------------------------------
 
 
-class _EditionSimple(EditionView):
+class _EditionSimple(PermissionAjoutOuModificationMixin, EditionView):
     """Create or edit one buyer / operation / contract through ``services.enregistrer``."""
 
-    model = None
     form_class = None
     liste = ""  # URL name of the list, for the breadcrumbs
     libelle_liste = ""
-
-    def get_permission_required(self):
-        action = "change" if "pk" in self.kwargs else "add"
-        return [f"marches.{action}_{self.model._meta.model_name}"]
 
     def get_objet(self):
         if "pk" in self.kwargs:
@@ -567,13 +578,11 @@ class MarcheEditionView(_EditionSimple):
         return initial
 
 
-class LotEditionView(EditionView):
+class LotEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """A lot and its clause on one page, with the hours calculator."""
 
+    model = Lot
     template_name = "marches/lot_edition.html"
-
-    def get_permission_required(self):
-        return ["marches.change_lot" if "pk" in self.kwargs else "marches.add_lot"]
 
     def get_objet(self):
         if "pk" in self.kwargs:
@@ -633,17 +642,19 @@ class LotEditionView(EditionView):
         )
 
 
-@permission_required("marches.view_lot", raise_exception=True)
 def calcul_heures(request):
     """htmx: the calculator's result while the user types (nothing is saved)."""
+    if not perms.peut_voir_lots(request.user):
+        raise PermissionDenied
     form = CalculForm(request.GET)
     heures = form.heures() if form.is_valid() else None
     return render(request, "marches/_calcul.html", {"form": form, "heures": heures})
 
 
-@permission_required("marches.view_lot", raise_exception=True)
 def annexe_clause(request, pk: int, format: str):
     """The clause annex of a lot, as Word (.docx) or PDF."""
+    if not perms.peut_voir_lots(request.user):
+        raise PermissionDenied
     lot = get_object_or_404(
         Lot.objects.select_related(
             "marche__donneur_ordre", "marche__operation", "clause", "facilitateur"
@@ -668,10 +679,12 @@ def annexe_clause(request, pk: int, format: str):
 class ImportDecpView(PermissionRequiredMixin, View):
     """Upload a DECP file, preview exactly what the import will do, then confirm it."""
 
-    permission_required = "marches.importer_decp"
     raise_exception = True
     template_name = "marches/import_decp.html"
     televersement = Televersement("decp", ".json")
+
+    def has_permission(self):
+        return perms.peut_importer_decp(self.request.user)
 
     def _rendre(self, request, **contexte):
         contexte.setdefault("form", forms_module.ImportDecpForm())
@@ -741,7 +754,7 @@ def _lot_court(lot) -> str:
 
 def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
     """The lot page's companies (with a link to log an exchange) and exchanges about it."""
-    peut_noter = user.has_perm("marches.add_echange")
+    peut_noter = perms.peut_noter_echange(user)
     entreprises = []
     if lot.titulaire:
         entreprises.append((lot.titulaire, "Titulaire"))
@@ -762,7 +775,7 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
             vide="Aucune entreprise n'est encore désignée sur ce lot.",
         )
     ]
-    if not user.has_perm("marches.view_echange"):
+    if not perms.peut_voir_echanges(user):
         return tableaux
     jour = timezone.localdate()
     echanges = lot.echanges.select_related("entreprise", "auteur")
@@ -802,12 +815,14 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
 
 
 class EchangeListeView(ListeView):
-    permission_required = "marches.view_echange"
     titre = "Échanges avec les entreprises"
     filterset_class = EchangeFilter
     queryset = Echange.objects.select_related("entreprise", "lot__marche", "auteur")
     tri_defaut = "-date"
     nom_export = "echanges-entreprises"
+
+    def has_permission(self):
+        return perms.peut_voir_echanges(self.request.user)
 
     def get_colonnes(self):
         jour = timezone.localdate()
@@ -829,10 +844,12 @@ class EchangeListeView(ListeView):
 
 
 class EchangeFicheView(FicheView):
-    permission_required = "marches.view_echange"
     queryset = Echange.objects.select_related(
         "entreprise", "lot__marche", "auteur", "action_faite_par", "modifie_par"
     )
+
+    def has_permission(self):
+        return perms.peut_voir_echanges(self.request.user)
 
     def get_statut(self):
         etat = self.object.etat_action
@@ -851,7 +868,7 @@ class EchangeFicheView(FicheView):
     def get_actions(self):
         echange = self.object
         actions = []
-        if not self.request.user.has_perm("marches.change_echange"):
+        if not perms.peut_modifier_echange(self.request.user):
             return actions
         if echange.etat_action in (EtatAction.A_FAIRE, EtatAction.EN_RETARD):
             actions.append(
@@ -892,11 +909,10 @@ class EchangeFicheView(FicheView):
         ]
 
 
-class EchangeEditionView(EditionView):
+class EchangeEditionView(PermissionAjoutOuModificationMixin, EditionView):
     """Log an exchange with a company (optionally about one of its lots), or edit it."""
 
-    def get_permission_required(self):
-        return ["marches.change_echange" if "pk" in self.kwargs else "marches.add_echange"]
+    model = Echange
 
     def get_objet(self):
         if "pk" in self.kwargs:
@@ -964,9 +980,10 @@ class EchangeEditionView(EditionView):
 
 
 @require_POST
-@permission_required("marches.change_echange", raise_exception=True)
 def echange_action_faite(request, pk: int):
     """Mark the next action of an exchange as done, then go back where the user was."""
+    if not perms.peut_modifier_echange(request.user):
+        raise PermissionDenied
     echange = get_object_or_404(Echange, pk=pk)
     try:
         services.marquer_action_faite(echange, request.user)

@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch
 from simple_history.admin import SimpleHistoryAdmin
 
 from mife import roles
+from mife.core.admin import LectureSeuleAdminMixin
 from mife.models import Parametres, User
 
 admin.site.site_header = "Clauses & Label — administration"
@@ -64,7 +65,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(BaseGroupAdmin):
+class RoleAdmin(LectureSeuleAdminMixin, BaseGroupAdmin):
     list_display = ("name", "libelle", "nombre_utilisateurs")
     readonly_fields = ("name", "permissions")
 
@@ -86,15 +87,6 @@ class RoleAdmin(BaseGroupAdmin):
     @admin.display(description="utilisateurs", ordering="nb_utilisateurs")
     def nombre_utilisateurs(self, obj):
         return obj.nb_utilisateurs
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Parametres)

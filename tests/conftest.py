@@ -1,8 +1,9 @@
+import itertools
 import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from mife import roles
 
@@ -34,6 +35,24 @@ def client_for(client, make_user):
         user = make_user(role, **extra)
         client.force_login(user)
         client.user = user
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def client_avec_permissions(client, make_user):
+    """A test client logged in with a new user holding exactly the given permissions."""
+    numeros = itertools.count()
+
+    def _client(*permissions: str):
+        user = make_user(None, username=f"utilisateur-{next(numeros)}")
+        for nom in permissions:
+            app_label, codename = nom.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        client.force_login(user)
         return client
 
     return _client

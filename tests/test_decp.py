@@ -485,6 +485,7 @@ def test_nature(nature, cpv_publie, attendu):
         ({"montant": "12 000,50"}, "montant_ht", Decimal("12000.50"), ""),
         ({"montant": 128551.4}, "montant_ht", Decimal("128551.40"), ""),
         ({"procedure": "Procédure inventée"}, "procedure", Procedure.AUTRE, "inconnue"),
+        ({"procedure": "APPEL D’OFFRES  OUVERT"}, "procedure", Procedure.AO_OUVERT, ""),
         ({"codeCPV": "45000000-0"}, "code_cpv", "45000000-7", "clé de contrôle incorrecte"),
         ({"codeCPV": "450000"}, "code_cpv", "", "n'est pas un code CPV"),
         (

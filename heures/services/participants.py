@@ -16,7 +16,6 @@ every rule about their personal data lives here, in one place:
 """
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,7 +28,9 @@ from django.utils import timezone
 from heures import perms
 from heures.models import CritereParticipant, LigneDeclaration, Mission, Participant
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
+from mife.core.historique import CHAMPS_TECHNIQUES, LigneHistorique, lignes_historique
 from mife.core.models import Parametres
+from mife.core.texte import cle_recherche
 
 AGE_MINIMUM = 16
 ANNEE_MINIMUM = 1900
@@ -40,13 +41,6 @@ CODE_CRITERE_AUTRE = "autre"
 
 
 # --- rules -----------------------------------------------------------------------------------
-
-
-def normaliser(texte: str) -> str:
-    """``« Élodie  d'Aubigné »`` → ``"elodie d'aubigne"``: no accents, no case, single spaces."""
-    decompose = unicodedata.normalize("NFKD", texte or "")
-    sans_accents = "".join(c for c in decompose if not unicodedata.combining(c))
-    return " ".join(sans_accents.replace("’", "'").casefold().split())
 
 
 def age_le(date_naissance: dt.date, jour: dt.date) -> int:
@@ -138,13 +132,13 @@ def doublons_possibles(
     """
     if not date_naissance or not nom or not prenom:
         return []
-    cle = (normaliser(nom), normaliser(prenom))
+    cle = (cle_recherche(nom), cle_recherche(prenom))
     candidats = Participant.objects.filter(
         date_naissance=date_naissance, anonymise_le__isnull=True
     ).order_by("pk")
     if exclure_pk:
         candidats = candidats.exclude(pk=exclure_pk)
-    return [p for p in candidats if (normaliser(p.nom), normaliser(p.prenom)) == cle]
+    return [p for p in candidats if (cle_recherche(p.nom), cle_recherche(p.prenom)) == cle]
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -370,41 +364,17 @@ def _valeur_json(valeur):
     return str(valeur)
 
 
-def _historique(versions, modele, champs_exclus=frozenset()) -> list[dict]:
-    """History rows (oldest first, one object) as who/when/why/what changed."""
-    lignes = []
-    precedente = None
-    for version in versions:
-        changements = []
-        if precedente is not None and version.history_type == "~":
-            delta = version.diff_against(precedente, foreign_keys_are_objs=True)
-            for change in delta.changes:
-                if change.field in champs_exclus:
-                    continue
-                changements.append(
-                    {
-                        "champ": str(modele._meta.get_field(change.field).verbose_name),
-                        "avant": _valeur_json(change.old),
-                        "apres": _valeur_json(change.new),
-                    }
-                )
-        type_ = {"+": "Création", "~": "Modification", "-": "Suppression"}[version.history_type]
-        if version.history_change_reason == MOTIF_EXPORT:
-            type_ = "Export des données"
-        lignes.append(
-            {
-                "date": _iso(version.history_date),
-                "type": type_,
-                "auteur": str(version.history_user) if version.history_user else "système",
-                "motif": version.history_change_reason or "",
-                "changements": changements,
-            }
-        )
-        precedente = version
-    return lignes
-
-
-CHAMPS_TECHNIQUES = frozenset({"version", "modifie_le", "modifie_par"})
+def _historique_json(ligne: LigneHistorique) -> dict:
+    return {
+        "date": _iso(ligne.date),
+        "type": "Export des données" if ligne.motif == MOTIF_EXPORT else ligne.type,
+        "auteur": ligne.auteur,
+        "motif": ligne.motif,
+        "changements": [
+            {"champ": c.champ, "avant": _valeur_json(c.avant), "apres": _valeur_json(c.apres)}
+            for c in ligne.changements
+        ],
+    }
 
 
 def donnees_personnelles(participant: Participant, user=None) -> dict:
@@ -519,7 +489,10 @@ def donnees_personnelles(participant: Participant, user=None) -> dict:
             for ligne in lignes
         ],
         "heures_validees_total": _nombre(heures_selectors.heures_participant(p)),
-        "historique": _historique(historique_participant, Participant, CHAMPS_TECHNIQUES),
+        "historique": [
+            _historique_json(ligne)
+            for ligne in lignes_historique(historique_participant, Participant, objets_lies=True)
+        ],
         "historique_criteres": _historique_criteres(historique_criteres),
     }
 
@@ -531,10 +504,15 @@ def _historique_criteres(versions) -> list[dict]:
         par_ligne.setdefault(version.id, []).append(version)
     lignes = []
     for versions_ligne in par_ligne.values():
-        for entree, version in zip(
-            _historique(versions_ligne, CritereParticipant, CHAMPS_TECHNIQUES | {"cree_le"}),
+        for ligne, version in zip(
+            lignes_historique(
+                versions_ligne,
+                CritereParticipant,
+                CHAMPS_TECHNIQUES | {"cree_le"},
+                objets_lies=True,
+            ),
             versions_ligne,
             strict=True,
         ):
-            lignes.append({**entree, "critere": version.critere.libelle})
+            lignes.append({**_historique_json(ligne), "critere": version.critere.libelle})
     return sorted(lignes, key=lambda ligne: ligne["date"])

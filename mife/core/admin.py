@@ -107,6 +107,20 @@ class AuditAdminMixin:
         formset.save_m2m()
 
 
+class LectureSeuleAdminMixin:
+    """Records written only by the application (services, migrations): the admin shows them,
+    nobody adds, changes or deletes them by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HistoryAdmin(AuditAdminMixin, SimpleHistoryAdmin):
     """Base admin of the models with ``history = HistoricalRecords()``."""
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.views.generic import DetailView
 
+from mife.core.historique import lignes_historique
 from mife.core.listes import FORMATS
 
 
@@ -46,42 +47,24 @@ class Action:
 
 
 def historique(obj, limite: int = 50) -> list[dict]:
-    """The last changes of ``obj`` (django-simple-history): who, when, what changed."""
+    """The last ``limite`` changes of ``obj``, newest first: who, when, what changed."""
     if not hasattr(obj, "history"):
         return []
     versions = list(
         obj.history.select_related("history_user").order_by("-history_date")[: limite + 1]
     )
-    lignes = []
-    for i, version in enumerate(versions[:limite]):
-        precedente = versions[i + 1] if i + 1 < len(versions) else None
-        changements = []
-        if precedente is not None and version.history_type == "~":
-            delta = version.diff_against(precedente)
-            for change in delta.changes:
-                if change.field in {"version", "modifie_le", "modifie_par"}:
-                    continue
-                champ = obj._meta.get_field(change.field)
-                if champ.many_to_many:
-                    changements.append(
-                        f"{champ.verbose_name} : {len(change.old or [])} → "
-                        f"{len(change.new or [])} élément(s)"
-                    )
-                else:
-                    changements.append(
-                        f"{champ.verbose_name} : « {change.old} » → « {change.new} »"
-                    )
-        lignes.append(
-            {
-                "date": version.history_date,
-                "auteur": version.history_user or "système",
-                "type": {"+": "Création", "~": "Modification", "-": "Suppression"}[
-                    version.history_type
-                ],
-                "changements": changements,
-            }
-        )
-    return lignes
+    lignes = lignes_historique(versions[::-1], type(obj))
+    if len(versions) > limite:
+        lignes = lignes[1:]  # the version before the oldest shown: only the base of its changes
+    return [
+        {
+            "date": ligne.date,
+            "auteur": ligne.auteur,
+            "type": ligne.type,
+            "changements": [str(changement) for changement in ligne.changements],
+        }
+        for ligne in reversed(lignes)
+    ]
 
 
 class FicheView(PermissionRequiredMixin, DetailView):

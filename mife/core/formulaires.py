@@ -4,6 +4,7 @@ nothing typed lost on an error (DESIGN.md §6)."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -16,6 +17,18 @@ class VersionForm(forms.Form):
     """Hidden field carrying the version of the record when the page was opened."""
 
     version_lue = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class PermissionAjoutOuModificationMixin:
+    """An edit page of ``model`` that creates a record (no ``pk`` in the URL) or edits one: creating
+    needs the model's ``add`` permission, editing its ``change`` permission."""
+
+    model = None
+
+    def get_permission_required(self):
+        action = "change" if "pk" in self.kwargs else "add"
+        options = self.model._meta
+        return [f"{options.app_label}.{get_permission_codename(action, options)}"]
 
 
 class EditionView(PermissionRequiredMixin, View):

@@ -13,7 +13,6 @@ autre mois sur la même base ne duplique rien. Pour des dates fraîches : une ba
 
 import math
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -82,6 +81,7 @@ from marches.models import (
 )
 from mife import roles
 from mife.core.models import Parametres
+from mife.core.texte import sans_accents
 
 GRAINE = 90
 MOT_DE_PASSE = "demo"
@@ -633,12 +633,6 @@ def ajouter_annees(jour: date, n: int) -> date:
 
 def instant(jour: date, heure: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(jour, time(heure, minute)))
-
-
-def sans_accents(texte: str) -> str:
-    texte = texte.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae")
-    decompose = unicodedata.normalize("NFKD", texte)
-    return "".join(c for c in decompose if not unicodedata.combining(c))
 
 
 def courriel(prenom: str, nom: str, domaine: str) -> str:
