@@ -6,6 +6,7 @@ from entreprises.models import Entreprise
 from heures import perms
 from heures.models import (
     Attestation,
+    BesoinRecrutement,
     CritereEligibilite,
     CritereParticipant,
     DeclarationMensuelle,
@@ -15,6 +16,7 @@ from heures.models import (
     Sexe,
     Sortie,
     StatutAttestation,
+    StatutBesoin,
     StatutDeclaration,
     TypeAttestation,
 )
@@ -137,3 +139,22 @@ class AttestationFilter(django_filters.FilterSet):
     class Meta:
         model = Attestation
         fields = ["q", "type", "statut", "mois", "entreprise"]
+
+
+class BesoinFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (poste, entreprise)",
+        method=recherche_texte(["poste", "entreprise__raison_sociale", "exigences"]),
+    )
+    statut = django_filters.ChoiceFilter(label="Statut", choices=StatutBesoin.choices)
+    lot = django_filters.ModelChoiceFilter(
+        label="Lot", queryset=Lot.objects.select_related("marche")
+    )
+    entreprise = django_filters.ModelChoiceFilter(
+        label="Entreprise", queryset=Entreprise.objects.all()
+    )
+    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+
+    class Meta:
+        model = BesoinRecrutement
+        fields = ["q", "statut", "lot", "entreprise", "commune"]

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from heures.models import DeclarationMensuelle, LigneDeclaration, StatutDeclaration
 from heures.services import declarations, excel_heures
-from heures.views_excel import CLE_SESSION
+from heures.views.excel import CLE_SESSION
 from mife import roles
 from mife.core.concurrence import ConflitDeVersion
 from tests.factories import (

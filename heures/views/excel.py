@@ -9,7 +9,6 @@ confirmation reads them again, exactly as the preview did.
 import uuid
 from datetime import date, timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -25,10 +24,8 @@ from django.views import View
 
 from entreprises.models import Entreprise
 from heures import perms
-from heures.models import Mission
+from heures.forms.excel import ImportForm, ModeleForm
 from heures.services import excel_heures
-from mife.core import formats
-from mife.core.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
 
 PERMISSIONS = ("heures.add_declarationmensuelle", "heures.change_declarationmensuelle")
@@ -36,50 +33,6 @@ DOSSIER = "imports/heures"
 CLE_SESSION = "import_excel_heures"
 DUREE_ATTENTE = timedelta(days=1)  # abandoned uploads older than this are removed
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _entreprises():
-    """Companies that employ participants on missions: the only ones with hours to declare."""
-    return Entreprise.objects.filter(pk__in=Mission.objects.values("employeur"))
-
-
-def _champ_mois(required: bool) -> ChampMois:
-    return ChampMois(
-        label="Mois",
-        required=required,
-        help_text="AAAA-MM ou MM/AAAA" + ("" if required else " ; vide : lu dans le fichier."),
-    )
-
-
-class ModeleForm(forms.Form):
-    entreprise = forms.ModelChoiceField(label="Entreprise", queryset=_entreprises())
-    mois = _champ_mois(required=True)
-
-
-class ImportForm(forms.Form):
-    fichier = forms.FileField(
-        label="Modèle rempli (.xlsx)",
-        help_text=f"Le modèle téléchargé ci-dessus, rempli ; "
-        f"{excel_heures.TAILLE_MAX // 1024 // 1024} Mo au plus.",
-        error_messages={"empty": "Le fichier est vide."},
-    )
-    entreprise = forms.ModelChoiceField(
-        label="Entreprise",
-        queryset=_entreprises(),
-        required=False,
-        help_text="Vide : l'entreprise du modèle. Indiquée : le modèle doit être le sien.",
-    )
-    mois = _champ_mois(required=False)
-
-    def clean_fichier(self):
-        fichier = self.cleaned_data["fichier"]
-        # Refused before anything reads the content.
-        if fichier.size > excel_heures.TAILLE_MAX:
-            raise ValidationError(
-                f"Le fichier pèse {formats.nombre(fichier.size / 1024 / 1024, 1)} Mo : "
-                f"{excel_heures.TAILLE_MAX // 1024 // 1024} Mo au plus."
-            )
-        return fichier
 
 
 def _fil(dernier: str):

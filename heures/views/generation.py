@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404
@@ -10,14 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from heures.forms.generation import GenerationForm
 from heures.models import GenerationAttestations
 from heures.services import attestations, generation
 from mife.core import formats
-from mife.core.champs import ChampMois
-
-
-class GenerationForm(forms.Form):
-    mois = ChampMois(label="Mois")
 
 
 def _fil(*fin):

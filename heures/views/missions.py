@@ -5,7 +5,6 @@ Views stay thin: the rules are in ``heures.services.missions`` and ``heures.serv
 
 from functools import cached_property
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -18,7 +17,8 @@ from django.views import View
 from entreprises.models import Entreprise
 from heures import perms
 from heures import selectors as heures_selectors
-from heures.forms_missions import (
+from heures.filters import BesoinFilter
+from heures.forms.missions import (
     BesoinForm,
     MissionForm,
     ProposerForm,
@@ -36,12 +36,11 @@ from heures.models import (
 )
 from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
-from heures.views import CRITERE_PROTEGE
+from heures.views.listes import CRITERE_PROTEGE
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.fiches import Action, Champ, FicheView, Section
-from mife.core.filtres import recherche_texte
 from mife.core.formulaires import EditionView
 from mife.core.listes import Colonne, ListeView
 
@@ -266,25 +265,6 @@ class PropositionMissionView(MissionEditionView):
 
 
 # --- needs -------------------------------------------------------------------------------------
-
-
-class BesoinFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Recherche (poste, entreprise)",
-        method=recherche_texte(["poste", "entreprise__raison_sociale", "exigences"]),
-    )
-    statut = django_filters.ChoiceFilter(label="Statut", choices=StatutBesoin.choices)
-    lot = django_filters.ModelChoiceFilter(
-        label="Lot", queryset=Lot.objects.select_related("marche")
-    )
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise", queryset=Entreprise.objects.all()
-    )
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
-
-    class Meta:
-        model = BesoinRecrutement
-        fields = ["q", "statut", "lot", "entreprise", "commune"]
 
 
 class BesoinListeView(ListeView):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from heures import perms
 from heures import selectors as heures_selectors
 from heures.filters import AttestationFilter, DeclarationFilter, MissionFilter, ParticipantFilter
-from heures.forms_participants import DateEligibiliteForm
+from heures.forms.participants import DateEligibiliteForm
 from heures.models import (
     ANONYMISE,
     Attestation,

@@ -1,6 +1,5 @@
 """Entering a month's hours (grid saved as you go with htmx) and the declaration workflow."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,37 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from entreprises.models import Entreprise
 from heures import perms, selectors
+from heures.forms.declarations import OuvrirForm
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
 from marches.models import Lot
 from mife.core import formats
-from mife.core.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
-
-
-class OuvrirForm(forms.Form):
-    entreprise = forms.ModelChoiceField(label="Entreprise", queryset=Entreprise.objects.all())
-    lot = forms.ModelChoiceField(
-        label="Lot", queryset=Lot.objects.select_related("marche").order_by("marche__reference")
-    )
-    mois = ChampMois(label="Mois")
-
-    def clean(self):
-        donnees = super().clean()
-        lot, entreprise, mois = donnees.get("lot"), donnees.get("entreprise"), donnees.get("mois")
-        if (
-            lot
-            and entreprise
-            and mois
-            and not services.missions_du_mois(entreprise, lot, mois).exists()
-        ):
-            raise ValidationError(
-                "Aucune mission de cette entreprise n'est active sur ce lot ce mois-là : "
-                "rien à déclarer."
-            )
-        return donnees
 
 
 @permission_required("heures.add_declarationmensuelle", raise_exception=True)

@@ -1,6 +1,6 @@
 """Participants: create and edit (identity and eligibility criteria), right-of-access export.
 
-The read-only list and page are in ``heures.views``; the rules are in
+The read-only list and page are in ``heures.views.listes``; the rules are in
 ``heures.services.participants``.
 """
 
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from heures.forms_participants import CriteresFormSet, ParticipantForm
+from heures.forms.participants import CriteresFormSet, ParticipantForm
 from heures.models import Participant
 from heures.services import participants as services
 from mife.core import formats
