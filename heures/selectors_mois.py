@@ -29,8 +29,8 @@ from heures.models import (
     StatutDeclaration,
     StatutRelance,
 )
-from heures.services.declarations import dernier_jour
 from marches.models import Lot
+from mife.core.mois import dernier_jour, premier_jour
 
 NON_RECUE = "non_recue"
 STATUTS_TABLEAU = [
@@ -91,18 +91,6 @@ class LigneMois:
         return sans_accents(
             " ".join((self.entreprise, self.lot, self.marche_reference, self.donneur_ordre))
         )
-
-
-def premier_jour(mois: date) -> date:
-    return mois.replace(day=1)
-
-
-def mois_precedent(jour: date) -> date:
-    """First day of the month before ``jour``'s month (the board's default month)."""
-    premier = jour.replace(day=1)
-    if premier.month == 1:
-        return date(premier.year - 1, 12, 1)
-    return premier.replace(month=premier.month - 1)
 
 
 def lignes_du_mois(

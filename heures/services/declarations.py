@@ -18,13 +18,9 @@ from django.utils import timezone
 from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
+from mife.core.mois import dernier_jour, premier_jour
 
 MODIFIABLES = (StatutDeclaration.BROUILLON, StatutDeclaration.REJETEE)
-
-
-def dernier_jour(mois: date) -> date:
-    suivant = (mois.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
-    return suivant - timezone.timedelta(days=1)
 
 
 def missions_du_mois(entreprise, lot, mois: date):
@@ -58,7 +54,7 @@ def _toucher(declaration: DeclarationMensuelle, user, **champs) -> None:
 @transaction.atomic
 def creer(entreprise, lot, mois: date, user) -> DeclarationMensuelle:
     """The current declaration of the month, created as a draft if there is none."""
-    mois = mois.replace(day=1)
+    mois = premier_jour(mois)
     existante = (
         DeclarationMensuelle.objects.courantes()
         .filter(entreprise=entreprise, lot=lot, mois=mois)

@@ -36,11 +36,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from heures.models import DeclarationMensuelle, Mission, StatutDeclaration
 from heures.services import declarations
-from heures.services.declarations import MODIFIABLES, dernier_jour, lire_heures
+from heures.services.declarations import MODIFIABLES, lire_heures
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.models import Parametres
+from mife.core.mois import dernier_jour, premier_jour
 
 MARQUEUR = "Clauses & Label — heures mensuelles"
 VERSION_MODELE = "1"
@@ -277,7 +278,7 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
     Participants appear by their initials unless ``user`` may see identities
     (``heures.view_participant``). Raises ValidationError when there is nothing to declare.
     """
-    mois = mois.replace(day=1)
+    mois = premier_jour(mois)
     lots = _lots_du_mois(entreprise, mois)
     if not lots:
         raise ValidationError(
@@ -609,13 +610,13 @@ def _identifier(meta: _Meta, entreprise, mois: date | None, rapport: Rapport) ->
         return False
     if mois is None:
         mois = mois_fichier
-    elif mois.replace(day=1) != mois_fichier:
+    elif premier_jour(mois) != mois_fichier:
         rapport.erreur(
             f"Ce modèle est celui d'un autre mois : {formats.mois_fr(mois_fichier)}, pas "
             f"{formats.mois_fr(mois)}. Téléchargez le modèle du bon mois."
         )
         return False
-    rapport.entreprise, rapport.mois = entreprise, mois.replace(day=1)
+    rapport.entreprise, rapport.mois = entreprise, premier_jour(mois)
     return True
 
 
@@ -625,7 +626,7 @@ def analyser(contenu: bytes, entreprise=None, mois: date | None = None) -> Rappo
     ``entreprise`` and ``mois`` are what the user chose; ``None`` takes them from the file.
     Every error is collected (not only the first), each naming its sheet, line and column.
     """
-    rapport = Rapport(entreprise=entreprise, mois=mois.replace(day=1) if mois else None)
+    rapport = Rapport(entreprise=entreprise, mois=premier_jour(mois) if mois else None)
     if not _verifier_contenu(contenu, rapport):
         return rapport
     wb = _charger(contenu, rapport)

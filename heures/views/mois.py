@@ -10,7 +10,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,11 +22,11 @@ from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
 from heures.forms.mois import TableauMoisForm
-from heures.selectors_mois import lignes_du_mois, mois_precedent
+from heures.selectors_mois import lignes_du_mois
 from heures.services import relances
 from marches.models import Lot
 from mife.core import formats
-from mife.core.champs import ChampMois
+from mife.core.mois import lire_mois, mois_precedent
 
 
 def _filtres(request):
@@ -110,10 +109,9 @@ def _export(lignes, mois: date) -> FileResponse:
 
 
 def _mois_poste(request) -> date | None:
-    champ = ChampMois(required=True)
     try:
-        return champ.clean(request.POST.get("mois", ""))
-    except ValidationError:
+        return lire_mois(request.POST.get("mois", ""))
+    except ValueError:
         return None
 
 
