@@ -1,5 +1,4 @@
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 
 from entreprises.models import Entreprise
@@ -99,13 +98,11 @@ class MissionFilter(django_filters.FilterSet):
     def filtrer_etat(self, queryset, name, value):
         jour = timezone.localdate()
         if value == "a_venir":
-            return queryset.filter(date_debut__gt=jour)
+            return queryset.a_venir(jour)
         if value == "en_cours":
-            return queryset.filter(
-                Q(date_fin__isnull=True) | Q(date_fin__gte=jour), date_debut__lte=jour
-            )
+            return queryset.actives_le(jour)
         if value == "terminee":
-            return queryset.filter(date_fin__lt=jour)
+            return queryset.terminees(jour)
         return queryset
 
     def filtrer_sortie(self, queryset, name, value):

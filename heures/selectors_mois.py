@@ -104,12 +104,11 @@ def lignes_du_mois(
 ) -> list[LigneMois]:
     """The board's rows for ``mois`` (three queries), sorted by company then lot."""
     mois = premier_jour(mois)
-    fin = dernier_jour(mois)
 
     # 1. Expected pairs: employers × lots with a mission active this month on an active lot.
-    missions = Mission.objects.filter(
-        date_debut__lte=fin, lot__in=Lot.objects.actifs_sur_mois(mois, fin)
-    ).exclude(date_fin__lt=mois)
+    missions = Mission.objects.actives_sur_mois(mois).filter(
+        lot__in=Lot.objects.actifs_sur_mois(mois, dernier_jour(mois))
+    )
     if entreprise is not None:
         missions = missions.filter(employeur=entreprise)
     if lot is not None:

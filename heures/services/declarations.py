@@ -18,7 +18,7 @@ from django.utils import timezone
 from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
-from mife.core.mois import dernier_jour, premier_jour
+from mife.core.mois import premier_jour
 
 MODIFIABLES = (StatutDeclaration.BROUILLON, StatutDeclaration.REJETEE)
 
@@ -26,8 +26,8 @@ MODIFIABLES = (StatutDeclaration.BROUILLON, StatutDeclaration.REJETEE)
 def missions_du_mois(entreprise, lot, mois: date):
     """Missions of ``entreprise`` (as employer) on ``lot`` active during ``mois``."""
     return (
-        Mission.objects.filter(lot=lot, employeur=entreprise, date_debut__lte=dernier_jour(mois))
-        .exclude(date_fin__lt=mois)
+        Mission.objects.actives_sur_mois(mois)
+        .filter(lot=lot, employeur=entreprise)
         .select_related("participant")
         .order_by("participant__nom", "participant__prenom", "reference")
     )
@@ -80,7 +80,7 @@ def verifier_heures(mission: Mission, heures: Decimal, mois: date, plafond: Deci
         raise ValidationError(
             {"heures": f"{mission.reference} : {heures} h dépasse le plafond de {plafond} h/mois."}
         )
-    if mission.date_debut > dernier_jour(mois) or (mission.date_fin and mission.date_fin < mois):
+    if not mission.active_sur_mois(mois):
         raise ValidationError({"heures": f"{mission.reference} : mission inactive ce mois-ci."})
 
 

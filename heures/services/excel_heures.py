@@ -41,7 +41,7 @@ from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.models import Parametres
-from mife.core.mois import dernier_jour, premier_jour
+from mife.core.mois import premier_jour
 
 MARQUEUR = "Clauses & Label — heures mensuelles"
 VERSION_MODELE = "1"
@@ -258,9 +258,7 @@ def _declarations_courantes(entreprise, mois: date, lots) -> dict[int, Declarati
 
 
 def _lots_du_mois(entreprise, mois: date):
-    missions = Mission.objects.filter(
-        employeur=entreprise, date_debut__lte=dernier_jour(mois)
-    ).exclude(date_fin__lt=mois)
+    missions = Mission.objects.actives_sur_mois(mois).filter(employeur=entreprise)
     return list(
         Lot.objects.filter(pk__in=missions.values("lot"))
         .select_related("marche__donneur_ordre")
@@ -685,7 +683,6 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
     }
     courantes = _declarations_courantes(entreprise, mois, list(lots.values()))
     plafond = Parametres.get().plafond_heures_mensuel
-    fin_mois = dernier_jour(mois)
     vues: dict[str, tuple[str, int]] = {}
     colonne_ref, colonne_h = LETTRE["reference"], LETTRE["heures"]
 
@@ -734,9 +731,7 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
             if isinstance(valeur, Erreur):
                 rapport.erreurs.append(valeur)
                 continue
-            active = mission.date_debut <= fin_mois and not (
-                mission.date_fin and mission.date_fin < mois
-            )
+            active = mission.active_sur_mois(mois)
             if valeur is not None and not active:
                 periode = f"du {formats.date_fr(mission.date_debut)}" + (
                     f" au {formats.date_fr(mission.date_fin)}" if mission.date_fin else ""

@@ -13,6 +13,7 @@ from heures.models import (
     Attestation,
     CritereParticipant,
     DeclarationMensuelle,
+    EtatMission,
     LigneDeclaration,
     Mission,
     Participant,
@@ -50,15 +51,6 @@ def _criteres_prefetch() -> Prefetch:
             "critere__ordre", "date_validation"
         ),
     )
-
-
-def _etat_mission(mission) -> tuple[str, str]:
-    jour = timezone.localdate()
-    if mission.date_debut > jour:
-        return ("a_venir", "À venir")
-    if mission.date_fin and mission.date_fin < jour:
-        return ("termine", "Terminée")
-    return ("en_cours", "En cours")
 
 
 # --- participants -------------------------------------------------------------------------------
@@ -171,7 +163,8 @@ class ParticipantFicheView(FicheView):
                 Champ("Information RGPD remise le", p.date_information, "date"),
                 Champ("Notes", p.notes),
             ]
-        en_cours = [m for m in self.missions if _etat_mission(m)[0] == "en_cours"]
+        aujourd_hui = timezone.localdate()
+        en_cours = [m for m in self.missions if m.etat_le(aujourd_hui) == EtatMission.EN_COURS]
         parcours = [
             Champ("Heures validées", heures_selectors.heures_participant(p), "heures"),
             Champ("Missions", len(self.missions), "nombre"),
@@ -345,7 +338,8 @@ class MissionFicheView(FicheView):
         return []
 
     def get_statut(self):
-        return _etat_mission(self.object)
+        etat = self.object.etat_le(timezone.localdate())
+        return (etat.value, etat.label)
 
     def get_fil(self):
         return [("Missions", reverse("heures:mission_liste")), (self.object.reference, None)]
