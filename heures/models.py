@@ -449,6 +449,11 @@ class DeclarationMensuelle(Versionne):
     def verrouillee(self) -> bool:
         return self.statut in (StatutDeclaration.VALIDEE, StatutDeclaration.REMPLACEE)
 
+    @property
+    def correction_en_cours(self) -> bool:
+        """A newer version correcting this one exists (not validated yet, or validated)."""
+        return hasattr(self, "remplacee_par")
+
 
 class LigneDeclaration(models.Model):
     declaration = models.ForeignKey(
