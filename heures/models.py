@@ -128,6 +128,13 @@ class Participant(Versionne):
     def get_absolute_url(self) -> str:
         return reverse("heures:participant_detail", args=[self.pk])
 
+    def age_le(self, jour: date) -> int:
+        """Age in whole years on ``jour``."""
+        naissance = self.date_naissance
+        return (
+            jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))
+        )
+
     @property
     def initiales(self) -> str:
         return "".join(p[:1].upper() + "." for p in (self.prenom, self.nom) if p)

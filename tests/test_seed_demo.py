@@ -1,6 +1,5 @@
 """The demo data command: refused without DEBUG, believable, valid, deterministic, idempotent."""
 
-import calendar
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,6 +44,7 @@ from label.models import (
 from marches import cpv
 from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation, ReferenceCalcul
 from mife import roles
+from mife.core.mois import dernier_jour
 from mife.management.commands import seed_demo
 from mife.models import Parametres, User
 
@@ -73,14 +73,6 @@ def compter_lignes() -> dict[str, int]:
         for app in APPS
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
     }
-
-
-def fin_de_mois(premier: date) -> date:
-    return premier.replace(day=calendar.monthrange(premier.year, premier.month)[1])
-
-
-def age_le(naissance: date, jour: date) -> int:
-    return jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +205,7 @@ def test_participants_et_criteres(jeu_demo):
         criteres = list(participant.criteres_valides.all())
         assert 1 <= len(criteres) <= 2
         premiere = min(m.date_debut for m in participant.missions.all())
-        assert 18 <= age_le(participant.date_naissance, premiere) <= 62
+        assert 18 <= participant.age_le(premiere) <= 62
         for critere in criteres:
             assert critere.prescripteur_id is not None
             assert critere.date_validation < premiere
@@ -270,7 +262,7 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
         declaration, mission = ligne.declaration, ligne.mission
         assert mission.lot_id == declaration.lot_id
         assert mission.employeur_id == declaration.entreprise_id
-        assert mission.date_debut <= fin_de_mois(declaration.mois)
+        assert mission.date_debut <= dernier_jour(declaration.mois)
         assert mission.date_fin >= declaration.mois
         assert ligne.heures == ligne.heures.quantize(Decimal("0.01"))
         maximum = Decimal("165.67") if declaration.numero_version == 2 else Decimal("151.67")

@@ -143,19 +143,12 @@ class ParticipantFicheView(FicheView):
                 Champ("Résident QPV", p.resident_qpv, "booleen"),
             ]
         else:
-            jour = timezone.localdate()
-            naissance = p.date_naissance
-            age = (
-                jour.year
-                - naissance.year
-                - ((jour.month, jour.day) < (naissance.month, naissance.day))
-            )
             identite = [
                 Champ("Nom", p.nom.upper()),
                 Champ("Prénom", p.prenom),
                 Champ("Sexe", p.get_sexe_display()),
-                Champ("Date de naissance", naissance, "date"),
-                Champ("Âge", f"{age} ans"),
+                Champ("Date de naissance", p.date_naissance, "date"),
+                Champ("Âge", f"{p.age_le(timezone.localdate())} ans"),
                 Champ("Adresse", f"{p.code_postal} {p.commune}".strip()),
                 Champ("Résident QPV", p.resident_qpv, "booleen"),
                 Champ("Téléphone", p.telephone),
