@@ -202,12 +202,6 @@ class PropositionMissionView(MissionEditionView):
             return redirect(p.get_absolute_url())
         return None
 
-    def get(self, request, *args, **kwargs):
-        return self.refus() or super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        return self.refus() or super().post(request, *args, **kwargs)
-
     def get_titre(self):
         return f"Mission de {self.proposition.participant.nom_affiche}"
 
