@@ -44,7 +44,7 @@ from label.models import (
 from marches import cpv
 from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation, ReferenceCalcul
 from mife import roles
-from mife.core.mois import dernier_jour
+from mife.core.mois import dernier_jour, mois_precedent, premier_jour
 from mife.management.commands import seed_demo
 from mife.models import Parametres, User
 
@@ -161,7 +161,7 @@ def test_marches_lots_et_clauses(jeu_demo):
         "R2123-1",
     }
     assert 2 <= ajustees <= 6
-    mois_courant = date.today().replace(day=1)
+    mois_courant = premier_jour(date.today())
     assert Lot.objects.filter(date_fin__lt=mois_courant).exists()  # terminés
     assert Lot.objects.filter(date_debut__lt=mois_courant, date_fin__gte=mois_courant).exists()
     assert Lot.objects.filter(date_debut__gt=date.today()).exists()  # à venir
@@ -234,9 +234,9 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
     statuts = set(DeclarationMensuelle.objects.values_list("statut", flat=True))
     assert statuts == set(StatutDeclaration.values)
     mois = sorted(set(DeclarationMensuelle.objects.values_list("mois", flat=True)))
-    mois_courant = date.today().replace(day=1)
+    mois_courant = premier_jour(date.today())
     assert len(mois) == 18
-    assert mois[-1] == (mois_courant - timedelta(days=1)).replace(day=1)
+    assert mois[-1] == mois_precedent(mois_courant)
 
     suivi = User.objects.get(username="suivi")
     for declaration in DeclarationMensuelle.objects.exclude(statut__in=["brouillon", "soumise"]):

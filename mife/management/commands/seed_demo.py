@@ -82,7 +82,7 @@ from marches.models import (
 )
 from mife import roles
 from mife.core.models import Parametres
-from mife.core.mois import ajouter_mois, dernier_jour
+from mife.core.mois import ajouter_mois, dernier_jour, premier_jour
 
 GRAINE = 90
 MOT_DE_PASSE = "demo"
@@ -805,7 +805,7 @@ class JeuDemo:
         ).aggregate(premier=Min("mois"))["premier"]
         if premier is not None:
             return ajouter_mois(premier, NB_MOIS)
-        return date.today().replace(day=1)
+        return premier_jour(date.today())
 
     def jour(self, mois: int, jour: int = 1) -> date:
         return ajouter_mois(self.ancre, mois) + timedelta(days=jour - 1)
