@@ -34,14 +34,14 @@ def libelle_critere(user, critere) -> str:
     return critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
 
 
-def libelles_criteres(user, participant) -> str:
-    """The participant's criteria (prefetched ``criteres_valides``), sensitive ones masked."""
+def libelles_criteres(user, validations) -> list[str]:
+    """The criteria of these validations, once each, sensitive ones masked."""
     libelles: list[str] = []
-    for validation in participant.criteres_valides.all():
+    for validation in validations:
         libelle = libelle_critere(user, validation.critere)
         if libelle not in libelles:
             libelles.append(libelle)
-    return ", ".join(libelles)
+    return libelles
 
 
 def _criteres_prefetch() -> Prefetch:
@@ -84,7 +84,10 @@ class ParticipantListeView(ListeView):
             Colonne("Année de naissance", "date_naissance.year", tri="date_naissance"),
             Colonne("Commune", "commune", tri="commune"),
             Colonne("QPV", "resident_qpv", tri="resident_qpv", format="booleen"),
-            Colonne("Critères d'éligibilité", lambda p: libelles_criteres(user, p)),
+            Colonne(
+                "Critères d'éligibilité",
+                lambda p: ", ".join(libelles_criteres(user, p.criteres_valides.all())),
+            ),
         ]
 
     def get_queryset(self):

@@ -36,7 +36,7 @@ from heures.models import (
 )
 from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
-from heures.views.listes import CRITERE_PROTEGE
+from heures.views.listes import libelles_criteres
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
@@ -67,16 +67,6 @@ CANDIDATS_PAR_PAGE = 20
 def _entier(valeur) -> int | None:
     valeur = (valeur or "").strip()
     return int(valeur) if valeur.isdigit() else None
-
-
-def _libelles(user, validations) -> list[str]:
-    libelles: list[str] = []
-    for validation in validations:
-        critere = validation.critere
-        libelle = critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
-        if libelle not in libelles:
-            libelles.append(libelle)
-    return libelles
 
 
 # --- missions ----------------------------------------------------------------------------------
@@ -454,7 +444,7 @@ class BesoinFicheView(FicheView):
                     if voir_personnes
                     else p.participant.initiales_affichees,
                     "url": p.participant.get_absolute_url() if voir_personnes else "",
-                    "criteres": _libelles(user, p.participant.criteres_du_jour),
+                    "criteres": libelles_criteres(user, p.participant.criteres_du_jour),
                     "couleur": COULEUR_PROPOSITION[p.statut],
                     "transitions": [(t, LIBELLE_TRANSITION[t]) for t in transitions],
                     "creer_mission": peut_creer_mission
@@ -482,7 +472,7 @@ class BesoinFicheView(FicheView):
             {
                 "objet": p,
                 "nom": p.nom_affiche,
-                "criteres": _libelles(user, p.criteres_du_jour),
+                "criteres": libelles_criteres(user, p.criteres_du_jour),
             }
             for p in page.object_list
         ]
