@@ -65,8 +65,9 @@ def _statut_permet(declaration: DeclarationMensuelle, action: str) -> bool:
 
 
 def transitions_permises(declaration: DeclarationMensuelle, user) -> tuple[str, ...]:
-    """The workflow actions ``user`` may take on ``declaration`` now: the only buttons shown
-    and the only actions accepted (the services check the status again under lock)."""
+    """The workflow actions ``user`` may take on ``declaration`` now: the buttons shown. Any
+    other action posted is refused by the same table: 403 without its permission (the view),
+    the French ``refus`` from another status (the services, under lock)."""
     return tuple(
         action
         for action, transition in TRANSITIONS.items()
