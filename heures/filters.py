@@ -1,11 +1,11 @@
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 
 from entreprises.models import Entreprise
 from heures import perms
 from heures.models import (
     Attestation,
+    BesoinRecrutement,
     CritereEligibilite,
     CritereParticipant,
     DeclarationMensuelle,
@@ -15,6 +15,7 @@ from heures.models import (
     Sexe,
     Sortie,
     StatutAttestation,
+    StatutBesoin,
     StatutDeclaration,
     TypeAttestation,
 )
@@ -97,13 +98,11 @@ class MissionFilter(django_filters.FilterSet):
     def filtrer_etat(self, queryset, name, value):
         jour = timezone.localdate()
         if value == "a_venir":
-            return queryset.filter(date_debut__gt=jour)
+            return queryset.a_venir(jour)
         if value == "en_cours":
-            return queryset.filter(
-                Q(date_fin__isnull=True) | Q(date_fin__gte=jour), date_debut__lte=jour
-            )
+            return queryset.actives_le(jour)
         if value == "terminee":
-            return queryset.filter(date_fin__lt=jour)
+            return queryset.terminees(jour)
         return queryset
 
     def filtrer_sortie(self, queryset, name, value):
@@ -137,3 +136,22 @@ class AttestationFilter(django_filters.FilterSet):
     class Meta:
         model = Attestation
         fields = ["q", "type", "statut", "mois", "entreprise"]
+
+
+class BesoinFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (poste, entreprise)",
+        method=recherche_texte(["poste", "entreprise__raison_sociale", "exigences"]),
+    )
+    statut = django_filters.ChoiceFilter(label="Statut", choices=StatutBesoin.choices)
+    lot = django_filters.ModelChoiceFilter(
+        label="Lot", queryset=Lot.objects.select_related("marche")
+    )
+    entreprise = django_filters.ModelChoiceFilter(
+        label="Entreprise", queryset=Entreprise.objects.all()
+    )
+    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+
+    class Meta:
+        model = BesoinRecrutement
+        fields = ["q", "statut", "lot", "entreprise", "commune"]

@@ -1,5 +1,6 @@
 """Participants, eligibility, missions, monthly declarations of hours and attestations."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from entreprises.models import Entreprise
 from marches.models import Lot
 from mife.core.models import Horodate, Versionne
+from mife.core.mois import dernier_jour, premier_jour
 
 ZERO = Decimal("0")
 
@@ -126,6 +128,13 @@ class Participant(Versionne):
     def get_absolute_url(self) -> str:
         return reverse("heures:participant_detail", args=[self.pk])
 
+    def age_le(self, jour: date) -> int:
+        """Age in whole years on ``jour``."""
+        naissance = self.date_naissance
+        return (
+            jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))
+        )
+
     @property
     def initiales(self) -> str:
         return "".join(p[:1].upper() + "." for p in (self.prenom, self.nom) if p)
@@ -212,6 +221,35 @@ class Sortie(models.TextChoices):
     AUTRE = "autre", "Autre sortie"
 
 
+class EtatMission(models.TextChoices):
+    """A mission's state on a given day, from its dates (``Mission.etat_le``)."""
+
+    A_VENIR = "a_venir", "À venir"
+    EN_COURS = "en_cours", "En cours"
+    TERMINEE = "termine", "Terminée"
+
+
+class MissionQuerySet(models.QuerySet):
+    def actives_entre(self, debut: date, fin: date | None):
+        """Missions active at least one day between ``debut`` and ``fin`` (``None``: no end):
+        the SQL form of ``Mission.active_entre``."""
+        missions = self.filter(models.Q(date_fin__isnull=True) | models.Q(date_fin__gte=debut))
+        return missions if fin is None else missions.filter(date_debut__lte=fin)
+
+    def actives_sur_mois(self, mois: date):
+        """Missions active at least one day of ``mois``: the ones that may declare hours."""
+        return self.actives_entre(premier_jour(mois), dernier_jour(mois))
+
+    def actives_le(self, jour: date):
+        return self.actives_entre(jour, jour)
+
+    def a_venir(self, jour: date):
+        return self.filter(date_debut__gt=jour)
+
+    def terminees(self, jour: date):
+        return self.filter(date_fin__lt=jour)
+
+
 class Mission(Versionne):
     reference = models.CharField("référence", max_length=20, unique=True)
     participant = models.ForeignKey(
@@ -244,6 +282,8 @@ class Mission(Versionne):
         help_text="Obligatoire si le participant n'est pas éligible au début de la mission.",
     )
     history = HistoricalRecords()
+
+    objects = MissionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "mission"
@@ -281,6 +321,22 @@ class Mission(Versionne):
             raise ValidationError({"date_fin": "La fin de mission précède son début."})
         if self.sortie and not self.date_fin:
             raise ValidationError({"date_fin": "Une sortie exige une date de fin de mission."})
+
+    def active_entre(self, debut: date, fin: date | None) -> bool:
+        """Active at least one day between ``debut`` and ``fin`` (``None``: no end)."""
+        return (fin is None or self.date_debut <= fin) and (
+            self.date_fin is None or self.date_fin >= debut
+        )
+
+    def active_sur_mois(self, mois: date) -> bool:
+        return self.active_entre(premier_jour(mois), dernier_jour(mois))
+
+    def etat_le(self, jour: date) -> EtatMission:
+        if self.date_debut > jour:
+            return EtatMission.A_VENIR
+        if self.date_fin and self.date_fin < jour:
+            return EtatMission.TERMINEE
+        return EtatMission.EN_COURS
 
 
 class StatutDeclaration(models.TextChoices):
@@ -399,6 +455,11 @@ class DeclarationMensuelle(Versionne):
     @property
     def verrouillee(self) -> bool:
         return self.statut in (StatutDeclaration.VALIDEE, StatutDeclaration.REMPLACEE)
+
+    @property
+    def correction_en_cours(self) -> bool:
+        """A newer version correcting this one exists (not validated yet, or validated)."""
+        return hasattr(self, "remplacee_par")
 
 
 class LigneDeclaration(models.Model):

@@ -34,10 +34,6 @@ def peut_voir_declarations(user) -> bool:
     return user.has_perm("heures.view_declarationmensuelle")
 
 
-def peut_valider_declaration(user) -> bool:
-    return user.has_perm("heures.valider_declaration")
-
-
 def peut_voir_attestations(user) -> bool:
     return user.has_perm("heures.view_attestation")
 

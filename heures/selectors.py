@@ -13,7 +13,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     DateField,
     DecimalField,
     F,
@@ -143,16 +142,6 @@ def participants_avec_heures(annee: int) -> int:
         .distinct()
         .count()
     )
-
-
-def compte_declarations_par_statut(mois: date | None = None) -> dict[str, int]:
-    qs = DeclarationMensuelle.objects.all()
-    if mois:
-        qs = qs.filter(mois=mois)
-    comptes = dict.fromkeys(StatutDeclaration.values, 0)
-    for ligne in qs.values("statut").annotate(n=Count("pk")).order_by():
-        comptes[ligne["statut"]] = ligne["n"]
-    return comptes
 
 
 def annoter_avancement(lots: QuerySet, jour: date, marge: Decimal | None = None) -> QuerySet:

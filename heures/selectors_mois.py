@@ -28,8 +28,8 @@ from heures.models import (
     StatutDeclaration,
     StatutRelance,
 )
-from heures.services.declarations import dernier_jour
 from marches.models import Lot
+from mife.core.mois import dernier_jour, premier_jour
 from mife.core.texte import cle_recherche
 
 NON_RECUE = "non_recue"
@@ -88,18 +88,6 @@ class LigneMois:
         )
 
 
-def premier_jour(mois: date) -> date:
-    return mois.replace(day=1)
-
-
-def mois_precedent(jour: date) -> date:
-    """First day of the month before ``jour``'s month (the board's default month)."""
-    premier = jour.replace(day=1)
-    if premier.month == 1:
-        return date(premier.year - 1, 12, 1)
-    return premier.replace(month=premier.month - 1)
-
-
 def lignes_du_mois(
     mois: date,
     *,
@@ -111,12 +99,11 @@ def lignes_du_mois(
 ) -> list[LigneMois]:
     """The board's rows for ``mois`` (three queries), sorted by company then lot."""
     mois = premier_jour(mois)
-    fin = dernier_jour(mois)
 
     # 1. Expected pairs: employers × lots with a mission active this month on an active lot.
-    missions = Mission.objects.filter(
-        date_debut__lte=fin, lot__in=Lot.objects.actifs_sur_mois(mois, fin)
-    ).exclude(date_fin__lt=mois)
+    missions = Mission.objects.actives_sur_mois(mois).filter(
+        lot__in=Lot.objects.actifs_sur_mois(mois, dernier_jour(mois))
+    )
     if entreprise is not None:
         missions = missions.filter(employeur=entreprise)
     if lot is not None:

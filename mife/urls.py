@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from heures.views_public import verifier_attestation
+from heures.views.public import verifier_attestation
 from mife import views
 
 urlpatterns = [

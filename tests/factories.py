@@ -84,6 +84,7 @@ from marches.models import (
     TypeEchange,
 )
 from mife import roles
+from mife.core.mois import premier_jour
 from mife.models import Parametres, User
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -120,10 +121,6 @@ CPV_PAR_NATURE = {
     NatureMarche.SERVICES: ["77310000", "90910000", "71000000", "79710000"],
     NatureMarche.FOURNITURES: ["39000000", "30190000", "44000000"],
 }
-
-
-def premier_du_mois(jour: dt.date) -> dt.date:
-    return jour.replace(day=1)
 
 
 def plus_annees(jour: dt.date, annees: int) -> dt.date:
@@ -439,7 +436,7 @@ class DeclarationMensuelleFactory(DjangoModelFactory):
     lot = factory.SubFactory(LotFactory)
     entreprise = factory.SelfAttribute("lot.titulaire")
     mois = factory.LazyAttribute(
-        lambda o: premier_du_mois((o.lot.date_debut or dt.date(2024, 1, 1)) + dt.timedelta(days=62))
+        lambda o: premier_jour((o.lot.date_debut or dt.date(2024, 1, 1)) + dt.timedelta(days=62))
     )
     numero_version = 1
     statut = StatutDeclaration.BROUILLON
@@ -716,7 +713,7 @@ class RelanceFactory(DjangoModelFactory):
     lot = factory.SubFactory(LotFactory)
     entreprise = factory.SelfAttribute("lot.titulaire")
     mois = factory.LazyAttribute(
-        lambda o: premier_du_mois((o.lot.date_debut or dt.date(2024, 1, 1)) + dt.timedelta(days=62))
+        lambda o: premier_jour((o.lot.date_debut or dt.date(2024, 1, 1)) + dt.timedelta(days=62))
     )
     destinataires = factory.LazyAttribute(lambda o: o.entreprise.email)
     sujet = "Déclaration des heures d'insertion"

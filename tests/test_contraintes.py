@@ -32,6 +32,7 @@ from marches.models import Clause, Lot, Marche, NatureMarche, ReferenceCalcul
 from mife import roles
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
+from mife.core.mois import ajouter_mois
 from tests import factories as f
 
 APPS_DU_DOMAINE = ("mife", "entreprises", "marches", "heures", "label")
@@ -333,8 +334,7 @@ def _declaration_version_unique():
 @cas("declaration_mois_premier_jour")
 def _declaration_mois_premier_jour():
     lot = f.LotFactory()
-    premier = lot.date_debut.replace(day=1) + dt.timedelta(days=62)
-    premier = premier.replace(day=1)
+    premier = ajouter_mois(lot.date_debut, 2)
     return (
         lambda: f.DeclarationMensuelleFactory(lot=lot, mois=premier),
         lambda: f.DeclarationMensuelleFactory(lot=lot, mois=premier.replace(day=15)),
@@ -368,7 +368,7 @@ def _ligne_une_par_mission():
     def accepte():  # same mission, another month
         declaration = f.DeclarationMensuelleFactory(
             lot=ligne.declaration.lot,
-            mois=(ligne.declaration.mois + dt.timedelta(days=31)).replace(day=1),
+            mois=ajouter_mois(ligne.declaration.mois, 1),
         )
         f.LigneDeclarationFactory(declaration=declaration, mission=ligne.mission)
 

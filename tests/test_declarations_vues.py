@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from heures.models import Attestation, DeclarationMensuelle, LigneDeclaration, StatutDeclaration
@@ -187,3 +188,114 @@ def test_grands_nombres_des_formulaires_sans_separateur(client_for, brouillon):
         .content.decode()
     )
     assert 'name="version_lue" value="1500"' in texte
+
+
+# --- the workflow, defined once (services.declarations.TRANSITIONS) ------------------------------
+
+
+def _soumise(brouillon, mission, user):
+    d = declarations.enregistrer_lignes(
+        brouillon, {mission.pk: Decimal("42")}, brouillon.version, user
+    )
+    return declarations.soumettre(d, d.version, user)
+
+
+class TestTransitionsPermises:
+    def test_selon_le_statut_et_le_role(self, brouillon, mission, make_user):
+        facilitateur = make_user(roles.FACILITATEUR, username="f")
+        suivi = make_user(roles.SUIVI, username="s")
+        direction = make_user(roles.DIRECTION, username="d")
+        assert declarations.transitions_permises(brouillon, facilitateur) == ("soumettre",)
+        assert declarations.transitions_permises(brouillon, direction) == ()
+        d = _soumise(brouillon, mission, facilitateur)
+        assert declarations.transitions_permises(d, facilitateur) == ()
+        assert declarations.transitions_permises(d, suivi) == ("valider", "rejeter")
+        d, _ = declarations.valider(d, d.version, suivi)
+        assert declarations.transitions_permises(d, facilitateur) == ("corriger",)
+        assert declarations.transitions_permises(d, direction) == ()
+        declarations.corriger(d, "Oubli", d.version, facilitateur)
+        d = DeclarationMensuelle.objects.get(pk=d.pk)
+        assert declarations.transitions_permises(d, facilitateur) == ()  # already corrected
+
+    def test_la_page_ne_montre_que_les_boutons_permis(
+        self, client_for, brouillon, mission, make_user
+    ):
+        d = _soumise(brouillon, mission, make_user(roles.FACILITATEUR, username="f"))
+        url = reverse("heures:declaration_saisie", args=[d.pk])
+        texte = client_for(roles.SUIVI).get(url).content.decode()
+        assert "Valider et émettre" in texte
+        assert "Rejeter</button>" in texte
+        assert "Soumettre pour validation" not in texte
+        assert "Corriger (nouvelle version)" not in texte
+        texte = client_for(roles.FACILITATEUR, username="f3").get(url).content.decode()
+        assert "Valider et émettre" not in texte
+        assert "Rejeter</button>" not in texte
+        assert "Soumettre pour validation" not in texte
+
+
+class TestVersionLueObligatoire:
+    """Without ``version_lue`` nothing could detect a concurrent change: refused, no change."""
+
+    def _poster(self, client, d, action, **donnees):
+        return client.post(
+            reverse("heures:declaration_action", args=[d.pk, action]), donnees, follow=True
+        )
+
+    @pytest.mark.parametrize("version", [None, "", "abc", "-1"])
+    def test_soumettre_sans_version(self, client_for, brouillon, mission, version):
+        client = client_for(roles.FACILITATEUR)
+        _ligne(client, brouillon, mission, "12")
+        brouillon.refresh_from_db()
+        avant = brouillon.version
+        donnees = {} if version is None else {"version_lue": version}
+        texte = self._poster(client, brouillon, "soumettre", **donnees).content.decode()
+        assert "Version de la déclaration absente" in texte
+        brouillon.refresh_from_db()
+        assert brouillon.statut == StatutDeclaration.BROUILLON
+        assert brouillon.version == avant
+
+    def test_valider_et_rejeter_sans_version(self, client_for, brouillon, mission, make_user):
+        d = _soumise(brouillon, mission, make_user(roles.FACILITATEUR, username="f"))
+        client = client_for(roles.SUIVI)
+        for action, donnees in (("valider", {}), ("rejeter", {"motif": "Heures fausses"})):
+            texte = self._poster(client, d, action, **donnees).content.decode()
+            assert "Version de la déclaration absente" in texte
+        d.refresh_from_db()
+        assert d.statut == StatutDeclaration.SOUMISE
+        assert d.motif_rejet == ""
+        assert not Attestation.objects.exists()
+
+    def test_corriger_sans_version(self, client_for, brouillon, mission, make_user):
+        suivi = make_user(roles.SUIVI, username="s")
+        d = _soumise(brouillon, mission, make_user(roles.FACILITATEUR, username="f"))
+        d, _ = declarations.valider(d, d.version, suivi)
+        client = client_for(roles.FACILITATEUR)
+        texte = self._poster(client, d, "corriger", motif="Oubli").content.decode()
+        assert "Version de la déclaration absente" in texte
+        assert DeclarationMensuelle.objects.count() == 1
+        d.refresh_from_db()
+        assert d.statut == StatutDeclaration.VALIDEE
+
+    def test_sans_permission_le_refus_reste_un_403(self, client_for, brouillon):
+        client = client_for(roles.FACILITATEUR)
+        response = client.post(reverse("heures:declaration_action", args=[brouillon.pk, "valider"]))
+        assert response.status_code == 403
+
+    def test_ligne_sans_version(self, client_for, brouillon, mission):
+        response = client_for(roles.FACILITATEUR).post(
+            reverse("heures:declaration_ligne", args=[brouillon.pk, mission.pk]),
+            {"heures": "7"},
+            HTTP_HX_REQUEST="true",
+        )
+        assert "Version de la déclaration absente" in response.content.decode()
+        assert not LigneDeclaration.objects.exists()
+
+    def test_les_services_refusent_une_version_absente(self, brouillon, mission, make_user):
+        user = make_user(roles.FACILITATEUR, username="f")
+        with pytest.raises(ValidationError, match="Version de la déclaration absente"):
+            declarations.enregistrer_lignes(brouillon, {mission.pk: Decimal("1")}, None, user)
+        d = _soumise(brouillon, mission, user)
+        with pytest.raises(ValidationError, match="Version de la déclaration absente"):
+            declarations.valider(d, None, make_user(roles.SUIVI, username="s"))
+        d.refresh_from_db()
+        assert d.statut == StatutDeclaration.SOUMISE

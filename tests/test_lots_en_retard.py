@@ -20,12 +20,12 @@ from heures import selectors as heures_selectors
 from marches.models import Lot
 from mife import roles
 from mife.core.models import Parametres
+from mife.core.mois import premier_jour
 from tests.factories import (
     ClauseFactory,
     DeclarationMensuelleFactory,
     LigneDeclarationFactory,
     LotFactory,
-    premier_du_mois,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def _lot(intitule, debut, fin, requises="1000", validees=(), autres=(), **lot):
     for statut, heures, decalage in (("validee", validees, 0), ("soumise", autres, 31)):
         if not heures:
             continue
-        mois = premier_du_mois(debut + dt.timedelta(days=5 + decalage))
+        mois = premier_jour(debut + dt.timedelta(days=5 + decalage))
         declaration = DeclarationMensuelleFactory(
             lot=lot, mois=mois, **({"validee": True} if statut == "validee" else {"statut": statut})
         )

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from marches.models import NatureMarche
 from mife import roles
+from mife.core.mois import ajouter_mois
 from tests.factories import (
     ClauseFactory,
     DeclarationMensuelleFactory,
@@ -45,7 +46,7 @@ class TestListeLots:
     def test_heures_realisees_ne_comptent_que_les_validees(self, client_for):
         lot = _lot_avec_heures(["12.5", "30"])
         validee = lot.declarations.get()
-        mois_suivant = (validee.mois + dt.timedelta(days=40)).replace(day=1)
+        mois_suivant = ajouter_mois(validee.mois, 1)
         brouillon = DeclarationMensuelleFactory(lot=lot, statut="brouillon", mois=mois_suivant)
         LigneDeclarationFactory(declaration=brouillon, heures=Decimal("99"))
         client = client_for(roles.SUIVI)

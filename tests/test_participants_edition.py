@@ -301,7 +301,7 @@ def test_critere_invalide_rien_n_est_enregistre(client_for, prescripteur, modifs
     data = donnees(criteres=[ligne_critere("rsa", prescripteur, **modifs)])
     response = client.post(URL_CREER, data)
     assert response.status_code == 200
-    assert response.context["formset"].forms[0].errors[champ]
+    assert response.context["formsets"]["criteres"].forms[0].errors[champ]
     assert message in erreurs(response)
     assert "Les critères d'éligibilité contiennent des erreurs" in erreurs(response)
     assert "contrainte" not in erreurs(response)  # one clear message, not the constraint's name
@@ -314,7 +314,7 @@ def test_critere_autre_exige_prescripteur_et_justification(client_for):
     data = donnees(criteres=[ligne_critere("autre", None, justification="")])
     response = client.post(URL_CREER, data)
     assert response.status_code == 200
-    form = response.context["formset"].forms[0]
+    form = response.context["formsets"]["criteres"].forms[0]
     assert "doit être validé par un prescripteur" in str(form.errors["prescripteur"])
     assert "doit être justifié" in str(form.errors["justification"])
     assert Participant.objects.count() == 0
@@ -325,7 +325,7 @@ def test_meme_critere_deux_fois_le_meme_jour_refuse(client_for, prescripteur):
     data = donnees(criteres=[ligne_critere("rsa", prescripteur), ligne_critere("rsa")])
     response = client.post(URL_CREER, data)
     assert response.status_code == 200
-    assert response.context["formset"].non_form_errors()
+    assert response.context["formsets"]["criteres"].non_form_errors()
     assert Participant.objects.count() == 0
 
 
@@ -354,6 +354,36 @@ def test_doublon_signale_puis_creation_confirmee(client_for, prescripteur):
     assert Participant.objects.count() == 2
     nouveau = Participant.objects.exclude(pk=existant.pk).get()
     assert nouveau.criteres_valides.count() == 1
+
+
+def test_confirmation_conservee_si_la_page_revient_en_erreur(client_for, prescripteur):
+    """Confirmed, then an error elsewhere: the page keeps the confirmation (hidden field) and
+    does not ask again once the error is fixed."""
+    f.ParticipantFactory(nom="DUPONT", prenom="Elodie", date_naissance=dt.date(1990, 5, 17))
+    client = client_for("facilitateur")
+    data = donnees(criteres=[ligne_critere("rsa", prescripteur)], creer_quand_meme="1")
+    response = client.post(URL_CREER, {**data, "code_postal": "9000"})
+    assert response.status_code == 200
+    contenu = response.content.decode()
+    assert "Créer quand même" not in contenu
+    assert '<input type="hidden" name="creer_quand_meme" value="1">' in contenu
+    assert Participant.objects.count() == 1
+    response = client.post(URL_CREER, data)
+    assert response.status_code == 302
+    assert Participant.objects.count() == 2
+
+
+def test_pas_de_confirmation_demandee_en_modification(client_for):
+    existant = f.ParticipantFactory(nom="Martin", prenom="Léa", date_naissance=dt.date(1990, 5, 17))
+    autre = f.ParticipantFactory(nom="Martin", prenom="Léa", date_naissance=dt.date(1991, 1, 1))
+    client = client_for("facilitateur")
+    data = donnees(
+        nom="Martin", prenom="Léa", version_lue=autre.version, date_naissance="1990-05-17"
+    )
+    response = client.post(reverse("heures:participant_modifier", args=[autre.pk]), data)
+    assert response.status_code == 302
+    autre.refresh_from_db()
+    assert autre.date_naissance == existant.date_naissance
 
 
 def test_pas_de_doublon_si_autre_date_de_naissance(client_for):

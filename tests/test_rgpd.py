@@ -24,6 +24,7 @@ from heures.models import (
 )
 from heures.services import participants as services
 from mife.core.models import Parametres
+from mife.core.mois import ajouter_mois, premier_jour
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def parcours(participant, debut: dt.date, fin: dt.date | None, heures=(), refere
         date_fin=fin,
     )
     for i, h in enumerate(heures):
-        mois = (debut.replace(day=1) + dt.timedelta(days=31 * i)).replace(day=1)
+        mois = ajouter_mois(debut, i)
         d = f.DeclarationMensuelleFactory(lot=lot, mois=mois, statut=StatutDeclaration.VALIDEE)
         f.LigneDeclarationFactory(declaration=d, mission=mission, heures=Decimal(h))
     return mission
@@ -328,7 +329,7 @@ def dossier(population):
     a = population["A"]
     mission = a.missions.get()
     brouillon = f.DeclarationMensuelleFactory(
-        lot=mission.lot, mois=il_y_a(annees=6).replace(day=1), statut=StatutDeclaration.BROUILLON
+        lot=mission.lot, mois=premier_jour(il_y_a(annees=6)), statut=StatutDeclaration.BROUILLON
     )
     f.LigneDeclarationFactory(
         declaration=brouillon, mission=mission, heures=Decimal("8"), commentaire="Dernier mois"

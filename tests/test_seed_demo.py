@@ -1,6 +1,5 @@
 """The demo data command: refused without DEBUG, believable, valid, deterministic, idempotent."""
 
-import calendar
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,6 +44,7 @@ from label.models import (
 from marches import cpv
 from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation, ReferenceCalcul
 from mife import roles
+from mife.core.mois import dernier_jour, mois_precedent, premier_jour
 from mife.management.commands import seed_demo
 from mife.models import Parametres, User
 
@@ -73,14 +73,6 @@ def compter_lignes() -> dict[str, int]:
         for app in APPS
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
     }
-
-
-def fin_de_mois(premier: date) -> date:
-    return premier.replace(day=calendar.monthrange(premier.year, premier.month)[1])
-
-
-def age_le(naissance: date, jour: date) -> int:
-    return jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +161,7 @@ def test_marches_lots_et_clauses(jeu_demo):
         "R2123-1",
     }
     assert 2 <= ajustees <= 6
-    mois_courant = date.today().replace(day=1)
+    mois_courant = premier_jour(date.today())
     assert Lot.objects.filter(date_fin__lt=mois_courant).exists()  # terminés
     assert Lot.objects.filter(date_debut__lt=mois_courant, date_fin__gte=mois_courant).exists()
     assert Lot.objects.filter(date_debut__gt=date.today()).exists()  # à venir
@@ -213,7 +205,7 @@ def test_participants_et_criteres(jeu_demo):
         criteres = list(participant.criteres_valides.all())
         assert 1 <= len(criteres) <= 2
         premiere = min(m.date_debut for m in participant.missions.all())
-        assert 18 <= age_le(participant.date_naissance, premiere) <= 62
+        assert 18 <= participant.age_le(premiere) <= 62
         for critere in criteres:
             assert critere.prescripteur_id is not None
             assert critere.date_validation < premiere
@@ -242,9 +234,9 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
     statuts = set(DeclarationMensuelle.objects.values_list("statut", flat=True))
     assert statuts == set(StatutDeclaration.values)
     mois = sorted(set(DeclarationMensuelle.objects.values_list("mois", flat=True)))
-    mois_courant = date.today().replace(day=1)
+    mois_courant = premier_jour(date.today())
     assert len(mois) == 18
-    assert mois[-1] == (mois_courant - timedelta(days=1)).replace(day=1)
+    assert mois[-1] == mois_precedent(mois_courant)
 
     suivi = User.objects.get(username="suivi")
     for declaration in DeclarationMensuelle.objects.exclude(statut__in=["brouillon", "soumise"]):
@@ -270,7 +262,7 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
         declaration, mission = ligne.declaration, ligne.mission
         assert mission.lot_id == declaration.lot_id
         assert mission.employeur_id == declaration.entreprise_id
-        assert mission.date_debut <= fin_de_mois(declaration.mois)
+        assert mission.date_debut <= dernier_jour(declaration.mois)
         assert mission.date_fin >= declaration.mois
         assert ligne.heures == ligne.heures.quantize(Decimal("0.01"))
         maximum = Decimal("165.67") if declaration.numero_version == 2 else Decimal("151.67")

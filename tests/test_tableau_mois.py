@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from heures.models import StatutDeclaration
-from heures.selectors_mois import lignes_du_mois, mois_precedent
+from heures.selectors_mois import lignes_du_mois
+from mife.core.mois import mois_precedent
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

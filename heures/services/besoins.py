@@ -247,11 +247,9 @@ def candidats(besoin: BesoinRecrutement, filtres: dict | None = None):
     valides = CritereParticipant.objects.filter(
         selectors.criteres_valides_le(jour), participant=OuterRef("pk")
     )
-    missions = Mission.objects.filter(participant=OuterRef("pk")).filter(
-        Q(date_fin__isnull=True) | Q(date_fin__gte=jour)
+    missions = Mission.objects.actives_entre(jour, besoin.date_fin).filter(
+        participant=OuterRef("pk")
     )
-    if besoin.date_fin:
-        missions = missions.filter(date_debut__lte=besoin.date_fin)
     qs = (
         Participant.objects.filter(anonymise_le__isnull=True)
         .filter(Exists(valides))

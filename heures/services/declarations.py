@@ -1,13 +1,16 @@
 """Monthly declarations of hours: entry, workflow and corrections.
 
 brouillon → soumise → validée, or rejetée (with a reason) and back to brouillon on the next
-edit. Only the admin staff (permission ``heures.valider_declaration``, checked by the views)
-validates or rejects. A validated declaration is locked: a correction creates a new version
-(copy of the lines, with a reason); the validated one keeps counting until the new version
-is validated, then it becomes « remplacée ». Concurrent edits are refused (version field).
+edit. Only the admin staff (permission ``heures.valider_declaration``) validates or rejects:
+``TRANSITIONS`` says who may do what from which status, and ``transitions_permises`` is what
+the pages show and accept. A validated declaration is locked: a correction creates a new
+version (copy of the lines, with a reason); the validated one keeps counting until the new
+version is validated, then it becomes « remplacée ». Concurrent edits are refused (version
+field, required on every change).
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -18,35 +21,93 @@ from django.utils import timezone
 from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
+from mife.core.mois import premier_jour
 
 MODIFIABLES = (StatutDeclaration.BROUILLON, StatutDeclaration.REJETEE)
+PERMISSION_SAISIE = "heures.change_declarationmensuelle"
+VERSION_ABSENTE = (
+    "Version de la déclaration absente : rechargez la page puis recommencez (rien n'a été modifié)."
+)
 
 
-def dernier_jour(mois: date) -> date:
-    suivant = (mois.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
-    return suivant - timezone.timedelta(days=1)
+@dataclass(frozen=True)
+class Transition:
+    depuis: tuple[str, ...]  # the statuses it starts from
+    permission: str
+    refus: str  # why it is refused from any other status
+
+
+#: The workflow: each action, from which statuses, with which permission.
+TRANSITIONS: dict[str, Transition] = {
+    "soumettre": Transition(MODIFIABLES, PERMISSION_SAISIE, "Seul un brouillon peut être soumis."),
+    "valider": Transition(
+        (StatutDeclaration.SOUMISE,),
+        "heures.valider_declaration",
+        "Seule une déclaration soumise peut être validée.",
+    ),
+    "rejeter": Transition(
+        (StatutDeclaration.SOUMISE,),
+        "heures.valider_declaration",
+        "Seule une déclaration soumise peut être rejetée.",
+    ),
+    "corriger": Transition(
+        (StatutDeclaration.VALIDEE,),
+        PERMISSION_SAISIE,
+        "Seule une déclaration validée se corrige par une nouvelle version.",
+    ),
+}
+
+
+def _statut_permet(declaration: DeclarationMensuelle, action: str) -> bool:
+    if action == "corriger" and declaration.correction_en_cours:
+        return False
+    return declaration.statut in TRANSITIONS[action].depuis
+
+
+def transitions_permises(declaration: DeclarationMensuelle, user) -> tuple[str, ...]:
+    """The workflow actions ``user`` may take on ``declaration`` now: the buttons shown. Any
+    other action posted is refused by the same table: 403 without its permission (the view),
+    the French ``refus`` from another status (the services, under lock)."""
+    return tuple(
+        action
+        for action, transition in TRANSITIONS.items()
+        if user.has_perm(transition.permission) and _statut_permet(declaration, action)
+    )
+
+
+def saisie_permise(declaration: DeclarationMensuelle, user) -> bool:
+    """Hours may be typed: a draft or rejected declaration, by someone who may change it."""
+    return declaration.statut in MODIFIABLES and user.has_perm(PERMISSION_SAISIE)
 
 
 def missions_du_mois(entreprise, lot, mois: date):
     """Missions of ``entreprise`` (as employer) on ``lot`` active during ``mois``."""
     return (
-        Mission.objects.filter(lot=lot, employeur=entreprise, date_debut__lte=dernier_jour(mois))
-        .exclude(date_fin__lt=mois)
+        Mission.objects.actives_sur_mois(mois)
+        .filter(lot=lot, employeur=entreprise)
         .select_related("participant")
         .order_by("participant__nom", "participant__prenom", "reference")
     )
 
 
 def _verrouiller(declaration: DeclarationMensuelle, version_lue: int | None):
-    """Lock the row and check that nobody saved it since ``version_lue``."""
+    """Lock the row and check that nobody saved it since ``version_lue`` (required: without
+    it, nothing could tell that someone else changed the declaration meanwhile)."""
+    if version_lue is None:
+        raise ValidationError(VERSION_ABSENTE)
     courante = (
         DeclarationMensuelle.objects.select_for_update(of=("self",))
         .select_related("modifie_par")
         .get(pk=declaration.pk)
     )
-    if version_lue is not None and courante.version != version_lue:
+    if courante.version != version_lue:
         raise ConflitDeVersion(courante)
     return courante
+
+
+def _exiger(declaration: DeclarationMensuelle, action: str) -> None:
+    if declaration.statut not in TRANSITIONS[action].depuis:
+        raise ValidationError(TRANSITIONS[action].refus)
 
 
 def _toucher(declaration: DeclarationMensuelle, user, **champs) -> None:
@@ -58,7 +119,7 @@ def _toucher(declaration: DeclarationMensuelle, user, **champs) -> None:
 @transaction.atomic
 def creer(entreprise, lot, mois: date, user) -> DeclarationMensuelle:
     """The current declaration of the month, created as a draft if there is none."""
-    mois = mois.replace(day=1)
+    mois = premier_jour(mois)
     existante = (
         DeclarationMensuelle.objects.courantes()
         .filter(entreprise=entreprise, lot=lot, mois=mois)
@@ -84,7 +145,7 @@ def verifier_heures(mission: Mission, heures: Decimal, mois: date, plafond: Deci
         raise ValidationError(
             {"heures": f"{mission.reference} : {heures} h dépasse le plafond de {plafond} h/mois."}
         )
-    if mission.date_debut > dernier_jour(mois) or (mission.date_fin and mission.date_fin < mois):
+    if not mission.active_sur_mois(mois):
         raise ValidationError({"heures": f"{mission.reference} : mission inactive ce mois-ci."})
 
 
@@ -125,8 +186,7 @@ def enregistrer_lignes(
 @transaction.atomic
 def soumettre(declaration: DeclarationMensuelle, version_lue: int | None, user):
     declaration = _verrouiller(declaration, version_lue)
-    if declaration.statut not in MODIFIABLES:
-        raise ValidationError("Seul un brouillon peut être soumis.")
+    _exiger(declaration, "soumettre")
     if not declaration.lignes.exists():
         raise ValidationError("La déclaration ne contient aucune heure : rien à soumettre.")
     _toucher(
@@ -146,8 +206,7 @@ def valider(declaration: DeclarationMensuelle, version_lue: int | None, user):
     from heures.services import attestations
 
     declaration = _verrouiller(declaration, version_lue)
-    if declaration.statut != StatutDeclaration.SOUMISE:
-        raise ValidationError("Seule une déclaration soumise peut être validée.")
+    _exiger(declaration, "valider")
     if declaration.remplace_id:
         precedente = DeclarationMensuelle.objects.select_for_update().get(
             pk=declaration.remplace_id
@@ -166,8 +225,7 @@ def valider(declaration: DeclarationMensuelle, version_lue: int | None, user):
 @transaction.atomic
 def rejeter(declaration: DeclarationMensuelle, motif: str, version_lue: int | None, user):
     declaration = _verrouiller(declaration, version_lue)
-    if declaration.statut != StatutDeclaration.SOUMISE:
-        raise ValidationError("Seule une déclaration soumise peut être rejetée.")
+    _exiger(declaration, "rejeter")
     if not (motif or "").strip():
         raise ValidationError({"motif_rejet": "Indiquez le motif du rejet."})
     _toucher(
@@ -185,11 +243,10 @@ def rejeter(declaration: DeclarationMensuelle, motif: str, version_lue: int | No
 def corriger(declaration: DeclarationMensuelle, motif: str, version_lue: int | None, user):
     """A new draft version of a validated declaration, with its lines copied."""
     declaration = _verrouiller(declaration, version_lue)
-    if declaration.statut != StatutDeclaration.VALIDEE:
-        raise ValidationError("Seule une déclaration validée se corrige par une nouvelle version.")
+    _exiger(declaration, "corriger")
     if not (motif or "").strip():
         raise ValidationError({"motif_correction": "Indiquez le motif de la correction."})
-    if hasattr(declaration, "remplacee_par"):
+    if declaration.correction_en_cours:
         raise ValidationError("Une correction de cette déclaration est déjà en cours.")
     nouvelle = DeclarationMensuelle(
         entreprise=declaration.entreprise,

@@ -36,11 +36,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from heures.models import DeclarationMensuelle, Mission, StatutDeclaration
 from heures.services import declarations
-from heures.services.declarations import MODIFIABLES, dernier_jour, lire_heures
+from heures.services.declarations import MODIFIABLES, lire_heures
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.models import Parametres
+from mife.core.mois import premier_jour
 
 MARQUEUR = "Clauses & Label — heures mensuelles"
 VERSION_MODELE = "1"
@@ -257,9 +258,7 @@ def _declarations_courantes(entreprise, mois: date, lots) -> dict[int, Declarati
 
 
 def _lots_du_mois(entreprise, mois: date):
-    missions = Mission.objects.filter(
-        employeur=entreprise, date_debut__lte=dernier_jour(mois)
-    ).exclude(date_fin__lt=mois)
+    missions = Mission.objects.actives_sur_mois(mois).filter(employeur=entreprise)
     return list(
         Lot.objects.filter(pk__in=missions.values("lot"))
         .select_related("marche__donneur_ordre")
@@ -277,7 +276,7 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
     Participants appear by their initials unless ``user`` may see identities
     (``heures.view_participant``). Raises ValidationError when there is nothing to declare.
     """
-    mois = mois.replace(day=1)
+    mois = premier_jour(mois)
     lots = _lots_du_mois(entreprise, mois)
     if not lots:
         raise ValidationError(
@@ -609,13 +608,13 @@ def _identifier(meta: _Meta, entreprise, mois: date | None, rapport: Rapport) ->
         return False
     if mois is None:
         mois = mois_fichier
-    elif mois.replace(day=1) != mois_fichier:
+    elif premier_jour(mois) != mois_fichier:
         rapport.erreur(
             f"Ce modèle est celui d'un autre mois : {formats.mois_fr(mois_fichier)}, pas "
             f"{formats.mois_fr(mois)}. Téléchargez le modèle du bon mois."
         )
         return False
-    rapport.entreprise, rapport.mois = entreprise, mois.replace(day=1)
+    rapport.entreprise, rapport.mois = entreprise, premier_jour(mois)
     return True
 
 
@@ -625,7 +624,7 @@ def analyser(contenu: bytes, entreprise=None, mois: date | None = None) -> Rappo
     ``entreprise`` and ``mois`` are what the user chose; ``None`` takes them from the file.
     Every error is collected (not only the first), each naming its sheet, line and column.
     """
-    rapport = Rapport(entreprise=entreprise, mois=mois.replace(day=1) if mois else None)
+    rapport = Rapport(entreprise=entreprise, mois=premier_jour(mois) if mois else None)
     if not _verifier_contenu(contenu, rapport):
         return rapport
     wb = _charger(contenu, rapport)
@@ -684,7 +683,6 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
     }
     courantes = _declarations_courantes(entreprise, mois, list(lots.values()))
     plafond = Parametres.get().plafond_heures_mensuel
-    fin_mois = dernier_jour(mois)
     vues: dict[str, tuple[str, int]] = {}
     colonne_ref, colonne_h = LETTRE["reference"], LETTRE["heures"]
 
@@ -733,9 +731,7 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
             if isinstance(valeur, Erreur):
                 rapport.erreurs.append(valeur)
                 continue
-            active = mission.date_debut <= fin_mois and not (
-                mission.date_fin and mission.date_fin < mois
-            )
+            active = mission.active_sur_mois(mois)
             if valeur is not None and not active:
                 periode = f"du {formats.date_fr(mission.date_debut)}" + (
                     f" au {formats.date_fr(mission.date_fin)}" if mission.date_fin else ""

@@ -103,10 +103,7 @@ def missions_chevauchantes(mission: Mission):
     autres = Mission.objects.filter(participant=mission.participant_id, lot=mission.lot_id)
     if mission.pk:
         autres = autres.exclude(pk=mission.pk)
-    autres = autres.filter(Q(date_fin__isnull=True) | Q(date_fin__gte=mission.date_debut))
-    if mission.date_fin:
-        autres = autres.filter(date_debut__lte=mission.date_fin)
-    return autres.order_by("date_debut")
+    return autres.actives_entre(mission.date_debut, mission.date_fin).order_by("date_debut")
 
 
 def _decrire(mission: Mission) -> str:

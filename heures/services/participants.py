@@ -43,15 +43,6 @@ CODE_CRITERE_AUTRE = "autre"
 # --- rules -----------------------------------------------------------------------------------
 
 
-def age_le(date_naissance: dt.date, jour: dt.date) -> int:
-    """Age in whole years on ``jour``."""
-    return (
-        jour.year
-        - date_naissance.year
-        - ((jour.month, jour.day) < (date_naissance.month, date_naissance.day))
-    )
-
-
 def jour_entree(participant: Participant) -> dt.date:
     """The day the person entered the scheme: the day the record was created (today if new)."""
     if participant.pk and participant.cree_le:
@@ -59,8 +50,9 @@ def jour_entree(participant: Participant) -> dt.date:
     return timezone.localdate()
 
 
-def verifier_date_naissance(date_naissance: dt.date | None, entree: dt.date) -> None:
+def verifier_date_naissance(participant: Participant, entree: dt.date) -> None:
     """An impossible birth date (future, before 1900, under 16 on the day of entry) is refused."""
+    date_naissance = participant.date_naissance
     if date_naissance is None:
         return
     aujourd_hui = timezone.localdate()
@@ -72,7 +64,7 @@ def verifier_date_naissance(date_naissance: dt.date | None, entree: dt.date) -> 
         raise ValidationError(
             {"date_naissance": f"Date de naissance improbable (avant {ANNEE_MINIMUM})."}
         )
-    if age_le(date_naissance, entree) < AGE_MINIMUM:
+    if participant.age_le(entree) < AGE_MINIMUM:
         raise ValidationError(
             {
                 "date_naissance": (
@@ -86,7 +78,7 @@ def verifier_date_naissance(date_naissance: dt.date | None, entree: dt.date) -> 
 
 def verifier_participant(participant: Participant) -> None:
     """The rules of the identity that the model alone does not say."""
-    verifier_date_naissance(participant.date_naissance, jour_entree(participant))
+    verifier_date_naissance(participant, jour_entree(participant))
     erreurs = {}
     if participant.date_information and participant.date_information > timezone.localdate():
         erreurs["date_information"] = "La date d'information ne peut pas être dans le futur."

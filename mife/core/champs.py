@@ -1,26 +1,11 @@
 """Form fields shared by every app."""
 
-import re
 from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-MOIS_INVALIDE = "Mois invalide : saisissez-le sous la forme AAAA-MM (2026-11) ou MM/AAAA."
-
-
-def lire_mois(texte: str) -> date:
-    """``2026-11`` or ``11/2026`` → 1 November 2026; ValueError (French message) otherwise."""
-    texte = (texte or "").strip()
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", texte):
-        annee, mois = int(m[1]), int(m[2])
-    elif m := re.fullmatch(r"(\d{1,2})/(\d{4})", texte):
-        mois, annee = int(m[1]), int(m[2])
-    else:
-        raise ValueError(MOIS_INVALIDE)
-    if not 1 <= mois <= 12 or annee < 1900:
-        raise ValueError(MOIS_INVALIDE)
-    return date(annee, mois, 1)
+from mife.core.mois import MOIS_INVALIDE, lire_mois, premier_jour
 
 
 class ChampMois(forms.CharField):
@@ -40,7 +25,7 @@ class ChampMois(forms.CharField):
 
     def to_python(self, value):
         if isinstance(value, date):
-            return value.replace(day=1)
+            return premier_jour(value)
         texte = (super().to_python(value) or "").strip()
         if not texte:
             return None

@@ -1,6 +1,7 @@
-"""The reusable edit page: one or more forms saved together by a service, with the version
-the user opened (optimistic locking), French errors at the top and next to each field, and
-nothing typed lost on an error (DESIGN.md §6)."""
+"""The reusable edit page: one or more forms (and formsets) saved together by a service, with
+the version the user opened (optimistic locking), French errors at the top and next to each
+field, nothing typed lost on an error (DESIGN.md §6), and an optional confirmation step
+before saving (a possible duplicate…)."""
 
 from django import forms
 from django.contrib import messages
@@ -32,9 +33,18 @@ class PermissionAjoutOuModificationMixin:
 
 
 class EditionView(PermissionRequiredMixin, View):
-    """Subclasses define ``get_objet``, ``get_formulaires`` and ``enregistrer``."""
+    """Subclasses define ``get_objet``, ``get_formulaires`` and ``enregistrer``.
+
+    Optional hooks: ``get_formsets`` (validated with the forms, rendered by the template from
+    ``formsets``, handed to ``enregistrer`` with the forms), ``refus`` (a response instead of
+    the page, e.g. a record that can no longer be edited) and ``confirmation`` (valid data
+    shown again with ``template_confirmation`` until the user confirms with the button named
+    ``champ_confirmation``; a hidden field keeps the confirmation if the page comes back).
+    """
 
     template_name = "formulaires/edition.html"
+    template_confirmation = ""
+    champ_confirmation = "confirme"
     raise_exception = True
     titre = ""
 
@@ -44,8 +54,22 @@ class EditionView(PermissionRequiredMixin, View):
     def get_formulaires(self, data=None) -> dict[str, forms.BaseForm]:
         raise NotImplementedError
 
+    def get_formsets(self, formulaires, data=None) -> dict[str, forms.BaseFormSet]:
+        """Formsets edited with the forms (they may need a form's ``instance``)."""
+        return {}
+
+    def refus(self):
+        """A response (redirect with a message) when the page must not be used, else None."""
+        return None
+
+    def confirmation(self, formulaires) -> dict | None:
+        """Called with valid forms before saving, unless the user already confirmed: a
+        non-empty dict (the ``confirmation`` of ``template_confirmation``) asks first."""
+        return None
+
     def enregistrer(self, formulaires, version_lue: int | None):
-        """Save through the app's service; return the saved object."""
+        """Save through the app's service (``formulaires`` holds the forms and the formsets);
+        return the saved object."""
         raise NotImplementedError
 
     def message_succes(self, objet) -> str:
@@ -68,42 +92,57 @@ class EditionView(PermissionRequiredMixin, View):
             "titre": self.get_titre(),
             "fil": self.get_fil(),
             "formulaires": formulaires,
+            "formsets": self.formsets,
             "version_form": version_form,
             "annulation": self.get_annulation(),
             "objet": self.objet,
+            "template_confirmation": self.template_confirmation,
+            "champ_confirmation": self.champ_confirmation,
+            "confirme": self.confirme,
         }
 
     def dispatch(self, request, *args, **kwargs):
         if not self.has_permission():
             return self.handle_no_permission()
         self.objet = self.get_objet()
-        return super().dispatch(request, *args, **kwargs)
+        self.formsets = {}
+        self.confirme = bool(request.POST.get(self.champ_confirmation))
+        return self.refus() or super().dispatch(request, *args, **kwargs)
+
+    def _formulaires(self, data=None):
+        formulaires = self.get_formulaires(data=data)
+        self.formsets = self.get_formsets(formulaires, data=data)
+        return formulaires
 
     def get(self, request, *args, **kwargs):
         version = getattr(self.objet, "version", None)
         version_form = VersionForm(initial={"version_lue": version})
-        return render(
-            request, self.template_name, self.contexte(self.get_formulaires(), version_form)
-        )
+        return render(request, self.template_name, self.contexte(self._formulaires(), version_form))
 
     def post(self, request, *args, **kwargs):
-        formulaires = self.get_formulaires(data=request.POST)
+        formulaires = self._formulaires(data=request.POST)
         version_form = VersionForm(request.POST)
-        # Validate every form (no short-circuit) so that all errors show at once.
-        resultats = [version_form.is_valid()] + [f.is_valid() for f in formulaires.values()]
+        # Validate every form and formset (no short-circuit) so that all errors show at once.
+        a_valider = [version_form, *formulaires.values(), *self.formsets.values()]
+        resultats = [f.is_valid() for f in a_valider]
+        a_confirmer = None
         if all(resultats):
-            try:
-                objet = self.enregistrer(formulaires, version_form.cleaned_data["version_lue"])
-            except ConflitDeVersion as conflit:
-                version_form.add_error(None, str(conflit))
-            except ValidationError as erreur:
-                _ajouter_erreurs(formulaires, erreur)
-            else:
-                messages.success(request, self.message_succes(objet))
-                return redirect(objet.get_absolute_url())
-        return render(
-            request, self.template_name, self.contexte(formulaires, version_form), status=200
-        )
+            a_confirmer = None if self.confirme else self.confirmation(formulaires)
+            if not a_confirmer:
+                try:
+                    objet = self.enregistrer(
+                        {**formulaires, **self.formsets}, version_form.cleaned_data["version_lue"]
+                    )
+                except ConflitDeVersion as conflit:
+                    version_form.add_error(None, str(conflit))
+                except ValidationError as erreur:
+                    _ajouter_erreurs(formulaires, erreur)
+                else:
+                    messages.success(request, self.message_succes(objet))
+                    return redirect(objet.get_absolute_url())
+        contexte = self.contexte(formulaires, version_form)
+        contexte["confirmation"] = a_confirmer
+        return render(request, self.template_name, contexte, status=200)
 
 
 def _ajouter_erreurs(formulaires, erreur: ValidationError) -> None:
@@ -113,7 +152,7 @@ def _ajouter_erreurs(formulaires, erreur: ValidationError) -> None:
         premier.add_error(None, erreur)
         return
     for champ, erreurs in erreur.error_dict.items():
-        cible = next((f for f in formulaires.values() if champ in f.fields), None)
+        cible = next((f for f in formulaires.values() if champ in getattr(f, "fields", {})), None)
         if cible is None:
             premier.add_error(None, erreurs)
         else:

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from heures.services import attestations
-from mife.core.champs import lire_mois
+from mife.core.mois import lire_mois
 
 
 class Command(BaseCommand):

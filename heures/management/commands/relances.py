@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from heures.services import relances
 from mife.core import formats
-from mife.core.champs import lire_mois
+from mife.core.mois import lire_mois
 
 
 class Command(BaseCommand):

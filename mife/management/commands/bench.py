@@ -31,6 +31,7 @@ from heures.models import (
 )
 from marches.models import Clause, DonneurOrdre, Lot, Marche, NatureMarche
 from mife import roles
+from mife.core.mois import ajouter_mois
 from mife.models import User
 
 
@@ -117,7 +118,7 @@ class Command(BaseCommand):
             for i in range(nb_participants)
         )
         for m in range(nb_mois):
-            mois = date(2025 + (1 + m) // 12, (1 + m) % 12 + 1, 1)
+            mois = ajouter_mois(date(2025, 2, 1), m)
             declarations = DeclarationMensuelle.objects.bulk_create(
                 DeclarationMensuelle(
                     entreprise=lot.titulaire, lot=lot, mois=mois, statut=StatutDeclaration.VALIDEE

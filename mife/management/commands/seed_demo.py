@@ -81,6 +81,7 @@ from marches.models import (
 )
 from mife import roles
 from mife.core.models import Parametres
+from mife.core.mois import ajouter_mois, dernier_jour, premier_jour
 from mife.core.texte import sans_accents
 
 GRAINE = 90
@@ -614,16 +615,6 @@ EVENEMENTS = [
 CENTIEME = Decimal("0.01")
 
 
-def ajouter_mois(jour: date, n: int) -> date:
-    """Premier jour du mois situé ``n`` mois après celui de ``jour``."""
-    annee, mois = divmod(jour.month - 1 + n, 12)
-    return date(jour.year + annee, mois + 1, 1)
-
-
-def fin_de_mois(jour: date) -> date:
-    return ajouter_mois(jour, 1) - timedelta(days=1)
-
-
 def ajouter_annees(jour: date, n: int) -> date:
     try:
         return jour.replace(year=jour.year + n)
@@ -808,7 +799,7 @@ class JeuDemo:
         ).aggregate(premier=Min("mois"))["premier"]
         if premier is not None:
             return ajouter_mois(premier, NB_MOIS)
-        return date.today().replace(day=1)
+        return premier_jour(date.today())
 
     def jour(self, mois: int, jour: int = 1) -> date:
         return ajouter_mois(self.ancre, mois) + timedelta(days=jour - 1)
@@ -962,7 +953,7 @@ class JeuDemo:
                     debut = notification + timedelta(days=self.rng.randint(7, 14))
                 else:
                     debut = self.jour(marche.notification + spec.debut, self.rng.randint(1, 20))
-                fin = fin_de_mois(ajouter_mois(debut, spec.duree - 1))
+                fin = dernier_jour(ajouter_mois(debut, spec.duree - 1))
                 lot = LotPrevu(
                     marche, spec, reference, notification, debut, fin, FACILITATEURS[index % 3]
                 )
@@ -1270,7 +1261,7 @@ class JeuDemo:
         groupes: dict[tuple, DeclarationPrevue] = {}
         for k in range(-NB_MOIS, 0):
             mois = ajouter_mois(self.ancre, k)
-            fin = fin_de_mois(mois)
+            fin = dernier_jour(mois)
             actives = [m for m in missions if m.date_debut <= fin and m.date_fin >= mois]
             for mission in sorted(actives, key=lambda m: m.reference):
                 jours = (min(fin, mission.date_fin) - max(mois, mission.date_debut)).days + 1

@@ -1,6 +1,6 @@
 """Participants: create and edit (identity and eligibility criteria), right-of-access export.
 
-The read-only list and page are in ``heures.views``; the rules are in
+The read-only list and page are in ``heures.views.listes``; the rules are in
 ``heures.services.participants``.
 """
 
@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +18,11 @@ from django.utils import timezone
 from django.views import View
 
 from heures import perms
-from heures.forms_participants import CriteresFormSet, ParticipantForm
+from heures.forms.participants import CriteresFormSet, ParticipantForm
 from heures.models import Participant
 from heures.services import participants as services
 from mife.core import formats
-from mife.core.concurrence import ConflitDeVersion
-from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin, VersionForm
+from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 
 
 class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
@@ -33,7 +31,8 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
 
     model = Participant
     template_name = "heures/participant_edition.html"
-    CHAMP_CONFIRMATION = "creer_quand_meme"
+    template_confirmation = "heures/_participant_doublons.html"
+    champ_confirmation = "creer_quand_meme"
 
     def has_permission(self):
         return perms.peut_voir_participants(self.request.user) and super().has_permission()
@@ -43,6 +42,15 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
             return get_object_or_404(
                 Participant.objects.select_related("modifie_par"), pk=self.kwargs["pk"]
             )
+        return None
+
+    def refus(self):
+        if self.objet is not None and self.objet.anonymise_le:
+            messages.error(
+                self.request,
+                "Ce participant a été anonymisé : sa fiche ne peut plus être modifiée.",
+            )
+            return redirect(self.objet.get_absolute_url())
         return None
 
     def get_titre(self):
@@ -62,86 +70,42 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
         return reverse("heures:participant_liste")
 
     def get_formulaires(self, data=None):
-        form = ParticipantForm(data=data, instance=self.objet)
-        self.formset = CriteresFormSet(
-            data=data, instance=form.instance, user=self.request.user, prefix="criteres"
-        )
-        return {"participant": form}
+        return {"participant": ParticipantForm(data=data, instance=self.objet)}
 
-    def contexte(self, formulaires, version_form, doublons=()):
-        contexte = super().contexte(formulaires, version_form)
-        contexte.update(
-            formset=self.formset,
-            criteres_masques=self.formset.criteres_masques(),
-            doublons=doublons,
-            champ_confirmation=self.CHAMP_CONFIRMATION,
+    def get_formsets(self, formulaires, data=None):
+        instance = formulaires["participant"].instance
+        criteres = CriteresFormSet(
+            data=data, instance=instance, user=self.request.user, prefix="criteres"
         )
+        return {"criteres": criteres}
+
+    def contexte(self, formulaires, version_form):
+        contexte = super().contexte(formulaires, version_form)
+        contexte["criteres_masques"] = self.formsets["criteres"].criteres_masques()
         return contexte
 
-    def _refus_anonymise(self):
-        messages.error(
-            self.request, "Ce participant a été anonymisé : sa fiche ne peut plus être modifiée."
-        )
-        return redirect(self.objet.get_absolute_url())
-
-    def get(self, request, *args, **kwargs):
-        if self.objet is not None and self.objet.anonymise_le:
-            return self._refus_anonymise()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        if self.objet is not None and self.objet.anonymise_le:
-            return self._refus_anonymise()
-        formulaires = self.get_formulaires(data=request.POST)
-        form = formulaires["participant"]
-        version_form = VersionForm(request.POST)
-        # Validate everything (no short-circuit) so that all errors show at once.
-        resultats = [version_form.is_valid(), form.is_valid(), self.formset.is_valid()]
-        doublons = []
-        if all(resultats):
-            if self.objet is None and not request.POST.get(self.CHAMP_CONFIRMATION):
-                d = form.cleaned_data
-                doublons = services.doublons_possibles(d["nom"], d["prenom"], d["date_naissance"])
-            if not doublons:
-                try:
-                    objet = self.enregistrer(formulaires, version_form.cleaned_data["version_lue"])
-                except ConflitDeVersion as conflit:
-                    version_form.add_error(None, str(conflit))
-                except ValidationError as erreur:
-                    _placer_erreurs(form, erreur)
-                else:
-                    messages.success(request, self.message_succes(objet))
-                    return redirect(objet.get_absolute_url())
-        return render(
-            request,
-            self.template_name,
-            self.contexte(formulaires, version_form, doublons=doublons),
-        )
+    def confirmation(self, formulaires):
+        """A new record that may be someone already known: ask before creating it."""
+        if self.objet is not None:
+            return None
+        d = formulaires["participant"].cleaned_data
+        doublons = services.doublons_possibles(d["nom"], d["prenom"], d["date_naissance"])
+        return {"doublons": doublons} if doublons else None
 
     def enregistrer(self, formulaires, version_lue):
-        participant = formulaires["participant"].save(commit=False)
-        criteres = self.formset.save(commit=False)
+        criteres = formulaires["criteres"]
         return services.enregistrer_participant(
-            participant,
+            formulaires["participant"].save(commit=False),
             version_lue,
             self.request.user,
-            criteres=criteres,
-            criteres_supprimes=self.formset.deleted_objects,
+            criteres=criteres.save(commit=False),
+            criteres_supprimes=criteres.deleted_objects,
         )
 
     def message_succes(self, objet):
         if self.objet is None:
             return f"Participant « {objet} » créé."
         return f"Participant « {objet} » enregistré."
-
-
-def _placer_erreurs(form, erreur: ValidationError) -> None:
-    """A service's ValidationError on its field when the form has it, else at the top."""
-    if not hasattr(erreur, "error_dict"):
-        form.add_error(None, erreur)
-        return
-    for champ, erreurs in erreur.error_dict.items():
-        form.add_error(champ if champ in form.fields else None, erreurs)
 
 
 # --- right of access -----------------------------------------------------------------------

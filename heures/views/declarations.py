@@ -1,6 +1,5 @@
 """Entering a month's hours (grid saved as you go with htmx) and the declaration workflow."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,37 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from entreprises.models import Entreprise
 from heures import perms, selectors
+from heures.forms.declarations import OuvrirForm
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
 from marches.models import Lot
 from mife.core import formats
-from mife.core.champs import ChampMois
 from mife.core.concurrence import ConflitDeVersion
-
-
-class OuvrirForm(forms.Form):
-    entreprise = forms.ModelChoiceField(label="Entreprise", queryset=Entreprise.objects.all())
-    lot = forms.ModelChoiceField(
-        label="Lot", queryset=Lot.objects.select_related("marche").order_by("marche__reference")
-    )
-    mois = ChampMois(label="Mois")
-
-    def clean(self):
-        donnees = super().clean()
-        lot, entreprise, mois = donnees.get("lot"), donnees.get("entreprise"), donnees.get("mois")
-        if (
-            lot
-            and entreprise
-            and mois
-            and not services.missions_du_mois(entreprise, lot, mois).exists()
-        ):
-            raise ValidationError(
-                "Aucune mission de cette entreprise n'est active sur ce lot ce mois-là : "
-                "rien à déclarer."
-            )
-        return donnees
 
 
 @permission_required("heures.add_declarationmensuelle", raise_exception=True)
@@ -95,20 +70,12 @@ def _lignes(declaration: DeclarationMensuelle) -> list[dict]:
 
 def _contexte(request, declaration, **extra):
     user = request.user
-    modifiable = declaration.statut in services.MODIFIABLES and user.has_perm(
-        "heures.change_declarationmensuelle"
-    )
     return {
         "d": declaration,
         "lignes": _lignes(declaration),
         "total": selectors.heures_declarees(declaration),
-        "modifiable": modifiable,
-        "peut_soumettre": modifiable,
-        "peut_traiter": declaration.statut == StatutDeclaration.SOUMISE
-        and perms.peut_valider_declaration(user),
-        "peut_corriger": declaration.statut == StatutDeclaration.VALIDEE
-        and user.has_perm("heures.change_declarationmensuelle")
-        and not hasattr(declaration, "remplacee_par"),
+        "modifiable": services.saisie_permise(declaration, user),
+        "transitions": services.transitions_permises(declaration, user),
         "attestations": declaration.attestations.order_by("-emise_le"),
         "voir_identites": perms.peut_voir_participants(user),
         "titre": f"Heures de {formats.mois_fr(declaration.mois)} — {declaration.entreprise}",
@@ -139,9 +106,8 @@ def ligne(request, pk: int, mission_pk: int):
     erreur = ""
     try:
         heures = services.lire_heures(texte)
-        version = int(request.POST.get("version_lue") or declaration.version)
         declaration = services.enregistrer_lignes(
-            declaration, {mission_pk: heures}, version, request.user
+            declaration, {mission_pk: heures}, _version_lue(request), request.user
         )
     except (ValueError, ValidationError, ConflitDeVersion) as exc:
         erreur = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -160,24 +126,25 @@ def ligne(request, pk: int, mission_pk: int):
     return render(request, "heures/_declaration_ligne.html", contexte)
 
 
+def _version_lue(request) -> int | None:
+    """The version the page was opened at; None when missing or garbled (then refused)."""
+    texte = request.POST.get("version_lue", "").strip()
+    return int(texte) if texte.isdigit() else None
+
+
 @require_POST
 @permission_required("heures.view_declarationmensuelle", raise_exception=True)
 def action(request, pk: int, action: str):
     """Workflow buttons: soumettre, valider, rejeter, corriger."""
     declaration = _charger(pk)
     user = request.user
-    version = int(request.POST.get("version_lue") or 0)
-    motif = request.POST.get("motif", "")
-    regles = {
-        "soumettre": "heures.change_declarationmensuelle",
-        "valider": "heures.valider_declaration",
-        "rejeter": "heures.valider_declaration",
-        "corriger": "heures.change_declarationmensuelle",
-    }
-    if action not in regles:
+    transition = services.TRANSITIONS.get(action)
+    if transition is None:
         raise Http404("Action inconnue.")
-    if not user.has_perm(regles[action]):
+    if not user.has_perm(transition.permission):
         raise PermissionDenied
+    version = _version_lue(request)
+    motif = request.POST.get("motif", "")
     try:
         if action == "soumettre":
             services.soumettre(declaration, version, user)

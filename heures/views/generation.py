@@ -1,8 +1,5 @@
 """« Générer les attestations du mois »: start a background batch, follow it, download it."""
 
-from datetime import timedelta
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404
@@ -10,14 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from heures.forms.generation import GenerationForm
 from heures.models import GenerationAttestations
 from heures.services import attestations, generation
 from mife.core import formats
-from mife.core.champs import ChampMois
-
-
-class GenerationForm(forms.Form):
-    mois = ChampMois(label="Mois")
+from mife.core.mois import mois_precedent
 
 
 def _fil(*fin):
@@ -31,8 +25,9 @@ def _fil(*fin):
 @permission_required("heures.add_generationattestations", raise_exception=True)
 def generer(request):
     """Choose the month and start the batch; the recent batches can be found again here."""
-    mois_precedent = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
-    form = GenerationForm(request.POST or None, initial={"mois": mois_precedent})
+    form = GenerationForm(
+        request.POST or None, initial={"mois": mois_precedent(timezone.localdate())}
+    )
     if request.method == "POST" and form.is_valid():
         mois = form.cleaned_data["mois"]
         lot = generation.demander(mois, request.user)

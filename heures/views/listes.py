@@ -7,12 +7,13 @@ from django.utils import timezone
 from heures import perms
 from heures import selectors as heures_selectors
 from heures.filters import AttestationFilter, DeclarationFilter, MissionFilter, ParticipantFilter
-from heures.forms_participants import DateEligibiliteForm
+from heures.forms.participants import DateEligibiliteForm
 from heures.models import (
     ANONYMISE,
     Attestation,
     CritereParticipant,
     DeclarationMensuelle,
+    EtatMission,
     LigneDeclaration,
     Mission,
     Participant,
@@ -33,14 +34,14 @@ def libelle_critere(user, critere) -> str:
     return critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
 
 
-def libelles_criteres(user, participant) -> str:
-    """The participant's criteria (prefetched ``criteres_valides``), sensitive ones masked."""
+def libelles_criteres(user, validations) -> list[str]:
+    """The criteria of these validations, once each, sensitive ones masked."""
     libelles: list[str] = []
-    for validation in participant.criteres_valides.all():
+    for validation in validations:
         libelle = libelle_critere(user, validation.critere)
         if libelle not in libelles:
             libelles.append(libelle)
-    return ", ".join(libelles)
+    return libelles
 
 
 def _criteres_prefetch() -> Prefetch:
@@ -50,15 +51,6 @@ def _criteres_prefetch() -> Prefetch:
             "critere__ordre", "date_validation"
         ),
     )
-
-
-def _etat_mission(mission) -> tuple[str, str]:
-    jour = timezone.localdate()
-    if mission.date_debut > jour:
-        return ("a_venir", "À venir")
-    if mission.date_fin and mission.date_fin < jour:
-        return ("termine", "Terminée")
-    return ("en_cours", "En cours")
 
 
 # --- participants -------------------------------------------------------------------------------
@@ -92,7 +84,10 @@ class ParticipantListeView(ListeView):
             Colonne("Année de naissance", "date_naissance.year", tri="date_naissance"),
             Colonne("Commune", "commune", tri="commune"),
             Colonne("QPV", "resident_qpv", tri="resident_qpv", format="booleen"),
-            Colonne("Critères d'éligibilité", lambda p: libelles_criteres(user, p)),
+            Colonne(
+                "Critères d'éligibilité",
+                lambda p: ", ".join(libelles_criteres(user, p.criteres_valides.all())),
+            ),
         ]
 
     def get_queryset(self):
@@ -151,19 +146,12 @@ class ParticipantFicheView(FicheView):
                 Champ("Résident QPV", p.resident_qpv, "booleen"),
             ]
         else:
-            jour = timezone.localdate()
-            naissance = p.date_naissance
-            age = (
-                jour.year
-                - naissance.year
-                - ((jour.month, jour.day) < (naissance.month, naissance.day))
-            )
             identite = [
                 Champ("Nom", p.nom.upper()),
                 Champ("Prénom", p.prenom),
                 Champ("Sexe", p.get_sexe_display()),
-                Champ("Date de naissance", naissance, "date"),
-                Champ("Âge", f"{age} ans"),
+                Champ("Date de naissance", p.date_naissance, "date"),
+                Champ("Âge", f"{p.age_le(timezone.localdate())} ans"),
                 Champ("Adresse", f"{p.code_postal} {p.commune}".strip()),
                 Champ("Résident QPV", p.resident_qpv, "booleen"),
                 Champ("Téléphone", p.telephone),
@@ -171,7 +159,8 @@ class ParticipantFicheView(FicheView):
                 Champ("Information RGPD remise le", p.date_information, "date"),
                 Champ("Notes", p.notes),
             ]
-        en_cours = [m for m in self.missions if _etat_mission(m)[0] == "en_cours"]
+        aujourd_hui = timezone.localdate()
+        en_cours = [m for m in self.missions if m.etat_le(aujourd_hui) == EtatMission.EN_COURS]
         parcours = [
             Champ("Heures validées", heures_selectors.heures_participant(p), "heures"),
             Champ("Missions", len(self.missions), "nombre"),
@@ -345,7 +334,8 @@ class MissionFicheView(FicheView):
         return []
 
     def get_statut(self):
-        return _etat_mission(self.object)
+        etat = self.object.etat_le(timezone.localdate())
+        return (etat.value, etat.label)
 
     def get_fil(self):
         return [("Missions", reverse("heures:mission_liste")), (self.object.reference, None)]

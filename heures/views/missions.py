@@ -5,7 +5,6 @@ Views stay thin: the rules are in ``heures.services.missions`` and ``heures.serv
 
 from functools import cached_property
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
@@ -18,7 +17,8 @@ from django.views import View
 from entreprises.models import Entreprise
 from heures import perms
 from heures import selectors as heures_selectors
-from heures.forms_missions import (
+from heures.filters import BesoinFilter
+from heures.forms.missions import (
     BesoinForm,
     MissionForm,
     ProposerForm,
@@ -36,12 +36,11 @@ from heures.models import (
 )
 from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
-from heures.views import CRITERE_PROTEGE
+from heures.views.listes import libelles_criteres
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.fiches import Action, Champ, FicheView, Section
-from mife.core.filtres import recherche_texte
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 
@@ -68,16 +67,6 @@ CANDIDATS_PAR_PAGE = 20
 def _entier(valeur) -> int | None:
     valeur = (valeur or "").strip()
     return int(valeur) if valeur.isdigit() else None
-
-
-def _libelles(user, validations) -> list[str]:
-    libelles: list[str] = []
-    for validation in validations:
-        critere = validation.critere
-        libelle = critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
-        if libelle not in libelles:
-            libelles.append(libelle)
-    return libelles
 
 
 # --- missions ----------------------------------------------------------------------------------
@@ -201,12 +190,6 @@ class PropositionMissionView(MissionEditionView):
             return redirect(p.get_absolute_url())
         return None
 
-    def get(self, request, *args, **kwargs):
-        return self.refus() or super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        return self.refus() or super().post(request, *args, **kwargs)
-
     def get_titre(self):
         return f"Mission de {self.proposition.participant.nom_affiche}"
 
@@ -264,25 +247,6 @@ class PropositionMissionView(MissionEditionView):
 
 
 # --- needs -------------------------------------------------------------------------------------
-
-
-class BesoinFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Recherche (poste, entreprise)",
-        method=recherche_texte(["poste", "entreprise__raison_sociale", "exigences"]),
-    )
-    statut = django_filters.ChoiceFilter(label="Statut", choices=StatutBesoin.choices)
-    lot = django_filters.ModelChoiceFilter(
-        label="Lot", queryset=Lot.objects.select_related("marche")
-    )
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise", queryset=Entreprise.objects.all()
-    )
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
-
-    class Meta:
-        model = BesoinRecrutement
-        fields = ["q", "statut", "lot", "entreprise", "commune"]
 
 
 class BesoinListeView(ListeView):
@@ -474,7 +438,7 @@ class BesoinFicheView(FicheView):
                     if voir_personnes
                     else p.participant.initiales_affichees,
                     "url": p.participant.get_absolute_url() if voir_personnes else "",
-                    "criteres": _libelles(user, p.participant.criteres_du_jour),
+                    "criteres": libelles_criteres(user, p.participant.criteres_du_jour),
                     "couleur": COULEUR_PROPOSITION[p.statut],
                     "transitions": [(t, LIBELLE_TRANSITION[t]) for t in transitions],
                     "creer_mission": peut_creer_mission
@@ -502,7 +466,7 @@ class BesoinFicheView(FicheView):
             {
                 "objet": p,
                 "nom": p.nom_affiche,
-                "criteres": _libelles(user, p.criteres_du_jour),
+                "criteres": libelles_criteres(user, p.criteres_du_jour),
             }
             for p in page.object_list
         ]

@@ -8,7 +8,6 @@ exactly the filtered rows.
 import tempfile
 from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -22,32 +21,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
-from heures.selectors_mois import STATUTS_TABLEAU, lignes_du_mois, mois_precedent
+from heures.forms.mois import TableauMoisForm
+from heures.selectors_mois import lignes_du_mois
 from heures.services import relances
-from marches.models import DonneurOrdre, Lot
+from marches.models import Lot
 from mife.core import formats
-from mife.core.champs import ChampMois
-
-
-class TableauMoisForm(forms.Form):
-    mois = ChampMois(label="Mois", required=False, help_text="AAAA-MM")
-    statut = forms.ChoiceField(
-        label="Statut", choices=[("", "Tous"), *STATUTS_TABLEAU], required=False
-    )
-    entreprise = forms.ModelChoiceField(
-        label="Entreprise",
-        queryset=Entreprise.objects.order_by("raison_sociale"),
-        required=False,
-    )
-    lot = forms.ModelChoiceField(
-        label="Lot",
-        queryset=Lot.objects.select_related("marche").order_by("marche__reference", "numero"),
-        required=False,
-    )
-    donneur_ordre = forms.ModelChoiceField(
-        label="Donneur d'ordre", queryset=DonneurOrdre.objects.order_by("nom"), required=False
-    )
-    q = forms.CharField(label="Recherche (entreprise, lot, marché)", required=False, max_length=100)
+from mife.core.mois import lire_mois, mois_precedent
 
 
 def _filtres(request):
@@ -130,10 +109,9 @@ def _export(lignes, mois: date) -> FileResponse:
 
 
 def _mois_poste(request) -> date | None:
-    champ = ChampMois(required=True)
     try:
-        return champ.clean(request.POST.get("mois", ""))
-    except forms.ValidationError:
+        return lire_mois(request.POST.get("mois", ""))
+    except ValueError:
         return None
 
 
