@@ -8,6 +8,7 @@ from heures import (
     urls_mois,
     urls_participants,
     views,
+    views_coherence,
 )
 
 app_name = "heures"
@@ -23,6 +24,17 @@ urlpatterns = [
         name="declaration_detail",
     ),
     path("attestations/", views.AttestationListeView.as_view(), name="attestation_liste"),
+    path(
+        "attestations/a-reemettre/",
+        views_coherence.AttestationsAReemettreView.as_view(),
+        name="attestations_a_reemettre",
+    ),
+    path(
+        "attestations/a-reemettre/reemettre/",
+        views_coherence.reemettre,
+        name="attestations_reemettre",
+    ),
+    path("attestations/controle/", views_coherence.controle, name="controle_chiffres"),
     *urls_participants.urlpatterns,
     *urls_declarations.urlpatterns,
     *urls_missions.urlpatterns,
