@@ -98,11 +98,11 @@ class Controle:
             f"{n} {PLURIELS.get(nom, nom) if n > 1 else nom}" for nom, n in self.verifies.items()
         )
         if self.ok:
-            return f"Contrôle des chiffres ({portee}) : aucun écart ({compte} vérifiés)."
+            return f"Contrôle des chiffres ({portee}) : aucun écart. Vérifié : {compte}."
         n = len(self.ecarts)
         return (
-            f"Contrôle des chiffres ({portee}) : {n} écart{'s' if n > 1 else ''} "
-            f"({compte} vérifiés)."
+            f"Contrôle des chiffres ({portee}) : {n} écart{'s' if n > 1 else ''}. "
+            f"Vérifié : {compte}."
         )
 
 
