@@ -520,7 +520,11 @@ class CompteurNumero(models.Model):
 
 
 class Attestation(models.Model):
-    """An issued document. Never modified once issued; a correction replaces it."""
+    """An issued document. Never modified once issued; a correction replaces it.
+
+    Its figures are defined in docs/attestations.md; whether they still match the validated
+    lines (« à réémettre ») is derived by ``selectors.annoter_chiffres_actuels``.
+    """
 
     numero = models.CharField("numéro", max_length=30, unique=True)
     type = models.CharField("type", max_length=12, choices=TypeAttestation.choices)
@@ -542,8 +546,20 @@ class Attestation(models.Model):
         Entreprise, verbose_name="entreprise", on_delete=models.PROTECT, related_name="attestations"
     )
     mois = models.DateField("mois", null=True, blank=True)
-    total_heures = models.DecimalField("heures attestées", max_digits=10, decimal_places=2)
-    cumul_heures = models.DecimalField("cumul des heures", max_digits=10, decimal_places=2)
+    total_heures = models.DecimalField(
+        "heures attestées",
+        max_digits=10,
+        decimal_places=2,
+        help_text="Mensuelle : heures validées de l'entreprise sur le lot pour le mois. "
+        "Réalisation : heures validées du lot (toutes entreprises) à la date d'émission.",
+    )
+    cumul_heures = models.DecimalField(
+        "cumul des heures",
+        max_digits=10,
+        decimal_places=2,
+        help_text="Mensuelle : heures validées de l'entreprise sur le lot jusqu'à la fin du mois "
+        "(sans les autres entreprises). Réalisation : heures validées du lot.",
+    )
     heures_requises = models.DecimalField("heures requises", max_digits=10, decimal_places=2)
     code_verification = models.CharField("code de vérification", max_length=40, unique=True)
     fichier = models.FileField("fichier PDF", upload_to="attestations/%Y/%m/", blank=True)

@@ -25,9 +25,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractYear, NullIf
+from django.db.models.functions import Cast, Coalesce, ExtractYear, NullIf, Round
 
-from heures.models import DeclarationMensuelle, LigneDeclaration, StatutDeclaration
+from heures.models import (
+    Attestation,
+    DeclarationMensuelle,
+    LigneDeclaration,
+    StatutAttestation,
+    StatutDeclaration,
+    TypeAttestation,
+)
 from marches.models import StatutLot
 from mife.core.expressions import JoursEntre
 from mife.core.models import Parametres
@@ -89,16 +96,150 @@ def heures_declarees(declaration) -> Decimal:
 
 def heures_par_annee_entreprise(entreprise) -> list[tuple[int, Decimal]]:
     """Validated hours declared by a company, per year of the declared month (oldest first)."""
+    return heures_par_annee_entreprises([entreprise.pk]).get(entreprise.pk, [])
+
+
+def heures_par_annee_entreprises(entreprises=None) -> dict[int, list[tuple[int, Decimal]]]:
+    """``heures_par_annee_entreprise`` of several companies (all when None), in one query."""
+    lignes = lignes_validees()
+    if entreprises is not None:
+        lignes = lignes.filter(declaration__entreprise__in=entreprises)
+    lignes = (
+        lignes.annotate(annee=ExtractYear("declaration__mois"))
+        .order_by()
+        .values("declaration__entreprise", "annee")
+        .annotate(total=Sum("heures", output_field=_DECIMAL))
+        .order_by("declaration__entreprise", "annee")
+    )
+    resultat: dict[int, list[tuple[int, Decimal]]] = {}
+    for ligne in lignes:
+        total = Decimal(ligne["total"] or ZERO).quantize(CENTIEME)
+        resultat.setdefault(ligne["declaration__entreprise"], []).append((ligne["annee"], total))
+    return resultat
+
+
+# --- the figures printed on attestations (docs/attestations.md) ----------------------------------
+
+
+def heures_entreprise_mois(entreprise, lot, mois: date) -> Decimal:
+    """A company's validated hours on a lot for one month (« heures du mois » of its
+    attestation)."""
+    return total_heures(
+        lignes_validees().filter(
+            declaration__entreprise=entreprise, declaration__lot=lot, declaration__mois=mois
+        )
+    )
+
+
+def heures_entreprise_lot_jusqu_a(entreprise, lot, mois: date) -> Decimal:
+    """A company's validated hours on a lot for every month up to and including ``mois`` (the
+    cumulative of its monthly attestation). Other companies of the lot never count, so the figure
+    does not depend on when or in what order their declarations were validated."""
+    return total_heures(
+        lignes_validees().filter(
+            declaration__entreprise=entreprise, declaration__lot=lot, declaration__mois__lte=mois
+        )
+    )
+
+
+def heures_validees_par_entreprise_lot_mois(**filtres) -> dict[tuple[int, int, date], Decimal]:
+    """Validated hours per (company, lot, month), in one query: the finest grain every other
+    figure is a sum of (used by the coherence check to recompute everything)."""
     lignes = (
         lignes_validees()
-        .filter(declaration__entreprise=entreprise)
-        .annotate(annee=ExtractYear("declaration__mois"))
+        .filter(**filtres)
         .order_by()
-        .values("annee")
-        .annotate(total=Sum("heures"))
-        .order_by("annee")
+        .values("declaration__entreprise", "declaration__lot", "declaration__mois")
+        .annotate(total=Sum("heures", output_field=_DECIMAL))
     )
-    return [(ligne["annee"], ligne["total"] or ZERO) for ligne in lignes]
+    return {
+        (
+            ligne["declaration__entreprise"],
+            ligne["declaration__lot"],
+            ligne["declaration__mois"],
+        ): Decimal(ligne["total"] or ZERO).quantize(CENTIEME)
+        for ligne in lignes
+    }
+
+
+def _somme_sous_requete(lignes: QuerySet[LigneDeclaration]) -> Coalesce:
+    somme = (
+        lignes.order_by()
+        .values("declaration__lot")
+        .annotate(total=Sum("heures", output_field=_DECIMAL))
+        .values("total")
+    )
+    return Coalesce(Subquery(somme, output_field=_DECIMAL), Value(ZERO), output_field=_DECIMAL)
+
+
+def attestations_a_reemettre() -> QuerySet:
+    """Issued attestations whose printed figures no longer match the validated lines."""
+    return annoter_chiffres_actuels(Attestation.objects.all()).filter(a_reemettre=True)
+
+
+def annoter_chiffres_actuels(attestations: QuerySet) -> QuerySet:
+    """Add to attestations their figures recomputed now from the validated lines, in one query.
+
+    ``total_actuel`` and ``cumul_actuel``: for a monthly attestation, the company's validated
+    hours of the month and its cumulative on the lot through the month; for an attestation de
+    réalisation, the lot's validated total (both). ``a_reemettre``: an issued (not replaced)
+    attestation whose printed ``total_heures`` or ``cumul_heures`` differ from them — a later
+    validation (a correction) changed its figures. ``derniere_validation``: when the latest
+    declaration its figures count was validated.
+    """
+    du_lot = lignes_validees().filter(declaration__lot=OuterRef("lot"))
+    de_l_entreprise = du_lot.filter(declaration__entreprise=OuterRef("entreprise"))
+    mensuelle = Q(type=TypeAttestation.MENSUELLE)
+    validations = DeclarationMensuelle.objects.filter(
+        lot=OuterRef("lot"), statut=StatutDeclaration.VALIDEE
+    )
+    validations_entreprise = validations.filter(
+        entreprise=OuterRef("entreprise"), mois__lte=OuterRef("mois")
+    )
+    return attestations.annotate(
+        total_actuel=Case(
+            When(
+                mensuelle,
+                then=_somme_sous_requete(
+                    de_l_entreprise.filter(declaration__mois=OuterRef("mois"))
+                ),
+            ),
+            default=_somme_sous_requete(du_lot),
+            output_field=_DECIMAL,
+        ),
+        cumul_actuel=Case(
+            When(
+                mensuelle,
+                then=_somme_sous_requete(
+                    de_l_entreprise.filter(declaration__mois__lte=OuterRef("mois"))
+                ),
+            ),
+            default=_somme_sous_requete(du_lot),
+            output_field=_DECIMAL,
+        ),
+        derniere_validation=Case(
+            When(
+                mensuelle,
+                then=Subquery(
+                    validations_entreprise.order_by("-traitee_le").values("traitee_le")[:1]
+                ),
+            ),
+            default=Subquery(validations.order_by("-traitee_le").values("traitee_le")[:1]),
+        ),
+    ).annotate(
+        a_reemettre=Case(
+            When(
+                Q(statut=StatutAttestation.EMISE)
+                & (
+                    ~Q(total_heures=Round(F("total_actuel"), 2))
+                    | ~Q(cumul_heures=Round(F("cumul_actuel"), 2))
+                ),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def _somme_par(lignes: QuerySet[LigneDeclaration], champ: str) -> Coalesce:
@@ -236,8 +377,3 @@ def eligibilite(participant, jour: date) -> Eligibilite:
         .order_by("critere__ordre")
     )
     return Eligibilite(bool(criteres), criteres)
-
-
-def heures_realisees_lot_jusqu_a(lot, mois: date) -> Decimal:
-    """Validated hours of a lot for the months up to and including ``mois`` (cumulative)."""
-    return total_heures(lignes_validees().filter(declaration__lot=lot, declaration__mois__lte=mois))

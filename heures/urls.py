@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from heures.views import declarations, excel, generation, listes, missions, mois, participants
+from heures.views import (
+    coherence,
+    declarations,
+    excel,
+    generation,
+    listes,
+    missions,
+    mois,
+    participants,
+)
 
 app_name = "heures"
 urlpatterns = [
@@ -20,6 +29,17 @@ urlpatterns = [
         name="declaration_detail",
     ),
     path("attestations/", listes.AttestationListeView.as_view(), name="attestation_liste"),
+    path(
+        "attestations/a-reemettre/",
+        coherence.AttestationsAReemettreView.as_view(),
+        name="attestations_a_reemettre",
+    ),
+    path(
+        "attestations/a-reemettre/reemettre/",
+        coherence.reemettre,
+        name="attestations_reemettre",
+    ),
+    path("attestations/controle/", coherence.controle, name="controle_chiffres"),
     # participants: edition and right-of-access export (views/participants.py)
     path(
         "participants/nouveau/",

@@ -76,6 +76,18 @@ SECTIONS: tuple[Section, ...] = (
                 "heures.add_generationattestations",
                 "files",
             ),
+            Entree(
+                "Attestations à réémettre",
+                "heures:attestations_a_reemettre",
+                "heures.emettre_attestation",
+                "arrow-repeat",
+            ),
+            Entree(
+                "Contrôle des chiffres",
+                "heures:controle_chiffres",
+                "heures.emettre_attestation",
+                "clipboard-check",
+            ),
         ),
     ),
     Section(

@@ -76,6 +76,7 @@ def accueil_suivi(user) -> dict:
         "nb_brouillons": DeclarationMensuelle.objects.filter(
             statut=StatutDeclaration.BROUILLON
         ).count(),
+        "nb_a_reemettre": heures_selectors.attestations_a_reemettre().count(),
     }
 
 

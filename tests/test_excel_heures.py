@@ -540,11 +540,6 @@ MAUVAIS_FICHIERS = [
         id="plafond",
     ),
     pytest.param(
-        _cellule(FEUILLE_1, "G6", 7.125),
-        G6 + "« 7,125 » : deux décimales au plus.",
-        id="trois-decimales",
-    ),
-    pytest.param(
         _cellule(FEUILLE_1, "G6", dt.datetime(2026, 3, 12)),
         G6 + "« 12/03/2026 » est une date, pas un nombre d'heures.",
         id="date",

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
+from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
 from mife.core.mois import premier_jour
@@ -143,7 +144,10 @@ def verifier_heures(mission: Mission, heures: Decimal, mois: date, plafond: Deci
         raise ValidationError({"heures": f"{mission.reference} : deux décimales au plus."})
     if heures > plafond:
         raise ValidationError(
-            {"heures": f"{mission.reference} : {heures} h dépasse le plafond de {plafond} h/mois."}
+            {
+                "heures": f"{mission.reference} : {formats.heures(heures)} dépasse le plafond de "
+                f"{formats.heures(plafond)}/mois."
+            }
         )
     if not mission.active_sur_mois(mois):
         raise ValidationError({"heures": f"{mission.reference} : mission inactive ce mois-ci."})
@@ -269,12 +273,14 @@ def corriger(declaration: DeclarationMensuelle, motif: str, version_lue: int | N
     return nouvelle
 
 
-_HEURES_MINUTES = re.compile(r"^(\d{1,3})\s*(?:h|:)\s*(\d{1,2})?$", re.IGNORECASE)
+_HEURES_MINUTES = re.compile(r"^(\d{1,3})(?:h|:)(\d{1,2})?(?:min|mn|m)?$", re.IGNORECASE)
 _DECIMAL = re.compile(r"^\d{1,3}(?:[.,]\d+)?$")
+_DECIMAL_HEURES = re.compile(r"^(\d{1,3}(?:[.,]\d+)?)(?:h|heures?)$", re.IGNORECASE)
 
 
 def lire_heures(texte) -> Decimal | None:
-    """Hours typed by a user or read from a sheet: ``7,5``, ``7.5``, ``7:30``, ``7h30``, ``7h``.
+    """Hours typed by a user or read from a sheet: ``7,5``, ``7.5``, ``7:30``, ``7h30``, ``7h``,
+    and the same with spaces or a unit: ``7 h 30``, ``7,5 h``, ``7.5h``, ``7,5 heures``.
 
     Empty → None (no line). Raises ValueError with a French message otherwise.
     """
@@ -282,7 +288,7 @@ def lire_heures(texte) -> Decimal | None:
         return None
     if isinstance(texte, int | float | Decimal) and not isinstance(texte, bool):
         return Decimal(str(texte))
-    valeur = str(texte).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    valeur = re.sub(r"\s", "", str(texte))  # spaces, no-break spaces, thin spaces…
     if not valeur:
         return None
     correspondance = _HEURES_MINUTES.match(valeur)
@@ -291,6 +297,9 @@ def lire_heures(texte) -> Decimal | None:
         if minutes >= 60:
             raise ValueError(f"« {texte} » : les minutes doivent être inférieures à 60.")
         return (Decimal(heures) + Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    correspondance = _DECIMAL_HEURES.match(valeur)
+    if correspondance:
+        valeur = correspondance.group(1)
     if _DECIMAL.match(valeur):
         return Decimal(valeur.replace(",", "."))
     if valeur.startswith("-"):

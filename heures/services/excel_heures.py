@@ -19,11 +19,13 @@ or the current value (already saved); otherwise the upload is refused for that l
 """
 
 import json
+import re
+import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
@@ -65,14 +67,15 @@ COLONNES = (
 LETTRE = {cle: get_column_letter(i) for i, (cle, _, _) in enumerate(COLONNES, start=1)}
 TITRE_PAR_LETTRE = {get_column_letter(i): titre for i, (_, titre, _) in enumerate(COLONNES, 1)}
 COL_REFERENCE = 1
+COL_PARTICIPANT = 2
 COL_HEURES = len(COLONNES)
 FORMAT_HEURES = "#,##0.00"
 FORMAT_DATE = "DD/MM/YYYY"
 CONSIGNE = (
     "Saisissez les heures de chaque participant dans la colonne {lettre} « Heures du mois » : "
-    "7,5 ou 7:30 ou 7h30 ; une case vide = aucune heure ce mois-ci. Au plus 2 décimales et "
-    "{plafond} h par participant. Ne modifiez ni les autres colonnes, ni le nom de la feuille ; "
-    "pas de formule."
+    "7,5 ou 7:30 ou 7h30 ; une case vide = aucune heure ce mois-ci. Arrondi au centième "
+    "(151,67) et {plafond} h au plus par participant. Ne modifiez ni les autres colonnes, ni le "
+    "nom de la feuille ; pas de formule."
 )
 _INTERDITS_FEUILLE = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
 _EPOQUE_EXCEL = datetime(1899, 12, 30)
@@ -125,8 +128,22 @@ class Action:
 class LigneLue:
     ligne: int  # row number in the sheet
     mission: Mission
-    heures: Decimal | None  # read from the file
+    heures: Decimal | None  # read from the file (rounded to the hundredth)
     avant: Decimal | None  # currently saved
+    saisi: Decimal | None = None  # the value of the file when it had to be rounded
+    participant_lu: str = ""  # the name typed in the file when it is not the mission's
+
+    @property
+    def arrondi(self) -> bool:
+        return self.saisi is not None
+
+    @property
+    def saisi_texte(self) -> str:
+        return brut(self.saisi) if self.saisi is not None else ""
+
+    @property
+    def participant_different(self) -> bool:
+        return bool(self.participant_lu)
 
     @property
     def action(self) -> str:
@@ -676,7 +693,7 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
         lignes_par_feuille[feuille] = _lire_cellules(wb[feuille], feuille, rapport)
     if rapport.erreurs:
         return
-    references = {ref for lignes in lignes_par_feuille.values() for _, ref, _ in lignes if ref}
+    references = {ref for lignes in lignes_par_feuille.values() for _, ref, _, _ in lignes if ref}
     missions = {
         m.reference: m
         for m in Mission.objects.filter(reference__in=references).select_related("participant")
@@ -696,7 +713,7 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
             feuille, lot, declaration, heures_avant={x.mission_id: x.heures for x in saisies}
         )
         verrouillee = declaration is not None and declaration.statut not in MODIFIABLES
-        for rang, reference, valeur in lignes:
+        for rang, reference, valeur, participant_lu in lignes:
             mission = missions.get(reference)
             if mission is None:
                 rapport.erreur(
@@ -731,6 +748,10 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
             if isinstance(valeur, Erreur):
                 rapport.erreurs.append(valeur)
                 continue
+            tape, saisi = valeur, None
+            if valeur is not None and abs(valeur) < 10**6:  # to the hundredth, the rounding shown
+                valeur = valeur.quantize(CENTIEME, ROUND_HALF_UP)
+                saisi = tape if valeur != tape else None
             active = mission.active_sur_mois(mois)
             if valeur is not None and not active:
                 periode = f"du {formats.date_fr(mission.date_debut)}" + (
@@ -750,13 +771,27 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
                 except ValidationError as exc:
                     for message in exc.messages:
                         texte = message.removeprefix(f"{reference} : ")
-                        if str(valeur) not in texte:
-                            texte = f"« {brut(valeur)} » : {texte}"
+                        if formats.heures(valeur) not in texte:
+                            texte = f"« {brut(tape)} » : {texte}"
                         rapport.erreur(texte, feuille, rang, colonne_h)
                     continue
             if valeur is None and not active:
                 continue
-            ligne = LigneLue(rang, mission, valeur, avant.get(reference))
+            ligne = LigneLue(rang, mission, valeur, avant.get(reference), saisi)
+            if saisi is not None:
+                rapport.avertissements.append(
+                    f"Feuille « {feuille} », ligne {rang} : « {brut(saisi)} » arrondi au "
+                    f"centième : {formats.heures(valeur)} pour {reference}."
+                )
+            if valeur is not None and not meme_personne(participant_lu, mission.participant):
+                ligne.participant_lu = participant_lu.strip()
+                rapport.avertissements.append(
+                    f"Feuille « {feuille} », ligne {rang} : le participant saisi « "
+                    f"{ligne.participant_lu} » n'est pas celui de la mission {reference} "
+                    f"({mission.participant.initiales}) ; les heures iront à la personne de la "
+                    "mission. Confirmez si c'est bien elle, sinon corrigez la référence ou le nom "
+                    "dans le fichier et déposez-le de nouveau."
+                )
             telecharge = instantane.get(reference)
             if ligne.change and ligne.avant != telecharge:
                 # Saved in the application since the download: three-way comparison.
@@ -814,13 +849,35 @@ def brut(valeur: Decimal) -> str:
     return str(valeur).replace(".", ",")
 
 
+def _mots(texte: str) -> list[str]:
+    decompose = unicodedata.normalize("NFKD", texte or "")
+    sans_accents = "".join(c for c in decompose if not unicodedata.combining(c)).casefold()
+    return re.findall(r"[a-z0-9]+", sans_accents)
+
+
+def meme_personne(texte: str, participant) -> bool:
+    """Whether a name typed in the « Participant » column designates ``participant``: empty,
+    the full name in any order and case, without accents, the family name alone, or the
+    initials (« A.Z. », « AZ »). An anonymised participant has no name to compare."""
+    lus = _mots(texte)
+    if not lus or participant.anonymise_le:
+        return True
+    nom, prenom = _mots(participant.nom), _mots(participant.prenom)
+    if set(lus) <= set(nom + prenom) and set(nom) <= set(lus):
+        return True
+    initiales = [m[0] for m in prenom[:1] + nom[:1]]
+    lettres = "".join(lus)
+    return lettres in ("".join(initiales), "".join(reversed(initiales)))
+
+
 def _h(valeur) -> str:
     return "vide" if valeur is None else formats.heures(valeur)
 
 
-def _lire_cellules(ws, feuille: str, rapport: Rapport) -> list[tuple[int, str, object]]:
-    """(row, reference, hours or Erreur) of each filled row; header checked first."""
-    resultat: list[tuple[int, str, object]] = []
+def _lire_cellules(ws, feuille: str, rapport: Rapport) -> list[tuple[int, str, object, str]]:
+    """(row, reference, hours or Erreur, participant typed) of each filled row; header checked
+    first."""
+    resultat: list[tuple[int, str, object, str]] = []
     for rang, cellules in enumerate(ws.iter_rows(min_row=LIGNE_ENTETE), start=LIGNE_ENTETE):
         cellules = list(cellules)[: len(COLONNES)]
         cellules += [None] * (len(COLONNES) - len(cellules))
@@ -875,7 +932,8 @@ def _lire_cellules(ws, feuille: str, rapport: Rapport) -> list[tuple[int, str, o
                 valeur = _heures_de_la_cellule(brute_h)
             except ValueError as exc:
                 valeur = Erreur(str(exc), feuille, rang, LETTRE["heures"])
-        resultat.append((rang, reference, valeur))
+        participant = valeurs[COL_PARTICIPANT - 1]
+        resultat.append((rang, reference, valeur, "" if participant is None else str(participant)))
     return resultat
 
 

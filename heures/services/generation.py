@@ -14,6 +14,11 @@ An interrupted batch (worker killed: the row stays « en cours ») is resumed by
 the same row. ``demander`` re-enqueues it when it has made no progress for
 ``DELAI_BLOCAGE`` (10 minutes): a running batch updates ``modifie_le`` after each attestation,
 and one attestation takes about a second.
+
+The ZIP and the print-all PDF hold the month's attestations in force only. When one of them is
+replaced later (a correction, a re-issue), the files of a finished batch are rebuilt before
+their next download (``actualiser_fichiers``); ``modifie_le`` of a finished batch is the time
+its files were built from.
 """
 
 import io
@@ -27,7 +32,6 @@ from django.utils import timezone
 from heures.models import (
     Attestation,
     GenerationAttestations,
-    StatutAttestation,
     StatutGeneration,
     TypeAttestation,
 )
@@ -84,9 +88,8 @@ def demander(mois: date, user=None) -> GenerationAttestations:
 
 
 def _attestations_emises(mois: date):
-    return Attestation.objects.filter(
-        mois=mois, type=TypeAttestation.MENSUELLE, statut=StatutAttestation.EMISE
-    ).order_by("numero")
+    """The month's attestations in force: a replaced one never goes into the ZIP or the PDF."""
+    return attestations.attestations_du_mois(mois)
 
 
 def _maj(pk: int, **champs) -> None:
@@ -114,15 +117,7 @@ def executer(generation_id: int) -> None:
 
     try:
         attestations.emettre_mois(mois, user=generation.demandee_par, progression=progression)
-        emises = list(_attestations_emises(mois))
-        zip_, pdf = _archive(emises), _pdf_a_imprimer(emises)
-        generation.refresh_from_db()
-        nom = f"attestations-{mois:%Y-%m}-lot-{generation.pk}"
-        generation.fichier_zip.save(f"{nom}.zip", ContentFile(zip_), save=False)
-        generation.fichier_pdf.save(f"{nom}.pdf", ContentFile(pdf), save=False)
-        generation.statut = StatutGeneration.TERMINEE
-        generation.total = generation.faites = len(emises)
-        generation.save(update_fields=["fichier_zip", "fichier_pdf", "statut", "total", "faites"])
+        _construire_fichiers(generation)
     except Exception as erreur:
         _maj(
             generation.pk,
@@ -135,18 +130,55 @@ def executer(generation_id: int) -> None:
         raise
 
 
-def _lire(attestation: Attestation) -> bytes:
-    with attestation.fichier.open("rb") as fichier:
-        return fichier.read()
+def _construire_fichiers(generation: GenerationAttestations) -> None:
+    """(Re)build the batch's ZIP and print-all PDF from the month's attestations in force."""
+    debut = timezone.now()
+    emises = list(_attestations_emises(generation.mois))
+    zip_, pdf = _archive(emises), _pdf_a_imprimer(emises)
+    generation.refresh_from_db()
+    nom = f"attestations-{generation.mois:%Y-%m}-lot-{generation.pk}"
+    generation.fichier_zip.save(f"{nom}.zip", ContentFile(zip_), save=False)
+    generation.fichier_pdf.save(f"{nom}.pdf", ContentFile(pdf), save=False)
+    generation.statut = StatutGeneration.TERMINEE
+    generation.total = generation.faites = len(emises)
+    generation.save(update_fields=["fichier_zip", "fichier_pdf", "statut", "total", "faites"])
+    # When the files were built from (``fichiers_perimes``); .update: auto_now would say later.
+    GenerationAttestations.objects.filter(pk=generation.pk).update(modifie_le=debut)
+
+
+def fichiers_perimes(generation: GenerationAttestations) -> bool:
+    """A finished batch's files miss an attestation of the month issued since they were built
+    (a re-issue, a correction, a late validation), so they may hold a replaced one."""
+    return (
+        generation.statut == StatutGeneration.TERMINEE
+        and Attestation.objects.filter(
+            mois=generation.mois,
+            type=TypeAttestation.MENSUELLE,
+            emise_le__gt=generation.modifie_le,
+        ).exists()
+    )
+
+
+def actualiser_fichiers(generation: GenerationAttestations) -> GenerationAttestations:
+    """Rebuild the ZIP and the PDF before they are downloaded if they are out of date: a
+    replaced attestation never reaches a download, and the replacing one is in it."""
+    if fichiers_perimes(generation):
+        _construire_fichiers(generation)
+        generation.refresh_from_db()
+    return generation
 
 
 def _archive(emises: list[Attestation]) -> bytes:
-    """One ZIP of every issued attestation PDF, each named by its number."""
+    """One ZIP of the attestations' PDFs, each named by its number (« REMPLACÉE » added to a
+    replaced one, which is also stamped)."""
     tampon = io.BytesIO()
     with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
         for attestation in emises:
             if attestation.fichier:
-                archive.writestr(f"{attestation.numero}.pdf", _lire(attestation))
+                archive.writestr(
+                    attestations.nom_fichier(attestation),
+                    attestations.pdf_pour_sortie(attestation),
+                )
     return tampon.getvalue()
 
 
@@ -157,7 +189,7 @@ def _pdf_a_imprimer(emises: list[Attestation]) -> bytes:
     writer = PdfWriter()
     for attestation in emises:
         if attestation.fichier:
-            writer.append(PdfReader(io.BytesIO(_lire(attestation))))
+            writer.append(PdfReader(io.BytesIO(attestations.pdf_pour_sortie(attestation))))
     tampon = io.BytesIO()
     writer.write(tampon)
     return tampon.getvalue()

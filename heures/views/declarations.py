@@ -12,6 +12,7 @@ from heures import perms, selectors
 from heures.forms.declarations import OuvrirForm
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
+from heures.views.coherence import message_validation
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
@@ -153,9 +154,7 @@ def action(request, pk: int, action: str):
             )
         elif action == "valider":
             _, attestation = services.valider(declaration, version, user)
-            messages.success(
-                request, f"Déclaration validée — attestation {attestation.numero} émise."
-            )
+            messages.success(request, message_validation(attestation))
         elif action == "rejeter":
             services.rejeter(declaration, motif, version, user)
             messages.warning(

@@ -90,11 +90,11 @@ def _fichier(champ, nom: str, type_mime: str):
 
 @permission_required("heures.view_attestation", raise_exception=True)
 def telecharger_zip(request, pk: int):
-    lot = get_object_or_404(GenerationAttestations, pk=pk)
+    lot = generation.actualiser_fichiers(get_object_or_404(GenerationAttestations, pk=pk))
     return _fichier(lot.fichier_zip, f"attestations-{lot.mois:%Y-%m}.zip", "application/zip")
 
 
 @permission_required("heures.view_attestation", raise_exception=True)
 def telecharger_pdf(request, pk: int):
-    lot = get_object_or_404(GenerationAttestations, pk=pk)
+    lot = generation.actualiser_fichiers(get_object_or_404(GenerationAttestations, pk=pk))
     return _fichier(lot.fichier_pdf, f"attestations-{lot.mois:%Y-%m}.pdf", "application/pdf")
