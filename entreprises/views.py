@@ -338,9 +338,7 @@ def _tableau_missions(e, user) -> Tableau:
         [
             (m.reference, m.get_absolute_url() if voir_missions else ""),
             (
-                m.participant.nom_affiche
-                if voir_personnes
-                else m.participant.initiales_affichees,
+                m.participant.nom_affiche if voir_personnes else m.participant.initiales_affichees,
                 "",
             ),
             (str(m.lot), m.lot.get_absolute_url()),
