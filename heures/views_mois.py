@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
@@ -27,6 +26,7 @@ from heures.services import relances
 from marches.models import DonneurOrdre, Lot
 from mife.core import formats
 from mife.core.champs import ChampMois
+from mife.core.excel import Classeur
 
 
 class TableauMoisForm(forms.Form):
@@ -98,7 +98,7 @@ COLONNES_EXPORT = ("Entreprise", "Lot", "Donneur d'ordre", "Statut", "Heures dé
 
 
 def _export(lignes, mois: date) -> FileResponse:
-    wb = Workbook()
+    wb = Classeur()
     ws = wb.active
     ws.title = f"Heures {mois:%m-%Y}"
     ws.append([*COLONNES_EXPORT, "Dernière relance"])

@@ -29,7 +29,7 @@ from io import BytesIO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -40,6 +40,7 @@ from heures.services.declarations import MODIFIABLES, dernier_jour, lire_heures
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
+from mife.core.excel import Classeur
 from mife.core.models import Parametres
 
 MARQUEUR = "Clauses & Label — heures mensuelles"
@@ -313,7 +314,7 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
     if exclus:
         info += " Non repris (déjà transmis) : " + " ; ".join(exclus) + "."
 
-    wb = Workbook()
+    wb = Classeur()
     wb.remove(wb.active)
     wb.properties.creator = "Clauses & Label"
     wb.properties.title = f"Heures de {formats.mois_fr(mois)} — {entreprise}"

@@ -19,11 +19,11 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_filters.views import FilterView
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from mife.core import formats
+from mife.core.excel import Classeur
 
 FORMATS = {
     "": lambda v: "" if v is None else str(v),
@@ -161,7 +161,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
     # --- Excel export ------------------------------------------------------------------
     def exporter_excel(self, queryset) -> FileResponse:
         colonnes = self.get_colonnes()
-        wb = Workbook(write_only=True)
+        wb = Classeur(write_only=True)
         ws = wb.create_sheet(title=(self.titre or "Export")[:31])
         gras = Font(bold=True)
         entete = []
