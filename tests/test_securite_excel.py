@@ -64,7 +64,7 @@ def _aucune_formule(wb) -> None:
             assert cellule.data_type == "s" and cellule.quotePrefix, cellule.coordinate
 
 
-# --- the kernel ------------------------------------------------------------------------------
+# --- the kernel ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("en_flux", [False, True], ids=["classeur", "ecriture-seule"])
@@ -105,7 +105,7 @@ def test_aucun_classeur_n_est_ecrit_sans_le_noyau():
     assert fautifs == []
 
 
-# --- every workbook of the app -----------------------------------------------------------------
+# --- every workbook of the app -------------------------------------------------------------------
 
 
 def test_export_des_entreprises(client_for):
