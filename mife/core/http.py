@@ -7,7 +7,8 @@
   by the browser or a proxy (``Cache-Control: no-store``); static files, served before it by
   WhiteNoise, keep their long caching.
 - ``DeconnexionMiddleware``: the response that ends a session asks the browser to forget
-  what it kept of the site (``Clear-Site-Data``).
+  what it kept of the site (``Clear-Site-Data``; the cookies stay after an idle logout, to
+  carry its explanation to the login page).
 - ``InactiviteMiddleware``: a session left idle longer than ``SESSION_IDLE_MINUTES`` is
   logged out; background polling (header ``X-Sondage``) does not count as activity.
 - ``CSPMiddleware``: django-csp's, for HTML pages only (a PDF shown by the browser's viewer
@@ -32,6 +33,7 @@ from django.utils.cache import add_never_cache_headers
 EN_TETE_SONDAGE = "X-Sondage"
 CLE_ACTIVITE = "_derniere_activite"
 EFFACER_TOUT = '"cache", "cookies", "storage"'
+EFFACER_SAUF_COOKIES = '"cache", "storage"'
 
 
 def _mo(octets: int) -> str:
@@ -107,7 +109,10 @@ class DeconnexionMiddleware:
         connecte = request.user.is_authenticated
         response = self.get_response(request)
         if connecte and not request.user.is_authenticated:
-            response["Clear-Site-Data"] = EFFACER_TOUT
+            # After an idle logout the cookies stay: they carry the message that explains it
+            # to the login page (the session itself was already replaced by the logout).
+            inactivite = getattr(request, "_deconnexion_pour_inactivite", False)
+            response["Clear-Site-Data"] = EFFACER_SAUF_COOKIES if inactivite else EFFACER_TOUT
         return response
 
 
@@ -142,6 +147,7 @@ class InactiviteMiddleware:
             derniere = request.session.get(CLE_ACTIVITE)
             if derniere is not None and maintenant - derniere > limite:
                 logout(request)
+                request._deconnexion_pour_inactivite = True
                 messages.info(
                     request,
                     f"Session fermée après {settings.SESSION_IDLE_MINUTES} minutes sans "
