@@ -3,7 +3,8 @@
 A list page declares its permission, its FilterSet, its columns and its base queryset; the
 page and the Excel export show exactly the same filtered rows (DESIGN.md §6). The export is
 written with openpyxl in write-only mode while the rows are read in chunks, so a hundred
-thousand rows do not fill the memory.
+thousand rows do not fill the memory; ``mife.core.excel.Classeur`` keeps every text a text
+(never a formula).
 """
 
 import tempfile
