@@ -37,7 +37,7 @@ EFFACER_SAUF_COOKIES = '"cache", "storage"'
 
 
 def _mo(octets: int) -> str:
-    return f"{octets / 1024 / 1024:g} Mo"
+    return f"{octets / 1024 / 1024:.1f}".removesuffix(".0").replace(".", ",") + " Mo"
 
 
 def _taille_annoncee(request) -> int:
