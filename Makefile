@@ -52,7 +52,8 @@ format: install
 
 check-deploy: install
 	DEBUG=0 SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(64))") \
-	ALLOWED_HOSTS=clauses.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=clauses.example.org SITE_URL=https://clauses.example.org \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 # Seeds a large dataset in a dedicated database (bench.sqlite3, or BENCH_DATABASE_URL) and
 # prints the timings of the big lists and exports next to their raw SQL reference.

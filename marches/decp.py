@@ -58,6 +58,7 @@ NUMERO_LOT = "1"
 CARACTERE_ILLISIBLE = "\ufffd"
 MONTANT_MAX = Decimal("1e12")  # Marche.montant_ht: 14 digits, 2 of them decimals
 DUREE_MAX = 32767  # PositiveSmallIntegerField
+PROFONDEUR_MAX = 32  # a DECP record nests a handful of levels; deeper is not a DECP file
 LONGUEUR_ID_MAX = Marche._meta.get_field("reference").max_length
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
@@ -270,8 +271,12 @@ def _lire_json(contenu: bytes, rapport: Rapport):
     if not texte.strip():
         rapport.erreurs.append(Message("Le fichier est vide."))
         return None
+    trop_profond = Message(
+        f"Le fichier imbrique plus de {PROFONDEUR_MAX} niveaux de listes ou d'objets : ce n'est "
+        "pas un fichier DECP (quelques niveaux suffisent)."
+    )
     try:
-        return json.loads(texte)
+        donnees = json.loads(texte)
     except json.JSONDecodeError as exc:
         rapport.erreurs.append(
             Message(
@@ -279,6 +284,25 @@ def _lire_json(contenu: bytes, rapport: Rapport):
             )
         )
         return None
+    except RecursionError:  # nested deeper than Python's recursion limit
+        rapport.erreurs.append(trop_profond)
+        return None
+    if _profondeur_depasse(donnees, PROFONDEUR_MAX):
+        rapport.erreurs.append(trop_profond)
+        return None
+    return donnees
+
+
+def _profondeur_depasse(donnees, limite: int) -> bool:
+    """Whether lists and objects are nested more than ``limite`` levels (iterative walk)."""
+    pile = [(donnees, 1)] if isinstance(donnees, dict | list) else []
+    while pile:
+        valeur, niveau = pile.pop()
+        if niveau > limite:
+            return True
+        enfants = valeur.values() if isinstance(valeur, dict) else valeur
+        pile.extend((e, niveau + 1) for e in enfants if isinstance(e, dict | list))
+    return False
 
 
 def _listes(donnees, rapport: Rapport) -> tuple[list, list] | None:

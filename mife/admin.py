@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Count, Prefetch
 from simple_history.admin import SimpleHistoryAdmin
 
+import mife.admin_tentatives  # noqa: F401  (failed logins: the « Débloquer » action)
 from mife import roles
 from mife.core.admin import LectureSeuleAdminMixin
 from mife.models import Parametres, User

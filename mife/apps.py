@@ -30,6 +30,12 @@ class MifeConfig(AppConfig):
     verbose_name = "MIFE — comptes et paramètres"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from mife.core import http, verifications  # noqa: F401  (verifications: deploy checks)
+
+        user_logged_in.connect(http.debut_d_activite, dispatch_uid="mife_debut_activite")
+
         # Run once, after the last app's migrations (label is the last domain app).
         post_migrate.connect(
             synchroniser_references, sender=self, dispatch_uid="mife_synchroniser_references"

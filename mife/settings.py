@@ -2,7 +2,9 @@
 
 Variables: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
 EMAIL_URL-like settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), MEDIA_ROOT, STATIC_ROOT, SECURE_SSL_REDIRECT.
+EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), MEDIA_ROOT, STATIC_ROOT, SECURE_SSL_REDIRECT, SITE_URL,
+PROXY_COUNT, AXES_FAILURE_LIMIT, AXES_IP_FAILURE_LIMIT, AXES_COOLOFF_HOURS,
+SESSION_IDLE_MINUTES, REQUEST_MAX_MB, UPLOAD_MAX_MB (see README's configuration table).
 Defaults are safe for production: DEBUG is off unless DEBUG=1.
 """
 
@@ -11,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
+    "csp",
     "simple_history",
     "axes",
     "django_tasks",
@@ -69,14 +73,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: cached, no session
+    # HTTP protections of mife/core/http.py (see docs/securite-http.md).
+    "mife.core.http.PasDeCacheMiddleware",
+    "mife.core.http.LimiteCorpsMiddleware",  # before anything reads the body (CSRF)
+    "mife.core.http.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mife.core.http.DeconnexionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mife.core.http.InactiviteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -125,16 +135,27 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # French and project-specific refused passwords (mife/core/mots_de_passe_refuses.txt).
+    {"NAME": "mife.core.mots_de_passe.MotsDePasseRefusesValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accueil"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): the 6th failure in a row is refused for a while.
+# Login throttling (django-axes, mife/core/tentatives.py): AXES_FAILURE_LIMIT failures of an
+# account from one client address lock that account from that address; AXES_IP_FAILURE_LIMIT
+# failures from one address, whatever the accounts, lock the address (password spraying).
+# Locks last AXES_COOLOFF_HOURS; the administrator can lift them (« Débloquer » in the admin).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "mife.core.tentatives.AxesHandler"
 AXES_RESET_ON_SUCCESS = True
+# Client address behind PROXY_COUNT reverse proxies that each append to X-Forwarded-For
+# (mife.core.http.adresse_client); 0 = no proxy, REMOTE_ADDR is the client.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "mife.core.http.adresse_client"
 AXES_LOCKOUT_TEMPLATE = "registration/verrouille.html"
 
 LANGUAGE_CODE = "fr"
@@ -201,11 +222,30 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Security: safe by default, relaxed only in DEBUG (local http).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10  # one working day
+# A session idle longer is logged out (mife.core.http.InactiviteMiddleware); 0 = never.
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "mife.erreurs.csrf_refuse"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp), on HTML pages (mife.core.http.CSPMiddleware): scripts,
+# styles, fonts and images from the application only; no inline script or style (the
+# templates load static/js/ files), no plugin, no framing, forms posted to the app only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its form controls with data: SVG
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -214,10 +254,22 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # « __Host- » cookies: sent over HTTPS only, for this very host and the whole site (no
+    # Domain, Path=/), so a sibling subdomain can neither read nor plant them.
+    if SESSION_COOKIE_SECURE:
+        SESSION_COOKIE_NAME = "__Host-sessionid"
+    if CSRF_COOKIE_SECURE:
+        CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-# Uploads: refuse big bodies early (imports have their own, smaller limits).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies: refused (413) from their Content-Length, before anything reads them
+# (mife.core.http.LimiteCorpsMiddleware). Only a signed-in user on an upload page (imports,
+# attachments in the admin) may send more; each import then has its own, smaller limit.
+MEGAOCTET = 1024 * 1024
+REQUEST_MAX_SIZE = int(float(os.environ.get("REQUEST_MAX_MB", "5")) * MEGAOCTET)
+UPLOAD_MAX_SIZE = int(float(os.environ.get("UPLOAD_MAX_MB", "25")) * MEGAOCTET)
+UPLOAD_VIEWS = ["marches:import_decp", "heures:declaration_excel", "admin:*_add", "admin:*_change"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_SIZE  # form fields, files excluded
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * MEGAOCTET
 
 LOGGING = {
     "version": 1,

@@ -208,6 +208,7 @@ def test_check_deploy_sans_avertissement():
         "DEBUG": "0",
         "SECRET_KEY": "une-vraie-cle-secrete-de-production-" + "k7Zq9" * 10,
         "ALLOWED_HOSTS": "clauses.mife90.fr",
+        "SITE_URL": "https://clauses.mife90.fr",
         "DJANGO_SETTINGS_MODULE": "mife.settings",
     }
     resultat = subprocess.run(

@@ -235,7 +235,7 @@ class TestVues:
         url = reverse("heures:generation_progression", args=[g.pk])
         partiel = client.get(url).content.decode()
         assert 'aria-valuenow="2"' in partiel and 'aria-valuemax="5"' in partiel
-        assert "2 / 5" in partiel and "width: 40%" in partiel
+        assert "2 / 5" in partiel and 'data-largeur="40"' in partiel
         assert f'hx-get="{url}"' in partiel and 'hx-trigger="every 2s"' in partiel
         assert "Reprendre" not in partiel
         page = client.get(reverse("heures:generation_detail", args=[g.pk])).content.decode()

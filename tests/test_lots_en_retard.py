@@ -238,7 +238,7 @@ def test_fiche_du_lot_en_retard(client_for, lots):
     assert barre.get("aria-valuenow") == "10"
     assert "bg-warning" in barre.xpath("./div")[0].get("class")
     repere = doc.xpath('//div[@title="Attendu à ce jour : 50 %"]')
-    assert repere and "left: 50%" in repere[0].get("style")
+    assert repere and repere[0].get("data-gauche") == "50"
 
 
 def test_fiche_du_lot_a_l_heure(client_for, lots):

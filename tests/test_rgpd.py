@@ -427,7 +427,7 @@ def test_export_page_imprimable(client_for, dossier):
     assert "MDPH du Territoire de Belfort" in contenu
     assert "105,5 h" in contenu and "8 h" in contenu
     assert "téléphone : « 0611223344 » → « 0699887766 »" in contenu
-    assert "@media print" in contenu and "Imprimer" in contenu
+    assert 'export-donnees.css" media="print"' in contenu and "Imprimer" in contenu
     assert reverse("heures:participant_export_json", args=[a.pk]) in contenu
     assert (
         Participant.history.filter(id=a.pk, history_change_reason=services.MOTIF_EXPORT).count()

@@ -445,7 +445,7 @@ def _tamponner(contenu: bytes, attestation: Attestation) -> bytes:
 
     remplacante = attestation.remplacee_par
     html = render_to_string(
-        "heures/attestation_tampon.html",
+        "heures/attestation_tampon_pdf.html",
         {
             "a": attestation,
             "remplacante": remplacante.numero if remplacante else "",

@@ -31,7 +31,7 @@ from io import BytesIO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -42,6 +42,7 @@ from heures.services.declarations import MODIFIABLES, lire_heures
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
+from mife.core.excel import Classeur
 from mife.core.models import Parametres
 from mife.core.mois import premier_jour
 
@@ -329,7 +330,7 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
     if exclus:
         info += " Non repris (déjà transmis) : " + " ; ".join(exclus) + "."
 
-    wb = Workbook()
+    wb = Classeur()
     wb.remove(wb.active)
     wb.properties.creator = "Clauses & Label"
     wb.properties.title = f"Heures de {formats.mois_fr(mois)} — {entreprise}"

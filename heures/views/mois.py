@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
@@ -26,6 +25,7 @@ from heures.selectors_mois import lignes_du_mois
 from heures.services import relances
 from marches.models import Lot
 from mife.core import formats
+from mife.core.excel import Classeur
 from mife.core.mois import lire_mois, mois_precedent
 
 
@@ -77,7 +77,7 @@ COLONNES_EXPORT = ("Entreprise", "Lot", "Donneur d'ordre", "Statut", "Heures dé
 
 
 def _export(lignes, mois: date) -> FileResponse:
-    wb = Workbook()
+    wb = Classeur()
     ws = wb.active
     ws.title = f"Heures {mois:%m-%Y}"
     ws.append([*COLONNES_EXPORT, "Dernière relance"])

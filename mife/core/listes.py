@@ -3,7 +3,8 @@
 A list page declares its permission, its FilterSet, its columns and its base queryset; the
 page and the Excel export show exactly the same filtered rows (DESIGN.md §6). The export is
 written with openpyxl in write-only mode while the rows are read in chunks, so a hundred
-thousand rows do not fill the memory.
+thousand rows do not fill the memory; ``mife.core.excel.Classeur`` keeps every text a text
+(never a formula).
 """
 
 import tempfile
@@ -19,11 +20,11 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_filters.views import FilterView
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from mife.core import formats
+from mife.core.excel import Classeur
 
 FORMATS = {
     "": lambda v: "" if v is None else str(v),
@@ -161,7 +162,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
     # --- Excel export ------------------------------------------------------------------
     def exporter_excel(self, queryset) -> FileResponse:
         colonnes = self.get_colonnes()
-        wb = Workbook(write_only=True)
+        wb = Classeur(write_only=True)
         ws = wb.create_sheet(title=(self.titre or "Export")[:31])
         gras = Font(bold=True)
         entete = []

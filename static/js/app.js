@@ -1,0 +1,41 @@
+/* Clauses & Label — behaviour shared by every page (loaded after htmx, on every page).
+ *
+ * The Content-Security-Policy forbids inline scripts, event attributes (onclick) and style
+ * attributes: templates describe what they need with data- attributes, applied here, on the
+ * page and again on every fragment htmx brings in.
+ *   data-largeur="40"  width of a progress bar, in percent
+ *   data-gauche="50"   left position of a marker, in percent
+ *   data-imprimer      a button that prints the page
+ */
+(function () {
+  "use strict";
+
+  function pourcentage(valeur) {
+    var nombre = parseFloat(valeur);
+    if (isNaN(nombre)) { return null; }
+    return Math.max(0, Math.min(100, nombre)) + "%";
+  }
+
+  function appliquer(racine) {
+    var elements = Array.prototype.slice.call(
+      racine.querySelectorAll("[data-largeur], [data-gauche]"));
+    if (racine.matches && racine.matches("[data-largeur], [data-gauche]")) { elements.push(racine); }
+    elements.forEach(function (element) {
+      var largeur = pourcentage(element.getAttribute("data-largeur"));
+      var gauche = pourcentage(element.getAttribute("data-gauche"));
+      if (largeur !== null) { element.style.width = largeur; }
+      if (gauche !== null) { element.style.left = gauche; }
+    });
+  }
+
+  document.addEventListener("click", function (evenement) {
+    var bouton = evenement.target.closest("[data-imprimer]");
+    if (bouton) { window.print(); }
+  });
+
+  if (window.htmx) {
+    window.htmx.onLoad(appliquer);
+  } else {
+    appliquer(document);
+  }
+})();
