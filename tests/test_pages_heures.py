@@ -358,7 +358,14 @@ def test_liste_missions(client_for, parcours):
 )
 def test_filtres_missions(client_for, parcours, params, attendues):
     debut = timezone.localdate() + dt.timedelta(days=30)
-    f.MissionFactory(reference="M-AUTRE", date_debut=debut, date_fin=None, sortie="")
+    f.MissionFactory(
+        reference="M-AUTRE",
+        date_debut=debut,
+        date_fin=None,
+        sortie="",
+        participant__nom="Lefèvre",  # never a random name « Dupont » matching the search
+        participant__prenom="Zoé",
+    )
     client = client_for("facilitateur")
     response = client.get(reverse("heures:mission_liste"), params)
     assert sorted(m.reference for m in response.context["object_list"]) == attendues
