@@ -4,50 +4,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('heures', '0006_relances_et_generations'),
+        ("heures", "0006_relances_et_generations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmission',
-            name='situation_six_mois',
-            field=models.CharField(blank=True, choices=[('emploi_durable', 'En emploi durable'), ('emploi_transition', 'En emploi de transition'), ('formation', 'En formation'), ('demandeur_emploi', "Demandeur d'emploi"), ('inactif', 'Inactif')], help_text='Si elle est connue.', max_length=20, verbose_name='situation six mois après la sortie'),
+            model_name="historicalmission",
+            name="situation_six_mois",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("emploi_durable", "En emploi durable"),
+                    ("emploi_transition", "En emploi de transition"),
+                    ("formation", "En formation"),
+                    ("demandeur_emploi", "Demandeur d'emploi"),
+                    ("inactif", "Inactif"),
+                ],
+                help_text="Si elle est connue.",
+                max_length=20,
+                verbose_name="situation six mois après la sortie",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalparticipant',
-            name='niveau_qualification',
-            field=models.CharField(blank=True, choices=[('infra3', 'Infra 3 (sans diplôme, brevet)'), ('niv3', 'Niveau 3 (CAP, BEP)'), ('niv4', 'Niveau 4 (baccalauréat)'), ('niv5', 'Niveau 5 (bac + 2)'), ('niv6', 'Niveau 6 et plus (bac + 3 et au-delà)')], help_text='Le plus haut diplôme obtenu.', max_length=10, verbose_name='niveau de qualification'),
+            model_name="historicalparticipant",
+            name="niveau_qualification",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("infra3", "Infra 3 (sans diplôme, brevet)"),
+                    ("niv3", "Niveau 3 (CAP, BEP)"),
+                    ("niv4", "Niveau 4 (baccalauréat)"),
+                    ("niv5", "Niveau 5 (bac + 2)"),
+                    ("niv6", "Niveau 6 et plus (bac + 3 et au-delà)"),
+                ],
+                help_text="Le plus haut diplôme obtenu.",
+                max_length=10,
+                verbose_name="niveau de qualification",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalparticipant',
-            name='situation_entree',
-            field=models.CharField(blank=True, choices=[('demandeur_emploi', "Demandeur d'emploi (moins de 12 mois)"), ('deld', "Demandeur d'emploi de longue durée (12 mois et plus)"), ('inactif', 'Inactif (ni en emploi, ni inscrit comme demandeur)'), ('en_emploi', 'En emploi (y compris indépendant)')], help_text='La situation de la personne avant sa première mission.', max_length=20, verbose_name="situation à l'entrée"),
+            model_name="historicalparticipant",
+            name="situation_entree",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("demandeur_emploi", "Demandeur d'emploi (moins de 12 mois)"),
+                    ("deld", "Demandeur d'emploi de longue durée (12 mois et plus)"),
+                    ("inactif", "Inactif (ni en emploi, ni inscrit comme demandeur)"),
+                    ("en_emploi", "En emploi (y compris indépendant)"),
+                ],
+                help_text="La situation de la personne avant sa première mission.",
+                max_length=20,
+                verbose_name="situation à l'entrée",
+            ),
         ),
         migrations.AddField(
-            model_name='mission',
-            name='situation_six_mois',
-            field=models.CharField(blank=True, choices=[('emploi_durable', 'En emploi durable'), ('emploi_transition', 'En emploi de transition'), ('formation', 'En formation'), ('demandeur_emploi', "Demandeur d'emploi"), ('inactif', 'Inactif')], help_text='Si elle est connue.', max_length=20, verbose_name='situation six mois après la sortie'),
+            model_name="mission",
+            name="situation_six_mois",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("emploi_durable", "En emploi durable"),
+                    ("emploi_transition", "En emploi de transition"),
+                    ("formation", "En formation"),
+                    ("demandeur_emploi", "Demandeur d'emploi"),
+                    ("inactif", "Inactif"),
+                ],
+                help_text="Si elle est connue.",
+                max_length=20,
+                verbose_name="situation six mois après la sortie",
+            ),
         ),
         migrations.AddField(
-            model_name='participant',
-            name='niveau_qualification',
-            field=models.CharField(blank=True, choices=[('infra3', 'Infra 3 (sans diplôme, brevet)'), ('niv3', 'Niveau 3 (CAP, BEP)'), ('niv4', 'Niveau 4 (baccalauréat)'), ('niv5', 'Niveau 5 (bac + 2)'), ('niv6', 'Niveau 6 et plus (bac + 3 et au-delà)')], help_text='Le plus haut diplôme obtenu.', max_length=10, verbose_name='niveau de qualification'),
+            model_name="participant",
+            name="niveau_qualification",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("infra3", "Infra 3 (sans diplôme, brevet)"),
+                    ("niv3", "Niveau 3 (CAP, BEP)"),
+                    ("niv4", "Niveau 4 (baccalauréat)"),
+                    ("niv5", "Niveau 5 (bac + 2)"),
+                    ("niv6", "Niveau 6 et plus (bac + 3 et au-delà)"),
+                ],
+                help_text="Le plus haut diplôme obtenu.",
+                max_length=10,
+                verbose_name="niveau de qualification",
+            ),
         ),
         migrations.AddField(
-            model_name='participant',
-            name='situation_entree',
-            field=models.CharField(blank=True, choices=[('demandeur_emploi', "Demandeur d'emploi (moins de 12 mois)"), ('deld', "Demandeur d'emploi de longue durée (12 mois et plus)"), ('inactif', 'Inactif (ni en emploi, ni inscrit comme demandeur)'), ('en_emploi', 'En emploi (y compris indépendant)')], help_text='La situation de la personne avant sa première mission.', max_length=20, verbose_name="situation à l'entrée"),
+            model_name="participant",
+            name="situation_entree",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("demandeur_emploi", "Demandeur d'emploi (moins de 12 mois)"),
+                    ("deld", "Demandeur d'emploi de longue durée (12 mois et plus)"),
+                    ("inactif", "Inactif (ni en emploi, ni inscrit comme demandeur)"),
+                    ("en_emploi", "En emploi (y compris indépendant)"),
+                ],
+                help_text="La situation de la personne avant sa première mission.",
+                max_length=20,
+                verbose_name="situation à l'entrée",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalmission',
-            name='sortie',
-            field=models.CharField(blank=True, choices=[('emploi_durable', 'Emploi durable (CDI, CDD de plus de 6 mois)'), ('emploi_transition', 'Emploi de transition'), ('formation_qualifiante', 'Formation qualifiante'), ('autre_siae', "Entrée dans une autre structure d'insertion (SIAE)"), ('autre', 'Autre sortie')], max_length=25, verbose_name='sortie'),
+            model_name="historicalmission",
+            name="sortie",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("emploi_durable", "Emploi durable (CDI, CDD de plus de 6 mois)"),
+                    ("emploi_transition", "Emploi de transition"),
+                    ("formation_qualifiante", "Formation qualifiante"),
+                    ("autre_siae", "Entrée dans une autre structure d'insertion (SIAE)"),
+                    ("autre", "Autre sortie"),
+                ],
+                max_length=25,
+                verbose_name="sortie",
+            ),
         ),
         migrations.AlterField(
-            model_name='mission',
-            name='sortie',
-            field=models.CharField(blank=True, choices=[('emploi_durable', 'Emploi durable (CDI, CDD de plus de 6 mois)'), ('emploi_transition', 'Emploi de transition'), ('formation_qualifiante', 'Formation qualifiante'), ('autre_siae', "Entrée dans une autre structure d'insertion (SIAE)"), ('autre', 'Autre sortie')], max_length=25, verbose_name='sortie'),
+            model_name="mission",
+            name="sortie",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("emploi_durable", "Emploi durable (CDI, CDD de plus de 6 mois)"),
+                    ("emploi_transition", "Emploi de transition"),
+                    ("formation_qualifiante", "Formation qualifiante"),
+                    ("autre_siae", "Entrée dans une autre structure d'insertion (SIAE)"),
+                    ("autre", "Autre sortie"),
+                ],
+                max_length=25,
+                verbose_name="sortie",
+            ),
         ),
     ]
