@@ -72,6 +72,7 @@ ROLES: tuple[Role, ...] = (
             "heures.voir_donnees_sensibles",
             "heures.exporter_donnees_personnelles",
             *_crud("label", *_LABEL, actions=("view",)),
+            "mife.voir_bilan",
         ),
     ),
     Role(
