@@ -194,6 +194,7 @@ class Indicateurs:
     par_sexe: list[Ligne] = field(default_factory=list)
     par_age: list[Ligne] = field(default_factory=list)
     par_age_fse: list[Ligne] = field(default_factory=list)
+    age_par_sexe: dict[str, list[Ligne]] = field(default_factory=dict)
     par_niveau: list[Ligne] = field(default_factory=list)
     par_cite: list[Ligne] = field(default_factory=list)
     par_situation: list[Ligne] = field(default_factory=list)
@@ -313,10 +314,12 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
             profils[b["participant"]] = {**b, "entree": entree}
     resultat.participants = len(profils)
 
-    def ventiler(cle, ordre) -> list[Ligne]:
+    def ventiler(cle, ordre, garder=lambda profil: True) -> list[Ligne]:
         personnes: dict = defaultdict(set)
         heures: dict = defaultdict(lambda: ZERO)
         for pk, profil in profils.items():
+            if not garder(profil):
+                continue
             code = cle(profil)
             personnes[code].add(pk)
             heures[code] += heures_personne[pk]
@@ -327,6 +330,14 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
         lambda p: tranche(_age(p["naissance"], p["entree"]), TRANCHES_AGE),
         [(t[2], t[2]) for t in TRANCHES_AGE],
     )
+    resultat.age_par_sexe = {
+        libelle: ventiler(
+            lambda p: tranche(_age(p["naissance"], p["entree"]), TRANCHES_AGE),
+            [(t[2], t[2]) for t in TRANCHES_AGE],
+            garder=lambda p, code=code: p["sexe"] == code,
+        )
+        for code, libelle in Sexe.choices
+    }
     resultat.par_age_fse = ventiler(
         lambda p: tranche(_age(p["naissance"], p["entree"]), TRANCHES_AGE_FSE),
         [(t[2], t[2]) for t in TRANCHES_AGE_FSE],

@@ -9,6 +9,11 @@ urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("recherche/", views.recherche, name="recherche"),
     path("indicateurs/", views.IndicateursView.as_view(), name="indicateurs"),
+    path(
+        "indicateurs/graphique/<str:nom>/",
+        views.graphique_indicateurs,
+        name="indicateurs_graphique",
+    ),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,10 +1,14 @@
+from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from mife import graphiques, indicateurs, selectors
 from mife import recherche as recherche_service
-from mife import selectors
+from mife.forms import FiltresIndicateursForm
 
 
 def accueil(request):
@@ -34,13 +38,73 @@ def recherche(request):
     )
 
 
+def _liens(resultat, user) -> None:
+    """The list behind each figure, where the role may see it (no drill-down to people for a
+    role without the right to see participants)."""
+    if user.has_perm("marches.view_donneurordre"):
+        for ligne in resultat.par_donneur:
+            ligne.lien = reverse("marches:donneur_detail", args=[ligne.code])
+    if user.has_perm("marches.view_operation"):
+        for ligne in resultat.par_operation:
+            if ligne.code != "0":
+                ligne.lien = reverse("marches:operation_detail", args=[ligne.code])
+    if user.has_perm("entreprises.view_entreprise"):
+        for ligne in resultat.par_entreprise:
+            ligne.lien = reverse("entreprises:detail", args=[ligne.code])
+    if user.has_perm("heures.view_participant"):
+        liste = reverse("heures:participant_liste")
+        for ligne in resultat.par_niveau:
+            ligne.lien = f"{liste}?niveau_qualification={ligne.code}" if ligne.code else ""
+        for ligne in resultat.par_qpv:
+            ligne.lien = f"{liste}?resident_qpv={'true' if ligne.code == 'qpv' else 'false'}"
+    if user.has_perm("heures.view_mission"):
+        liste = reverse("heures:mission_liste")
+        for ligne in resultat.par_modalite:
+            codes = [c for c, g in indicateurs.GROUPES_MODALITE.items() if g == ligne.code]
+            ligne.lien = f"{liste}?modalite={codes[0]}" if len(codes) == 1 else ""
+
+
 class IndicateursView(PermissionRequiredMixin, TemplateView):
+    """Figures of a year or a date range, with filters, breakdowns and charts."""
+
     permission_required = "mife.voir_bilan"
     raise_exception = True
     template_name = "mife/indicateurs.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(selectors.accueil_direction(self.request.user))
-        context.update(titre="Indicateurs", fil=[("Indicateurs", None)])
+        form = FiltresIndicateursForm(self.request.GET or None)
+        resultat = precedent = None
+        if not self.request.GET or form.is_valid():
+            if not self.request.GET:
+                form = FiltresIndicateursForm({"annee": timezone.localdate().year})
+                form.is_valid()
+            filtres = form.filtres()
+            resultat = indicateurs.calculer(filtres, self.request.user)
+            precedent = indicateurs.calculer(filtres.annee_precedente(), self.request.user)
+            _liens(resultat, self.request.user)
+        context.update(
+            form=form,
+            resultat=resultat,
+            chiffres=indicateurs.chiffres_cles(resultat, precedent) if resultat else [],
+            graphiques=[
+                (nom, titre, reverse("indicateurs_graphique", args=[nom]))
+                for nom, (titre, _) in graphiques.GRAPHIQUES.items()
+            ],
+            requete=self.request.GET.urlencode(),
+            titre="Indicateurs",
+            fil=[("Indicateurs", None)],
+        )
         return context
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def graphique_indicateurs(request, nom: str):
+    """One chart of the indicators as an SVG image (same filters as the page)."""
+    if nom not in graphiques.GRAPHIQUES:
+        raise Http404("Graphique inconnu.")
+    form = FiltresIndicateursForm(request.GET or {"annee": timezone.localdate().year})
+    if not form.is_valid():
+        return HttpResponseBadRequest("Filtres invalides.", content_type="text/plain")
+    resultat = indicateurs.calculer(form.filtres(), request.user)
+    return HttpResponse(graphiques.dessiner(nom, resultat), content_type="image/svg+xml")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from mife import indicateurs
 from mife.indicateurs import Filtres, FiltresInvalides
@@ -145,3 +146,63 @@ def test_nombre_de_requetes_constant(jeu):
         )  # fmt: skip
         f.EchangeFactory(entreprise=ligne.declaration.entreprise, date=dt.date(2025, 6, 2))
     assert compter() == avant
+
+
+# --- page -----------------------------------------------------------------------------------
+
+
+def test_page_chiffres_et_liens_facilitateur(jeu, client_for):
+    client = client_for("facilitateur")
+    page = client.get(reverse("indicateurs"), {"annee": 2025}).content.decode()
+    assert "année 2025" in page
+    assert 'data-chiffre="heures">350 h' in page
+    assert 'data-chiffre="participants">3' in page
+    assert reverse("marches:donneur_detail", args=[jeu["a"].pk]) in page
+    assert reverse("heures:participant_liste") + "?niveau_qualification=infra3" in page
+    assert "&lt; 3" in page  # one woman: masked
+    assert "50 %" in page  # sorties dynamiques
+
+
+def test_page_direction_sans_acces_aux_personnes(jeu, client_for):
+    client = client_for("direction")
+    page = client.get(reverse("indicateurs"), {"annee": 2025}).content.decode()
+    assert 'data-chiffre="heures">350 h' in page
+    assert reverse("heures:participant_liste") not in page
+    assert reverse("heures:mission_liste") not in page
+    assert "Travailleur handicapé" not in page
+
+
+def test_page_refusee_sans_droit(client_for):
+    assert client_for("suivi").get(reverse("indicateurs")).status_code == 403
+    assert (
+        client_for("animateur").get(reverse("indicateurs_graphique", args=["mois"])).status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"debut": "2025-03-01", "fin": "2025-01-01"}, "période inversée"),
+        ({"annee": "1990"}, "Année 1990 hors des données"),
+        ({"donneur_ordre": "999999"}, "Donneur d&#x27;ordre inconnu"),
+    ],
+)
+def test_page_mauvais_filtres(jeu, client_for, params, message):
+    page = client_for("direction").get(reverse("indicateurs"), params).content.decode()
+    assert message in page
+    assert "data-chiffre" not in page
+
+
+def test_graphique_svg(jeu, client_for):
+    client = client_for("direction")
+    reponse = client.get(reverse("indicateurs_graphique", args=["mois"]), {"annee": 2025})
+    assert reponse["Content-Type"] == "image/svg+xml"
+    assert reponse.content.startswith(b"<?xml") and b"<svg" in reponse.content
+    assert client.get(reverse("indicateurs_graphique", args=["inconnu"])).status_code == 404
+
+
+def test_page_nombre_de_requetes_constant(jeu, client_for, django_assert_max_num_queries):
+    client = client_for("facilitateur")
+    with django_assert_max_num_queries(40):
+        client.get(reverse("indicateurs"), {"annee": 2025})
