@@ -54,7 +54,7 @@ def _axes(figure: Figure):
 def barres(lignes: list[Ligne], titre: str, valeur: str = "heures") -> str:
     """Horizontal bars of ``valeur`` (``heures`` or ``personnes``) per line; a line of fewer
     than 3 people is not drawn and reads « < 3 »."""
-    figure = _figure(7.0, 0.45 * max(len(lignes), 2) + 0.9)
+    figure = _figure(7.0, 0.3 * max(len(lignes), 2) + 0.8)
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         axes = _axes(figure)
         libelles = [ligne.libelle for ligne in lignes][::-1]

@@ -73,6 +73,7 @@ from marches import cpv
 from marches.models import (
     Clause,
     DonneurOrdre,
+    Echange,
     Lot,
     Marche,
     NatureMarche,
@@ -81,6 +82,7 @@ from marches.models import (
     ReferenceCalcul,
     TypeClause,
     TypeDonneurOrdre,
+    TypeEchange,
 )
 from mife import roles
 from mife.core.models import Parametres
@@ -822,6 +824,7 @@ class JeuDemo:
         self.charger_participants(participants)
         self.missions = self.charger_missions(missions)
         self.charger_declarations(declarations)
+        self.charger_echanges()
         self.charger_label()
 
     def mois_de_reference(self, sirets: list[str]) -> date:
@@ -1534,6 +1537,30 @@ class JeuDemo:
             self.crees += len(lot_courant) + len(lignes)
 
     # --- label -------------------------------------------------------------------------------
+
+    def charger_echanges(self) -> None:
+        """Des échanges avec les titulaires des lots (structures accompagnées du bilan), tirés
+        avec un générateur à part pour ne pas changer le reste du jeu."""
+        rng = random.Random(GRAINE + 2)
+        types = [TypeEchange.RENDEZ_VOUS, TypeEchange.VISITE_CHANTIER, TypeEchange.APPEL,
+                 TypeEchange.REUNION_DEMARRAGE]  # fmt: skip
+        for lot in sorted(self.lots.values(), key=lambda lot: lot.pk):
+            if lot.titulaire_id is None or lot.date_debut > self.fin_fenetre:
+                continue
+            debut = max(lot.date_debut, self.debut_fenetre)
+            fin = min(lot.date_fin or self.fin_fenetre, self.fin_fenetre)
+            for n in range(rng.randint(1, 3)):
+                type_ = types[0] if n else TypeEchange.REUNION_DEMARRAGE
+                type_ = rng.choice(types) if n > 1 else type_
+                jour = debut + timedelta(days=rng.randint(0, max((fin - debut).days, 0)))
+                self.enregistrer(
+                    Echange,
+                    {"entreprise_id": lot.titulaire_id, "lot": lot, "date": jour, "type": type_},
+                    {
+                        "auteur": lot.facilitateur,
+                        "note": "Point sur les recrutements et le suivi des heures d'insertion.",
+                    },
+                )
 
     def charger_label(self) -> None:
         animateur = self.utilisateurs["animateur"]
