@@ -361,3 +361,63 @@ def _valeur_excel(valeur):
 def nom_fichier(annee: int, donneur_ordre: DonneurOrdre | None, extension: str) -> str:
     suffixe = f"-donneur-{donneur_ordre.pk}" if donneur_ordre else ""
     return f"bilan-{annee}{suffixe}.{extension}"
+
+
+# --- from the browser: a background task with progress ------------------------------------
+
+
+def demander(annee: int, donneur_ordre: DonneurOrdre | None, format_: str, user=None):
+    """Record the request and enqueue the task (``mife.tasks.generer_bilan``)."""
+    from mife.models import DemandeBilan
+    from mife.tasks import generer_bilan
+
+    demande = DemandeBilan.objects.create(
+        annee=annee,
+        donneur_ordre=donneur_ordre,
+        format=format_,
+        demandee_par=user,
+        modifie_par=user,
+    )
+    resultat = generer_bilan.enqueue(demande.pk)
+    # .update: with the immediate backend the task has already run and saved its fields.
+    DemandeBilan.objects.filter(pk=demande.pk).update(tache_id=str(resultat.id))
+    demande.refresh_from_db()
+    return demande
+
+
+def executer(demande_id: int) -> None:
+    """Task body: build the file, reporting progress; a failure is recorded in French."""
+    from django.core.files.base import ContentFile
+
+    from mife.models import DemandeBilan, StatutDemandeBilan
+
+    demande = DemandeBilan.objects.select_related("donneur_ordre", "demandee_par").get(
+        pk=demande_id
+    )
+    if demande.statut == StatutDemandeBilan.TERMINEE:
+        return
+
+    def maj(**champs):
+        DemandeBilan.objects.filter(pk=demande.pk).update(modifie_le=timezone.now(), **champs)
+
+    maj(statut=StatutDemandeBilan.EN_COURS, erreur="", progression=5)
+    try:
+        fabrique = pdf if demande.format == "pdf" else classeur
+        contenu = fabrique(
+            demande.annee,
+            demande.donneur_ordre,
+            demande.demandee_par,
+            progression=lambda pourcent: maj(progression=min(pourcent, 99)),
+        )
+        demande.refresh_from_db()
+        nom = nom_fichier(demande.annee, demande.donneur_ordre, demande.format)
+        demande.fichier.save(nom, ContentFile(contenu), save=False)
+        demande.statut = StatutDemandeBilan.TERMINEE
+        demande.progression = 100
+        demande.save(update_fields=["fichier", "statut", "progression"])
+    except Exception as erreur:
+        maj(
+            statut=StatutDemandeBilan.ECHEC,
+            erreur=f"Le bilan n'a pas pu être produit : {erreur}. Relancez la demande.",
+        )
+        raise

@@ -89,3 +89,27 @@ class FiltresIndicateursForm(forms.Form):
             return Filtres.annee(d["annee"], **perimetre)
         except FiltresInvalides as erreur:  # pragma: no cover - checked in clean()
             raise forms.ValidationError(str(erreur)) from erreur
+
+
+class DemandeBilanForm(forms.Form):
+    annee = forms.IntegerField(label="Année")
+    donneur_ordre = forms.ModelChoiceField(
+        label="Donneur d'ordre",
+        queryset=DonneurOrdre.objects.order_by("nom"),
+        required=False,
+        empty_label="Tous (bilan général)",
+        help_text="Un donneur d'ordre : ses marchés seulement, effectifs de 1 ou 2 masqués.",
+        error_messages={"invalid_choice": "Donneur d'ordre inconnu : choisissez-le dans la liste."},
+    )
+    format = forms.ChoiceField(
+        label="Format", choices=[("pdf", "PDF"), ("xlsx", "Classeur Excel")], initial="pdf"
+    )
+
+    def clean_annee(self):
+        annee = self.cleaned_data["annee"]
+        premiere, derniere = annees_des_donnees()
+        if not premiere <= annee <= derniere:
+            raise forms.ValidationError(
+                f"Année {annee} hors des données : choisissez une année de {premiere} à {derniere}."
+            )
+        return annee

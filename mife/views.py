@@ -1,14 +1,18 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from mife import graphiques, indicateurs, selectors
+from mife import bilan, graphiques, indicateurs, selectors
 from mife import recherche as recherche_service
-from mife.forms import FiltresIndicateursForm
+from mife.forms import DemandeBilanForm, FiltresIndicateursForm
+from mife.models import DemandeBilan, StatutDemandeBilan
+
+TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def accueil(request):
@@ -108,3 +112,77 @@ def graphique_indicateurs(request, nom: str):
         return HttpResponseBadRequest("Filtres invalides.", content_type="text/plain")
     resultat = indicateurs.calculer(form.filtres(), request.user)
     return HttpResponse(graphiques.dessiner(nom, resultat), content_type="image/svg+xml")
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_demander(request):
+    """Ask for an annual bilan (PDF or workbook), built in the background."""
+    form = DemandeBilanForm(
+        request.POST or None, initial={"annee": timezone.localdate().year - 1, "format": "pdf"}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        demande = bilan.demander(d["annee"], d["donneur_ordre"], d["format"], request.user)
+        messages.success(
+            request,
+            "Bilan demandé : vous pouvez quitter cette page et le retrouver dans la liste.",
+        )
+        return redirect("bilan_detail", pk=demande.pk)
+    return render(
+        request,
+        "mife/bilan.html",
+        {
+            "form": form,
+            "recentes": DemandeBilan.objects.select_related("donneur_ordre", "demandee_par")[:20],
+            "titre": "Bilan annuel",
+            "fil": [("Indicateurs", reverse("indicateurs")), ("Bilan annuel", None)],
+        },
+    )
+
+
+def _contexte_bilan(demande) -> dict:
+    return {
+        "d": demande,
+        "en_marche": demande.statut in (StatutDemandeBilan.EN_ATTENTE, StatutDemandeBilan.EN_COURS),
+    }
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_detail(request, pk: int):
+    demande = get_object_or_404(
+        DemandeBilan.objects.select_related("donneur_ordre", "demandee_par"), pk=pk
+    )
+    return render(
+        request,
+        "mife/bilan_detail.html",
+        {
+            **_contexte_bilan(demande),
+            "titre": str(demande),
+            "fil": [
+                ("Indicateurs", reverse("indicateurs")),
+                ("Bilan annuel", reverse("bilan")),
+                (str(demande), None),
+            ],
+        },
+    )
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_progression(request, pk: int):
+    """The progress partial, polled by htmx every 2 s while the bilan is being built."""
+    demande = get_object_or_404(DemandeBilan.objects.select_related("donneur_ordre"), pk=pk)
+    return render(request, "mife/_bilan_progression.html", _contexte_bilan(demande))
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_telecharger(request, pk: int):
+    demande = get_object_or_404(DemandeBilan.objects.select_related("donneur_ordre"), pk=pk)
+    if not demande.fichier:
+        raise Http404("Bilan pas encore prêt.")
+    types = {"pdf": "application/pdf", "xlsx": TYPE_XLSX}
+    return FileResponse(
+        demande.fichier.open("rb"),
+        as_attachment=True,
+        filename=bilan.nom_fichier(demande.annee, demande.donneur_ordre, demande.format),
+        content_type=types[demande.format],
+    )

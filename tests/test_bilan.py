@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -113,3 +114,62 @@ def test_commande_erreurs(jeu, tmp_path, arguments, message):
 
 def test_heures_decimales():
     assert bilan._valeur_excel(Decimal("1.50")) == 1.5
+
+
+# --- from the browser ---------------------------------------------------------------------
+
+
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+)
+def test_bilan_demande_depuis_le_navigateur(jeu, client_for):
+    from django.urls import reverse
+
+    from mife.models import DemandeBilan
+
+    client = client_for("direction")
+    reponse = client.post(reverse("bilan"), {"annee": 2025, "format": "xlsx"})
+    demande = DemandeBilan.objects.get()
+    assert reponse.url == reverse("bilan_detail", args=[demande.pk])
+    assert demande.statut == "terminee" and demande.progression == 100  # immediate backend
+    page = client.get(reverse("bilan_progression", args=[demande.pk])).content.decode()
+    assert "100 %" in page and reverse("bilan_fichier", args=[demande.pk]) in page
+    fichier = client.get(reverse("bilan_fichier", args=[demande.pk]))
+    contenu = b"".join(fichier.streaming_content)
+    assert load_workbook(io.BytesIO(contenu))["Chiffres clés"]["B3"].value == 350
+    assert 'filename="bilan-2025.xlsx"' in fichier["Content-Disposition"]
+
+
+def test_bilan_navigateur_mauvaise_saisie(jeu, client_for):
+    from django.urls import reverse
+
+    from mife.models import DemandeBilan
+
+    client = client_for("facilitateur")
+    page = client.post(reverse("bilan"), {"annee": 1990, "format": "pdf", "donneur_ordre": 999999})
+    texte = page.content.decode()
+    assert "Année 1990 hors des données" in texte
+    assert "Donneur d&#x27;ordre inconnu" in texte
+    assert not DemandeBilan.objects.exists()
+
+
+def test_bilan_refuse_sans_droit(client_for):
+    from django.urls import reverse
+
+    assert client_for("suivi").get(reverse("bilan")).status_code == 403
+
+
+def test_liste_des_bilans_nombre_de_requetes_constant(client_for, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    from mife.models import DemandeBilan
+
+    client = client_for("direction")
+    acheteur = jeu_bilan.f.DonneurOrdreFactory()
+    for annee in range(2010, 2020):
+        DemandeBilan.objects.create(
+            annee=annee, format="pdf", donneur_ordre=acheteur, demandee_par=client.user
+        )
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("bilan"))
+    assert page.content.decode().count("Bilan 201") == 10
