@@ -14,6 +14,7 @@ urlpatterns = [
         views.graphique_indicateurs,
         name="indicateurs_graphique",
     ),
+    path("indicateurs/previsions/", views.previsions, name="previsions"),
     path("bilan/", views.bilan_demander, name="bilan"),
     path("bilan/<int:pk>/", views.bilan_detail, name="bilan_detail"),
     path("bilan/<int:pk>/progression/", views.bilan_progression, name="bilan_progression"),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -7,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from heures import selectors as heures_selectors
+from marches.models import Lot
 from mife import bilan, graphiques, indicateurs, selectors
 from mife import recherche as recherche_service
 from mife.forms import DemandeBilanForm, FiltresIndicateursForm
@@ -185,4 +189,28 @@ def bilan_telecharger(request, pk: int):
         as_attachment=True,
         filename=bilan.nom_fichier(demande.annee, demande.donneur_ordre, demande.format),
         content_type=types[demande.format],
+    )
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def previsions(request):
+    """Lot forecast at the current pace; by default only the lots at risk of a shortfall."""
+    jour = timezone.localdate()
+    tous = request.GET.get("tous") == "1"
+    lots = Lot.objects.all() if tous else Lot.objects.actifs_le(jour)
+    toutes = heures_selectors.previsions_lots(lots, jour)
+    lignes = toutes if tous else [p for p in toutes if p.a_risque]
+    lignes.sort(key=lambda p: (-p.exposition, -p.manque, str(p.lot)))
+    return render(
+        request,
+        "mife/previsions.html",
+        {
+            "lignes": lignes,
+            "tous": tous,
+            "jour": jour,
+            "exposition_totale": sum((p.exposition for p in lignes if p.a_risque), Decimal(0)),
+            "nb_a_risque": sum(1 for p in lignes if p.a_risque),
+            "titre": "Prévision des lots",
+            "fil": [("Indicateurs", reverse("indicateurs")), ("Prévision des lots", None)],
+        },
     )
