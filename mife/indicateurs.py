@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import F, Q
@@ -42,7 +42,15 @@ from heures.models import (
     Sortie,
 )
 from label.models import DossierLabel, EvenementAnimation, Label, ParticipationEvenement
-from marches.models import DonneurOrdre, Echange, Lot, NatureMarche, Operation, TypeEchange
+from marches.models import (
+    DonneurOrdre,
+    Echange,
+    Lot,
+    Marche,
+    NatureMarche,
+    Operation,
+    TypeEchange,
+)
 from mife.core.models import Parametres
 from mife.core.mois import ajouter_mois, premier_jour
 
@@ -103,6 +111,7 @@ class Filtres:
     type_clause: str = ""
     entreprise: Entreprise | None = None
     commune: str = ""
+    marche: Marche | None = None
 
     def __post_init__(self):
         if self.fin < self.debut:
@@ -129,16 +138,7 @@ class Filtres:
             except ValueError:
                 return jour.replace(year=jour.year - 1, day=28)
 
-        return Filtres(
-            recul(self.debut),
-            recul(self.fin),
-            self.donneur_ordre,
-            self.operation,
-            self.nature,
-            self.type_clause,
-            self.entreprise,
-            self.commune,
-        )
+        return replace(self, debut=recul(self.debut), fin=recul(self.fin))
 
     def q_lot(self, prefixe: str = "") -> Q:
         """The perimeter as a filter on lots (``prefixe`` = the path to the lot)."""
@@ -147,6 +147,8 @@ class Filtres:
             q &= Q(**{f"{prefixe}marche__donneur_ordre": self.donneur_ordre})
         if self.operation is not None:
             q &= Q(**{f"{prefixe}marche__operation": self.operation})
+        if self.marche is not None:
+            q &= Q(**{f"{prefixe}marche": self.marche})
         if self.nature:
             q &= Q(**{f"{prefixe}marche__nature": self.nature})
         if self.type_clause:
@@ -217,6 +219,10 @@ class Indicateurs:
     nb_echanges: int = 0
     nb_visites: int = 0
     label: dict = field(default_factory=dict)
+    # One row per person of the period (profile on entry, hours): the FSE+ export.
+    profils: dict[int, dict] = field(default_factory=dict)
+    # The sortie of each person whose mission ended in the period (the last one).
+    sorties_personnes: dict[int, tuple] = field(default_factory=dict)
 
     @property
     def vide(self) -> bool:
@@ -230,7 +236,7 @@ def tranche(age: int, tranches) -> str:
     raise AssertionError(age)  # pragma: no cover
 
 
-def _age(naissance: dt.date, jour: dt.date) -> int:
+def age(naissance: dt.date, jour: dt.date) -> int:
     return jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))
 
 
@@ -313,6 +319,9 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
         if profil is None or entree < profil["entree"]:
             profils[b["participant"]] = {**b, "entree": entree}
     resultat.participants = len(profils)
+    for pk, profil in profils.items():
+        profil["heures_periode"] = heures_personne[pk]
+    resultat.profils = profils
 
     def ventiler(cle, ordre, garder=lambda profil: True) -> list[Ligne]:
         personnes: dict = defaultdict(set)
@@ -327,19 +336,19 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
 
     resultat.par_sexe = ventiler(lambda p: p["sexe"], list(Sexe.choices))
     resultat.par_age = ventiler(
-        lambda p: tranche(_age(p["naissance"], p["entree"]), TRANCHES_AGE),
+        lambda p: tranche(age(p["naissance"], p["entree"]), TRANCHES_AGE),
         [(t[2], t[2]) for t in TRANCHES_AGE],
     )
     resultat.age_par_sexe = {
         libelle: ventiler(
-            lambda p: tranche(_age(p["naissance"], p["entree"]), TRANCHES_AGE),
+            lambda p: tranche(age(p["naissance"], p["entree"]), TRANCHES_AGE),
             [(t[2], t[2]) for t in TRANCHES_AGE],
             garder=lambda p, code=code: p["sexe"] == code,
         )
         for code, libelle in Sexe.choices
     }
     resultat.par_age_fse = ventiler(
-        lambda p: tranche(_age(p["naissance"], p["entree"]), TRANCHES_AGE_FSE),
+        lambda p: tranche(age(p["naissance"], p["entree"]), TRANCHES_AGE_FSE),
         [(t[2], t[2]) for t in TRANCHES_AGE_FSE],
     )
     resultat.par_niveau = ventiler(
@@ -451,19 +460,24 @@ def _sorties(resultat: Indicateurs, filtres: Filtres) -> None:
     ).exclude(sortie="")
     if filtres.entreprise is not None:
         missions = missions.filter(employeur=filtres.entreprise)
-    rangs = list(missions.order_by().values_list("participant", "sortie", "situation_six_mois"))
+    rangs = list(
+        missions.order_by("date_fin", "pk").values_list(
+            "participant", "sortie", "situation_six_mois", "date_fin"
+        )
+    )
     groupes = list(dict.fromkeys(GROUPES_SORTIE.values()))
     personnes: dict = defaultdict(set)
     comptes: Counter = Counter()
     six_mois: Counter = Counter()
-    for participant, sortie, situation in rangs:
+    for participant, sortie, situation, fin in rangs:
+        resultat.sorties_personnes[participant] = (sortie, situation, fin)
         groupe = GROUPES_SORTIE[sortie]
         personnes[groupe].add(participant)
         comptes[groupe] += 1
         six_mois[situation or ""] += 1
     resultat.sorties = [Ligne(g, g, comptes[g]) for g in groupes]
     resultat.nb_sorties = len(rangs)
-    dynamiques = sum(1 for _, sortie, _ in rangs if sortie in SORTIES_DYNAMIQUES)
+    dynamiques = sum(1 for rang in rangs if rang[1] in SORTIES_DYNAMIQUES)
     resultat.part_sorties_dynamiques = (
         (Decimal(dynamiques) * 100 / len(rangs)).quantize(Decimal("0.1")) if rangs else None
     )

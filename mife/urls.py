@@ -14,6 +14,7 @@ urlpatterns = [
         views.graphique_indicateurs,
         name="indicateurs_graphique",
     ),
+    path("indicateurs/fse/", views.export_fse, name="export_fse"),
     path("indicateurs/previsions/", views.previsions, name="previsions"),
     path("bilan/", views.bilan_demander, name="bilan"),
     path("bilan/<int:pk>/", views.bilan_detail, name="bilan_detail"),

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 
 from heures import selectors as heures_selectors
 from marches.models import Lot
-from mife import bilan, graphiques, indicateurs, selectors
+from mife import bilan, fse, graphiques, indicateurs, selectors
 from mife import recherche as recherche_service
 from mife.forms import DemandeBilanForm, FiltresIndicateursForm
 from mife.models import DemandeBilan, StatutDemandeBilan
@@ -214,3 +214,17 @@ def previsions(request):
             "fil": [("Indicateurs", reverse("indicateurs")), ("Prévision des lots", None)],
         },
     )
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def export_fse(request):
+    """The pseudonymised FSE+ workbook of the period and perimeter chosen on the page."""
+    form = FiltresIndicateursForm(request.GET or {"annee": timezone.localdate().year})
+    if not form.is_valid():
+        messages.error(request, "Filtres invalides : corrigez-les avant d'exporter.")
+        return redirect(f"{reverse('indicateurs')}?{request.GET.urlencode()}")
+    filtres = form.filtres()
+    reponse = HttpResponse(fse.classeur(filtres), content_type=TYPE_XLSX)
+    nom = f"fse-participants-{filtres.debut:%Y%m%d}-{filtres.fin:%Y%m%d}.xlsx"
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+    return reponse
