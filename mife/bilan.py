@@ -298,22 +298,31 @@ def classeur(
     progression: Callable[[int], None] | None = None,
 ) -> bytes:
     """The bilan as an Excel workbook: one sheet per table, typed numeric cells, readable
-    widths, frozen headers."""
+    widths, frozen headers, and the methodology."""
+    avancer = progression or (lambda pourcent: None)
+    courant, precedent = calculer(annee, donneur_ordre, user)
+    avancer(50)
+    titre = f"Bilan {annee}" + (f" — {donneur_ordre.nom}" if donneur_ordre else "")
+    contenu = ecrire_classeur(
+        titre, tableaux(courant, precedent, masquer=donneur_ordre is not None), METHODOLOGIE
+    )
+    avancer(100)
+    return contenu
+
+
+def ecrire_classeur(titre: str, liste: list[Tableau], methodologie=None) -> bytes:
+    """Write tables as a workbook (also used by the reports to buyers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    avancer = progression or (lambda pourcent: None)
-    courant, precedent = calculer(annee, donneur_ordre, user)
-    avancer(50)
     wb = Workbook()
     wb.remove(wb.active)
     entete = Font(bold=True)
     fond = PatternFill("solid", fgColor="E8EEF5")
-    titre_bilan = f"Bilan {annee}" + (f" — {donneur_ordre.nom}" if donneur_ordre else "")
-    for tableau in tableaux(courant, precedent, masquer=donneur_ordre is not None):
+    for tableau in liste:
         ws = wb.create_sheet(tableau.feuille[:31])
-        ws.append([f"{titre_bilan} — {tableau.titre}"])
+        ws.append([f"{titre} — {tableau.titre}"])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append([c.titre for c in tableau.colonnes])
         for cellule in ws[2]:
@@ -330,23 +339,23 @@ def classeur(
             ws.append([])
             ws.append([tableau.note])
         ws.freeze_panes = "A3"
+        textes = tableau.cellules_pdf()
         for j, colonne in enumerate(tableau.colonnes, start=1):
-            textes = tableau.cellules_pdf()
             largeur = max([len(colonne.titre)] + [len(ligne[j - 1]) for ligne in textes])
             ws.column_dimensions[get_column_letter(j)].width = min(max(largeur + 2, 12), 60)
-    methodo = wb.create_sheet("Méthodologie")
-    methodo.append(["Terme", "Définition"])
-    for cellule in methodo[1]:
-        cellule.font = entete
-        cellule.fill = fond
-    for terme, definition in METHODOLOGIE:
-        methodo.append([terme, definition])
-    methodo.column_dimensions["A"].width = 26
-    methodo.column_dimensions["B"].width = 110
-    methodo.freeze_panes = "A2"
+    if methodologie:
+        methodo = wb.create_sheet("Méthodologie")
+        methodo.append(["Terme", "Définition"])
+        for cellule in methodo[1]:
+            cellule.font = entete
+            cellule.fill = fond
+        for terme, definition in methodologie:
+            methodo.append([terme, definition])
+        methodo.column_dimensions["A"].width = 26
+        methodo.column_dimensions["B"].width = 110
+        methodo.freeze_panes = "A2"
     sortie = io.BytesIO()
     wb.save(sortie)
-    avancer(100)
     return sortie.getvalue()
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from entreprises.models import Entreprise
 from heures.models import DeclarationMensuelle
-from marches.models import DonneurOrdre, NatureMarche, Operation, TypeClause
+from marches.models import DonneurOrdre, Marche, NatureMarche, Operation, TypeClause
 from mife.indicateurs import Filtres, FiltresInvalides
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -113,3 +113,40 @@ class DemandeBilanForm(forms.Form):
                 f"Année {annee} hors des données : choisissez une année de {premiere} à {derniere}."
             )
         return annee
+
+
+class RapportDonneurForm(forms.Form):
+    """A report to a buyer: a marché or an opération, a month or a quarter, a message."""
+
+    marche = forms.ModelChoiceField(
+        label="Marché",
+        queryset=Marche.objects.select_related("donneur_ordre").order_by("reference"),
+        required=False,
+    )
+    operation = forms.ModelChoiceField(
+        label="Opération",
+        queryset=Operation.objects.order_by("nom"),
+        required=False,
+        help_text="Ou une opération : tous ses marchés.",
+    )
+    periode = forms.CharField(
+        label="Période",
+        help_text="Un mois (2026-10) ou un trimestre (T3 2026).",
+        max_length=20,
+    )
+    message = forms.CharField(label="Message", widget=forms.Textarea({"rows": 5}))
+
+    def clean_periode(self):
+        from mife.rapports import lire_periode
+
+        return lire_periode(self.cleaned_data["periode"])
+
+    def clean(self):
+        from mife.rapports import destinataires
+
+        donnees = super().clean()
+        marche, operation = donnees.get("marche"), donnees.get("operation")
+        if (marche is None) == (operation is None):
+            raise forms.ValidationError("Choisissez un marché ou une opération (l'un des deux).")
+        destinataires(marche, operation)  # a contact without an address is named here
+        return donnees

@@ -88,3 +88,73 @@ class DemandeBilan(Horodate):
     def __str__(self) -> str:
         perimetre = f" — {self.donneur_ordre}" if self.donneur_ordre_id else ""
         return f"Bilan {self.annee}{perimetre} ({self.get_format_display()})"
+
+
+class StatutRapport(models.TextChoices):
+    ENVOYE = "envoye", "Envoyé"
+    ECHEC = "echec", "Échec d'envoi"
+
+
+class RapportDonneur(models.Model):
+    """A progress report sent to a buyer: what was sent, to whom, by whom, with its figures
+    and files exactly as sent (re-downloadable)."""
+
+    donneur_ordre = models.ForeignKey(
+        "marches.DonneurOrdre",
+        verbose_name="donneur d'ordre",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    marche = models.ForeignKey(
+        "marches.Marche",
+        verbose_name="marché",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    operation = models.ForeignKey(
+        "marches.Operation",
+        verbose_name="opération",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    debut = models.DateField("début de période")
+    fin = models.DateField("fin de période")
+    libelle_periode = models.CharField("période", max_length=40)
+    destinataires = models.TextField("destinataires")
+    sujet = models.CharField("sujet", max_length=250)
+    message = models.TextField("message")
+    chiffres = models.JSONField("chiffres envoyés", default=dict)
+    fichier_pdf = models.FileField("rapport PDF", upload_to="rapports/")
+    fichier_xlsx = models.FileField("rapport Excel", upload_to="rapports/")
+    statut = models.CharField("statut", max_length=10, choices=StatutRapport.choices)
+    erreur = models.TextField("erreur", blank=True)
+    envoye_le = models.DateTimeField("envoyé le", auto_now_add=True)
+    envoye_par = models.ForeignKey(
+        "mife.User",
+        verbose_name="envoyé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "rapport à un donneur d'ordre"
+        verbose_name_plural = "rapports aux donneurs d'ordre"
+        ordering = ["-envoye_le"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(marche__isnull=False) | models.Q(operation__isnull=False),
+                name="rapport_marche_ou_operation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fin__gte=models.F("debut")), name="rapport_fin_apres_debut"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rapport {self.libelle_periode} — {self.marche or self.operation}"

@@ -73,6 +73,8 @@ ROLES: tuple[Role, ...] = (
             "heures.exporter_donnees_personnelles",
             *_crud("label", *_LABEL, actions=("view",)),
             "mife.voir_bilan",
+            "mife.view_rapportdonneur",
+            "mife.add_rapportdonneur",
         ),
     ),
     Role(
@@ -105,7 +107,7 @@ ROLES: tuple[Role, ...] = (
         _crud("marches", *_MARCHES, actions=("view",))
         + _crud("entreprises", *_ENTREPRISES, actions=("view",))
         + _crud("label", *_LABEL, actions=("view",))
-        + ("heures.view_attestation", "mife.voir_bilan"),
+        + ("heures.view_attestation", "mife.voir_bilan", "mife.view_rapportdonneur"),
     ),
     Role(
         ADMIN,

@@ -16,6 +16,12 @@ urlpatterns = [
     ),
     path("indicateurs/fse/", views.export_fse, name="export_fse"),
     path("indicateurs/previsions/", views.previsions, name="previsions"),
+    path("rapports/", views.rapports, name="rapports"),
+    path(
+        "rapports/<int:pk>/<str:format>/",
+        views.rapport_fichier,
+        name="rapport_fichier",
+    ),
     path("bilan/", views.bilan_demander, name="bilan"),
     path("bilan/<int:pk>/", views.bilan_detail, name="bilan_detail"),
     path("bilan/<int:pk>/progression/", views.bilan_progression, name="bilan_progression"),

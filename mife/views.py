@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,9 +13,10 @@ from django.views.generic import TemplateView
 from heures import selectors as heures_selectors
 from marches.models import Lot
 from mife import bilan, fse, graphiques, indicateurs, selectors
+from mife import rapports as rapports_service
 from mife import recherche as recherche_service
-from mife.forms import DemandeBilanForm, FiltresIndicateursForm
-from mife.models import DemandeBilan, StatutDemandeBilan
+from mife.forms import DemandeBilanForm, FiltresIndicateursForm, RapportDonneurForm
+from mife.models import DemandeBilan, RapportDonneur, StatutDemandeBilan
 
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -228,3 +230,55 @@ def export_fse(request):
     nom = f"fse-participants-{filtres.debut:%Y%m%d}-{filtres.fin:%Y%m%d}.xlsx"
     reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
     return reponse
+
+
+@permission_required("mife.view_rapportdonneur", raise_exception=True)
+def rapports(request):
+    """Reports sent to buyers (the log) and, for those allowed, the form to send one."""
+    peut_envoyer = request.user.has_perm("mife.add_rapportdonneur")
+    form = RapportDonneurForm(request.POST or None) if peut_envoyer else None
+    if request.method == "POST":
+        if not peut_envoyer:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            rapport = rapports_service.envoyer(
+                d["marche"], d["operation"], d["periode"], d["message"], request.user
+            )
+            if rapport.erreur:
+                messages.error(request, rapport.erreur)
+            else:
+                messages.success(request, f"Rapport envoyé à {rapport.destinataires}.")
+            return redirect("rapports")
+    envoyes = RapportDonneur.objects.select_related(
+        "donneur_ordre", "marche", "operation", "envoye_par"
+    )[:50]
+    return render(
+        request,
+        "mife/rapports.html",
+        {
+            "form": form,
+            "envoyes": envoyes,
+            "titre": "Rapports aux donneurs d'ordre",
+            "fil": [("Indicateurs", reverse("indicateurs")), ("Rapports", None)],
+        },
+    )
+
+
+@permission_required("mife.view_rapportdonneur", raise_exception=True)
+def rapport_fichier(request, pk: int, format: str):
+    """A report's file exactly as it was sent."""
+    rapport = get_object_or_404(RapportDonneur, pk=pk)
+    fichiers = {
+        "pdf": (rapport.fichier_pdf, "application/pdf"),
+        "xlsx": (rapport.fichier_xlsx, TYPE_XLSX),
+    }
+    if format not in fichiers:
+        raise Http404("Format inconnu.")
+    champ, type_mime = fichiers[format]
+    return FileResponse(
+        champ.open("rb"),
+        as_attachment=True,
+        filename=champ.name.rsplit("/", 1)[-1],
+        content_type=type_mime,
+    )
