@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from mife.core import formats
 from mife.indicateurs import MASQUE, Indicateurs, Ligne
 
+MOIS_COURTS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+               "nov.", "déc."]  # fmt: skip
 COULEURS = ["#1f4e79", "#4f8cc9", "#9dc3e6", "#f4b183", "#c55a11", "#7f7f7f"]
 COULEUR_ATTENDU = "#c55a11"
 _POLICE = Path(settings.BASE_DIR) / "static" / "fonts" / "DejaVuSans.ttf"

@@ -157,6 +157,7 @@ def test_page_chiffres_et_liens_facilitateur(jeu, client_for):
     assert "année 2025" in page
     assert 'data-chiffre="heures">350 h' in page
     assert 'data-chiffre="participants">3' in page
+    assert 'data-chiffre="etp">0,22' in page
     assert reverse("marches:donneur_detail", args=[jeu["a"].pk]) in page
     assert reverse("heures:participant_liste") + "?niveau_qualification=infra3" in page
     assert "&lt; 3" in page  # one woman: masked
