@@ -53,23 +53,32 @@ def _axes(figure: Figure):
     return axes
 
 
+def valeurs_affichees(lignes: list[Ligne], valeur: str = "heures") -> list[tuple[str, float, str]]:
+    """(label, bar length, text) of each line: a line of fewer than 3 people gets no bar and
+    reads « < 3 »."""
+    resultat = []
+    for ligne in lignes:
+        if ligne.masque:
+            resultat.append((ligne.libelle, 0.0, MASQUE))
+        elif valeur == "heures":
+            resultat.append((ligne.libelle, float(ligne.heures), formats.heures(ligne.heures)))
+        else:
+            resultat.append(
+                (ligne.libelle, float(ligne.personnes), formats.nombre(ligne.personnes, 0))
+            )
+    return resultat
+
+
 def barres(lignes: list[Ligne], titre: str, valeur: str = "heures") -> str:
     """Horizontal bars of ``valeur`` (``heures`` or ``personnes``) per line; a line of fewer
     than 3 people is not drawn and reads « < 3 »."""
     figure = _figure(7.0, 0.3 * max(len(lignes), 2) + 0.8)
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         axes = _axes(figure)
-        libelles = [ligne.libelle for ligne in lignes][::-1]
-        valeurs = [0 if ligne.masque else float(getattr(ligne, valeur)) for ligne in lignes][::-1]
-        barres_ = axes.barh(libelles, valeurs, color=COULEURS[0])
-        maximum = max(valeurs, default=0) or 1
-        for barre, ligne in zip(barres_, lignes[::-1], strict=True):
-            if ligne.masque:
-                texte = MASQUE
-            elif valeur == "heures":
-                texte = formats.heures(ligne.heures)
-            else:
-                texte = formats.nombre(ligne.personnes, 0)
+        affichees = valeurs_affichees(lignes, valeur)[::-1]
+        barres_ = axes.barh([a[0] for a in affichees], [a[1] for a in affichees], color=COULEURS[0])
+        maximum = max((a[1] for a in affichees), default=0) or 1
+        for barre, (_, _, texte) in zip(barres_, affichees, strict=True):
             axes.text(
                 barre.get_width() + maximum * 0.01,
                 barre.get_y() + barre.get_height() / 2,

@@ -65,6 +65,8 @@ def _liens(resultat, user) -> None:
         liste = reverse("heures:participant_liste")
         for ligne in resultat.par_niveau:
             ligne.lien = f"{liste}?niveau_qualification={ligne.code}" if ligne.code else ""
+        for ligne in resultat.par_sexe:
+            ligne.lien = f"{liste}?sexe={ligne.code}"
         for ligne in resultat.par_qpv:
             ligne.lien = f"{liste}?resident_qpv={'true' if ligne.code == 'qpv' else 'false'}"
     if user.has_perm("heures.view_mission"):
@@ -72,6 +74,9 @@ def _liens(resultat, user) -> None:
         for ligne in resultat.par_modalite:
             codes = [c for c, g in indicateurs.GROUPES_MODALITE.items() if g == ligne.code]
             ligne.lien = f"{liste}?modalite={codes[0]}" if len(codes) == 1 else ""
+        for ligne in resultat.sorties:
+            codes = [c for c, g in indicateurs.GROUPES_SORTIE.items() if g == ligne.code]
+            ligne.lien = f"{liste}?sortie={codes[0]}" if len(codes) == 1 else ""
 
 
 class IndicateursView(PermissionRequiredMixin, TemplateView):

@@ -160,6 +160,8 @@ def test_page_chiffres_et_liens_facilitateur(jeu, client_for):
     assert 'data-chiffre="etp">0,22' in page
     assert reverse("marches:donneur_detail", args=[jeu["a"].pk]) in page
     assert reverse("heures:participant_liste") + "?niveau_qualification=infra3" in page
+    assert reverse("heures:mission_liste") + "?sortie=emploi_durable" in page
+    assert reverse("heures:participant_liste") + "?sexe=F" in page
     assert "&lt; 3" in page  # one woman: masked
     assert "50 %" in page  # sorties dynamiques
 
@@ -207,3 +209,16 @@ def test_page_nombre_de_requetes_constant(jeu, client_for, django_assert_max_num
     client = client_for("facilitateur")
     with django_assert_max_num_queries(40):
         client.get(reverse("indicateurs"), {"annee": 2025})
+
+
+def test_graphiques_masquent_les_petits_effectifs():
+    from mife import graphiques
+    from mife.indicateurs import Ligne
+
+    lignes = [Ligne("F", "Femme", 2, Decimal("220")), Ligne("M", "Homme", 5, Decimal("130"))]
+    assert graphiques.valeurs_affichees(lignes) == [
+        ("Femme", 0.0, "< 3"),
+        ("Homme", 130.0, "130 h"),
+    ]
+    assert graphiques.valeurs_affichees(lignes, "personnes")[1] == ("Homme", 5.0, "5")
+    assert graphiques.barres(lignes, "Essai").startswith("<?xml")
