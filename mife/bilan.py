@@ -235,7 +235,7 @@ METHODOLOGIE = [
     ("Structures accompagnées", "Entreprises avec au moins un échange enregistré (rendez-vous, "
      "visite, appel, réunion, courriel) dans la période."),
     ("Secret statistique", "Dans un bilan par donneur d'ordre et dans les graphiques, un "
-     "effectif de 1 ou 2 personnes s'affiche « < 3 »."),
+     "effectif de 1 ou 2 personnes s'affiche «\u00a0<\u00a03\u00a0»."),
 ]  # fmt: skip
 
 

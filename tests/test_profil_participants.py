@@ -69,7 +69,7 @@ def test_filtres_par_niveau_et_situation(client_for):
 
 
 def test_situation_six_mois_exige_une_sortie():
-    mission = f.MissionFactory(date_fin=dt.date(2025, 6, 30))
+    mission = f.MissionFactory(date_debut=dt.date(2025, 1, 6), date_fin=dt.date(2025, 6, 30))
     mission.situation_six_mois = SituationSixMois.EMPLOI_DURABLE
     with pytest.raises(ValidationError) as erreur:
         missions_service.verifier(mission)
@@ -77,7 +77,7 @@ def test_situation_six_mois_exige_une_sortie():
 
 
 def test_sortie_autre_siae_et_situation_six_mois():
-    mission = f.MissionFactory(date_fin=dt.date(2025, 6, 30))
+    mission = f.MissionFactory(date_debut=dt.date(2025, 1, 6), date_fin=dt.date(2025, 6, 30))
     Mission.objects.filter(pk=mission.pk).update(
         sortie=Sortie.AUTRE_SIAE,
         date_sortie=dt.date(2025, 6, 30),
