@@ -104,7 +104,14 @@ class ParticipantAdmin(HistoryAdmin):
         ("Identité", {"fields": (("nom", "prenom"), ("sexe", "date_naissance"))}),
         (
             "Coordonnées",
-            {"fields": (("commune", "code_postal"), "resident_qpv", ("telephone", "email"))},
+            {
+                "fields": (
+                    ("commune", "code_postal"),
+                    "resident_qpv",
+                    ("niveau_qualification", "situation_entree"),
+                    ("telephone", "email"),
+                )
+            },
         ),
         ("Données personnelles", {"fields": ("date_information", "anonymise_le")}),
         ("Notes", {"fields": ("notes",)}),
@@ -182,7 +189,7 @@ class MissionAdmin(HistoryAdmin):
                 )
             },
         ),
-        ("Sortie", {"fields": (("sortie", "date_sortie"),)}),
+        ("Sortie", {"fields": (("sortie", "date_sortie"), "situation_six_mois")}),
     )
 
     def get_queryset(self, request):

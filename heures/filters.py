@@ -11,8 +11,11 @@ from heures.models import (
     DeclarationMensuelle,
     Mission,
     Modalite,
+    NiveauQualification,
     Participant,
     Sexe,
+    SituationEntree,
+    SituationSixMois,
     Sortie,
     StatutAttestation,
     StatutBesoin,
@@ -47,10 +50,24 @@ class ParticipantFilter(django_filters.FilterSet):
         queryset=CritereEligibilite.objects.all(),
         method="filtrer_critere",
     )
+    niveau_qualification = django_filters.ChoiceFilter(
+        label="Niveau de qualification", choices=NiveauQualification.choices
+    )
+    situation_entree = django_filters.ChoiceFilter(
+        label="Situation à l'entrée", choices=SituationEntree.choices
+    )
 
     class Meta:
         model = Participant
-        fields = ["q", "sexe", "commune", "resident_qpv", "critere"]
+        fields = [
+            "q",
+            "sexe",
+            "commune",
+            "resident_qpv",
+            "critere",
+            "niveau_qualification",
+            "situation_entree",
+        ]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -90,10 +107,13 @@ class MissionFilter(django_filters.FilterSet):
         choices=[("aucune", "Aucune sortie"), *Sortie.choices],
         method="filtrer_sortie",
     )
+    situation_six_mois = django_filters.ChoiceFilter(
+        label="Situation six mois après", choices=SituationSixMois.choices
+    )
 
     class Meta:
         model = Mission
-        fields = ["q", "lot", "employeur", "modalite", "etat", "sortie"]
+        fields = ["q", "lot", "employeur", "modalite", "etat", "sortie", "situation_six_mois"]
 
     def filtrer_etat(self, queryset, name, value):
         jour = timezone.localdate()

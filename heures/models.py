@@ -77,6 +77,35 @@ class Sexe(models.TextChoices):
     HOMME = "M", "Homme"
 
 
+class NiveauQualification(models.TextChoices):
+    """Level of qualification (national nomenclature, 2019), grouped as ISCED for the FSE+."""
+
+    INFRA_3 = "infra3", "Infra 3 (sans diplôme, brevet)"
+    NIVEAU_3 = "niv3", "Niveau 3 (CAP, BEP)"
+    NIVEAU_4 = "niv4", "Niveau 4 (baccalauréat)"
+    NIVEAU_5 = "niv5", "Niveau 5 (bac + 2)"
+    NIVEAU_6 = "niv6", "Niveau 6 et plus (bac + 3 et au-delà)"
+
+
+# ISCED grouping used by the FSE+ common indicators.
+CITE_FSE = {
+    NiveauQualification.INFRA_3: "CITE 0 à 2",
+    NiveauQualification.NIVEAU_3: "CITE 3 à 4",
+    NiveauQualification.NIVEAU_4: "CITE 3 à 4",
+    NiveauQualification.NIVEAU_5: "CITE 5 à 8",
+    NiveauQualification.NIVEAU_6: "CITE 5 à 8",
+}
+
+
+class SituationEntree(models.TextChoices):
+    """The person's situation on entering the scheme (FSE+: unemployed, inactive, employed)."""
+
+    DEMANDEUR_EMPLOI = "demandeur_emploi", "Demandeur d'emploi (moins de 12 mois)"
+    DEMANDEUR_LONGUE_DUREE = "deld", "Demandeur d'emploi de longue durée (12 mois et plus)"
+    INACTIF = "inactif", "Inactif (ni en emploi, ni inscrit comme demandeur)"
+    EN_EMPLOI = "en_emploi", "En emploi (y compris indépendant)"
+
+
 ANONYMISE = "Participant anonymisé"
 
 
@@ -88,6 +117,20 @@ class Participant(Versionne):
     commune = models.CharField("commune de résidence", max_length=120, blank=True)
     code_postal = models.CharField("code postal", max_length=10, blank=True)
     resident_qpv = models.BooleanField("résident d'un quartier prioritaire (QPV)", default=False)
+    niveau_qualification = models.CharField(
+        "niveau de qualification",
+        max_length=10,
+        choices=NiveauQualification.choices,
+        blank=True,
+        help_text="Le plus haut diplôme obtenu.",
+    )
+    situation_entree = models.CharField(
+        "situation à l'entrée",
+        max_length=20,
+        choices=SituationEntree.choices,
+        blank=True,
+        help_text="La situation de la personne avant sa première mission.",
+    )
     telephone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)
     date_information = models.DateField(
@@ -218,7 +261,18 @@ class Sortie(models.TextChoices):
     EMPLOI_DURABLE = "emploi_durable", "Emploi durable (CDI, CDD de plus de 6 mois)"
     EMPLOI_TRANSITION = "emploi_transition", "Emploi de transition"
     FORMATION_QUALIFIANTE = "formation_qualifiante", "Formation qualifiante"
+    AUTRE_SIAE = "autre_siae", "Entrée dans une autre structure d'insertion (SIAE)"
     AUTRE = "autre", "Autre sortie"
+
+
+class SituationSixMois(models.TextChoices):
+    """Where the person is six months after the sortie (when the team knows)."""
+
+    EMPLOI_DURABLE = "emploi_durable", "En emploi durable"
+    EMPLOI_TRANSITION = "emploi_transition", "En emploi de transition"
+    FORMATION = "formation", "En formation"
+    DEMANDEUR_EMPLOI = "demandeur_emploi", "Demandeur d'emploi"
+    INACTIF = "inactif", "Inactif"
 
 
 class EtatMission(models.TextChoices):
@@ -276,6 +330,13 @@ class Mission(Versionne):
     )
     sortie = models.CharField("sortie", max_length=25, choices=Sortie.choices, blank=True)
     date_sortie = models.DateField("date de sortie", null=True, blank=True)
+    situation_six_mois = models.CharField(
+        "situation six mois après la sortie",
+        max_length=20,
+        choices=SituationSixMois.choices,
+        blank=True,
+        help_text="Si elle est connue.",
+    )
     motif_derogation_eligibilite = models.TextField(
         "motif de dérogation à l'éligibilité",
         blank=True,

@@ -377,3 +377,67 @@ def eligibilite(participant, jour: date) -> Eligibilite:
         .order_by("critere__ordre")
     )
     return Eligibilite(bool(criteres), criteres)
+
+
+@dataclass(frozen=True)
+class PrevisionLot:
+    """A lot's forecast at the current pace (see ``prevision_lot``)."""
+
+    lot: object
+    heures_realisees: Decimal
+    heures_requises: Decimal
+    rythme_jour: Decimal  # validated hours per day so far
+    prevision: Decimal  # hours expected by the lot's end at that pace
+    manque: Decimal  # required − forecast, 0 if none
+    penalite_horaire: Decimal | None
+    exposition: Decimal  # shortfall × the clause's penalty per missing hour
+
+    @property
+    def a_risque(self) -> bool:
+        return self.manque > 0
+
+
+def prevision_lot(lot, jour: date) -> PrevisionLot:
+    """The one definition of a lot's forecast, from a lot annotated by ``annoter_avancement``.
+
+    Pace = validated hours ÷ days from the lot's start to the end of the month before
+    ``jour`` (the months that could already be declared); forecast = hours done + pace × days
+    from the first day of ``jour``'s month to the lot's end; shortfall = required − forecast;
+    penalty exposure = shortfall × the clause's penalty per missing hour (``penalite_horaire``,
+    none if the clause has no penalty). An ended lot's forecast is its hours done.
+    """
+    clause = getattr(lot, "clause", None)
+    requises = clause.heures_requises if clause is not None else ZERO
+    realisees = Decimal(lot.heures_realisees or ZERO)
+    rythme = ZERO
+    prevision = realisees
+    debut_mois = jour.replace(day=1)
+    if lot.date_debut and lot.date_fin and lot.date_fin >= debut_mois and not lot.cloture_le:
+        ecoules = (debut_mois - lot.date_debut).days
+        restants = (lot.date_fin - max(debut_mois, lot.date_debut)).days + 1
+        if ecoules > 0:
+            rythme = realisees / ecoules
+            prevision = realisees + rythme * restants
+    manque = max(requises - prevision, ZERO).quantize(CENTIEME)
+    penalite = clause.penalite_horaire if clause is not None else None
+    return PrevisionLot(
+        lot=lot,
+        heures_realisees=realisees.quantize(CENTIEME),
+        heures_requises=requises,
+        rythme_jour=rythme.quantize(CENTIEME),
+        prevision=prevision.quantize(CENTIEME),
+        manque=manque,
+        penalite_horaire=penalite,
+        exposition=(manque * penalite).quantize(CENTIEME) if penalite else ZERO,
+    )
+
+
+def previsions_lots(lots: QuerySet, jour: date) -> list[PrevisionLot]:
+    """Forecast of every lot with required hours, in one query."""
+    annotes = annoter_avancement(
+        lots.filter(clause__heures_requises__gt=0).select_related(
+            "clause", "marche__donneur_ordre", "titulaire"
+        ),
+        jour,
+    )
+    return [prevision_lot(lot, jour) for lot in annotes]

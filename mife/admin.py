@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 import mife.admin_tentatives  # noqa: F401  (failed logins: the « Débloquer » action)
 from mife import roles
 from mife.core.admin import LectureSeuleAdminMixin
-from mife.models import Parametres, User
+from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 
 admin.site.site_header = "Clauses & Label — administration"
 admin.site.site_title = "Clauses & Label"
@@ -122,3 +122,24 @@ class ParametresAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DemandeBilan)
+class DemandeBilanAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
+    """Bilans asked from the browser: written by the service, readable only."""
+
+    list_display = ("cree_le", "annee", "donneur_ordre", "format", "statut", "demandee_par")
+    list_filter = ("statut", "format", "annee")
+    list_select_related = ("donneur_ordre", "demandee_par")
+    search_fields = ("donneur_ordre__nom", "erreur")
+
+
+@admin.register(RapportDonneur)
+class RapportDonneurAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
+    """The log of reports sent to buyers: readable only."""
+
+    list_display = ("envoye_le", "donneur_ordre", "libelle_periode", "destinataires", "statut")
+    list_filter = ("statut",)
+    list_select_related = ("donneur_ordre",)
+    search_fields = ("donneur_ordre__nom", "destinataires", "sujet")
+    date_hierarchy = "envoye_le"

@@ -101,7 +101,10 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "Bilan",
-        (Entree("Indicateurs", "indicateurs", "mife.voir_bilan", "bar-chart"),),
+        (
+            Entree("Indicateurs", "indicateurs", "mife.voir_bilan", "bar-chart"),
+            Entree("Rapports", "rapports", "mife.view_rapportdonneur", "envelope"),
+        ),
     ),
     Section(
         "Administration",

@@ -72,6 +72,9 @@ ROLES: tuple[Role, ...] = (
             "heures.voir_donnees_sensibles",
             "heures.exporter_donnees_personnelles",
             *_crud("label", *_LABEL, actions=("view",)),
+            "mife.voir_bilan",
+            "mife.view_rapportdonneur",
+            "mife.add_rapportdonneur",
         ),
     ),
     Role(
@@ -104,7 +107,7 @@ ROLES: tuple[Role, ...] = (
         _crud("marches", *_MARCHES, actions=("view",))
         + _crud("entreprises", *_ENTREPRISES, actions=("view",))
         + _crud("label", *_LABEL, actions=("view",))
-        + ("heures.view_attestation", "mife.voir_bilan"),
+        + ("heures.view_attestation", "mife.voir_bilan", "mife.view_rapportdonneur"),
     ),
     Role(
         ADMIN,

@@ -1,10 +1,24 @@
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from heures import selectors as heures_selectors
+from marches.models import Lot
+from mife import bilan, fse, graphiques, indicateurs, selectors
+from mife import rapports as rapports_service
 from mife import recherche as recherche_service
-from mife import selectors
+from mife.forms import DemandeBilanForm, FiltresIndicateursForm, RapportDonneurForm
+from mife.models import DemandeBilan, RapportDonneur, StatutDemandeBilan
+
+TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def accueil(request):
@@ -34,13 +48,242 @@ def recherche(request):
     )
 
 
+def _liens(resultat, user) -> None:
+    """The list behind each figure, where the role may see it (no drill-down to people for a
+    role without the right to see participants)."""
+    if user.has_perm("marches.view_donneurordre"):
+        for ligne in resultat.par_donneur:
+            ligne.lien = reverse("marches:donneur_detail", args=[ligne.code])
+    if user.has_perm("marches.view_operation"):
+        for ligne in resultat.par_operation:
+            if ligne.code != "0":
+                ligne.lien = reverse("marches:operation_detail", args=[ligne.code])
+    if user.has_perm("entreprises.view_entreprise"):
+        for ligne in resultat.par_entreprise:
+            ligne.lien = reverse("entreprises:detail", args=[ligne.code])
+    if user.has_perm("heures.view_participant"):
+        liste = reverse("heures:participant_liste")
+        for ligne in resultat.par_niveau:
+            ligne.lien = f"{liste}?niveau_qualification={ligne.code}" if ligne.code else ""
+        for ligne in resultat.par_sexe:
+            ligne.lien = f"{liste}?sexe={ligne.code}"
+        for ligne in resultat.par_qpv:
+            ligne.lien = f"{liste}?resident_qpv={'true' if ligne.code == 'qpv' else 'false'}"
+    if user.has_perm("heures.view_mission"):
+        liste = reverse("heures:mission_liste")
+        for ligne in resultat.par_modalite:
+            codes = [c for c, g in indicateurs.GROUPES_MODALITE.items() if g == ligne.code]
+            ligne.lien = f"{liste}?modalite={codes[0]}" if len(codes) == 1 else ""
+        for ligne in resultat.sorties:
+            codes = [c for c, g in indicateurs.GROUPES_SORTIE.items() if g == ligne.code]
+            ligne.lien = f"{liste}?sortie={codes[0]}" if len(codes) == 1 else ""
+
+
 class IndicateursView(PermissionRequiredMixin, TemplateView):
+    """Figures of a year or a date range, with filters, breakdowns and charts."""
+
     permission_required = "mife.voir_bilan"
     raise_exception = True
     template_name = "mife/indicateurs.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(selectors.accueil_direction(self.request.user))
-        context.update(titre="Indicateurs", fil=[("Indicateurs", None)])
+        form = FiltresIndicateursForm(self.request.GET or None)
+        resultat = precedent = None
+        if not self.request.GET or form.is_valid():
+            if not self.request.GET:
+                form = FiltresIndicateursForm({"annee": timezone.localdate().year})
+                form.is_valid()
+            filtres = form.filtres()
+            resultat = indicateurs.calculer(filtres, self.request.user)
+            precedent = indicateurs.calculer(filtres.annee_precedente(), self.request.user)
+            _liens(resultat, self.request.user)
+        context.update(
+            form=form,
+            resultat=resultat,
+            chiffres=indicateurs.chiffres_cles(resultat, precedent) if resultat else [],
+            graphiques=[
+                (nom, titre, reverse("indicateurs_graphique", args=[nom]))
+                for nom, (titre, _) in graphiques.GRAPHIQUES.items()
+            ],
+            requete=self.request.GET.urlencode(),
+            titre="Indicateurs",
+            fil=[("Indicateurs", None)],
+        )
         return context
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def graphique_indicateurs(request, nom: str):
+    """One chart of the indicators as an SVG image (same filters as the page)."""
+    if nom not in graphiques.GRAPHIQUES:
+        raise Http404("Graphique inconnu.")
+    form = FiltresIndicateursForm(request.GET or {"annee": timezone.localdate().year})
+    if not form.is_valid():
+        return HttpResponseBadRequest("Filtres invalides.", content_type="text/plain")
+    resultat = indicateurs.calculer(form.filtres(), request.user)
+    return HttpResponse(graphiques.dessiner(nom, resultat), content_type="image/svg+xml")
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_demander(request):
+    """Ask for an annual bilan (PDF or workbook), built in the background."""
+    form = DemandeBilanForm(
+        request.POST or None, initial={"annee": timezone.localdate().year - 1, "format": "pdf"}
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        demande = bilan.demander(d["annee"], d["donneur_ordre"], d["format"], request.user)
+        messages.success(
+            request,
+            "Bilan demandé : vous pouvez quitter cette page et le retrouver dans la liste.",
+        )
+        return redirect("bilan_detail", pk=demande.pk)
+    return render(
+        request,
+        "mife/bilan.html",
+        {
+            "form": form,
+            "recentes": DemandeBilan.objects.select_related("donneur_ordre", "demandee_par")[:20],
+            "titre": "Bilan annuel",
+            "fil": [("Indicateurs", reverse("indicateurs")), ("Bilan annuel", None)],
+        },
+    )
+
+
+def _contexte_bilan(demande) -> dict:
+    return {
+        "d": demande,
+        "en_marche": demande.statut in (StatutDemandeBilan.EN_ATTENTE, StatutDemandeBilan.EN_COURS),
+    }
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_detail(request, pk: int):
+    demande = get_object_or_404(
+        DemandeBilan.objects.select_related("donneur_ordre", "demandee_par"), pk=pk
+    )
+    return render(
+        request,
+        "mife/bilan_detail.html",
+        {
+            **_contexte_bilan(demande),
+            "titre": str(demande),
+            "fil": [
+                ("Indicateurs", reverse("indicateurs")),
+                ("Bilan annuel", reverse("bilan")),
+                (str(demande), None),
+            ],
+        },
+    )
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_progression(request, pk: int):
+    """The progress partial, polled by htmx every 2 s while the bilan is being built."""
+    demande = get_object_or_404(DemandeBilan.objects.select_related("donneur_ordre"), pk=pk)
+    return render(request, "mife/_bilan_progression.html", _contexte_bilan(demande))
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def bilan_telecharger(request, pk: int):
+    demande = get_object_or_404(DemandeBilan.objects.select_related("donneur_ordre"), pk=pk)
+    if not demande.fichier:
+        raise Http404("Bilan pas encore prêt.")
+    types = {"pdf": "application/pdf", "xlsx": TYPE_XLSX}
+    return FileResponse(
+        demande.fichier.open("rb"),
+        as_attachment=True,
+        filename=bilan.nom_fichier(demande.annee, demande.donneur_ordre, demande.format),
+        content_type=types[demande.format],
+    )
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def previsions(request):
+    """Lot forecast at the current pace; by default only the lots at risk of a shortfall."""
+    jour = timezone.localdate()
+    tous = request.GET.get("tous") == "1"
+    lots = Lot.objects.all() if tous else Lot.objects.actifs_le(jour)
+    toutes = heures_selectors.previsions_lots(lots, jour)
+    lignes = toutes if tous else [p for p in toutes if p.a_risque]
+    lignes.sort(key=lambda p: (-p.exposition, -p.manque, str(p.lot)))
+    return render(
+        request,
+        "mife/previsions.html",
+        {
+            "lignes": lignes,
+            "tous": tous,
+            "jour": jour,
+            "exposition_totale": sum((p.exposition for p in lignes if p.a_risque), Decimal(0)),
+            "nb_a_risque": sum(1 for p in lignes if p.a_risque),
+            "titre": "Prévision des lots",
+            "fil": [("Indicateurs", reverse("indicateurs")), ("Prévision des lots", None)],
+        },
+    )
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def export_fse(request):
+    """The pseudonymised FSE+ workbook of the period and perimeter chosen on the page."""
+    form = FiltresIndicateursForm(request.GET or {"annee": timezone.localdate().year})
+    if not form.is_valid():
+        messages.error(request, "Filtres invalides : corrigez-les avant d'exporter.")
+        return redirect(f"{reverse('indicateurs')}?{request.GET.urlencode()}")
+    filtres = form.filtres()
+    reponse = HttpResponse(fse.classeur(filtres), content_type=TYPE_XLSX)
+    nom = f"fse-participants-{filtres.debut:%Y%m%d}-{filtres.fin:%Y%m%d}.xlsx"
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+    return reponse
+
+
+@permission_required("mife.view_rapportdonneur", raise_exception=True)
+def rapports(request):
+    """Reports sent to buyers (the log) and, for those allowed, the form to send one."""
+    peut_envoyer = request.user.has_perm("mife.add_rapportdonneur")
+    form = RapportDonneurForm(request.POST or None) if peut_envoyer else None
+    if request.method == "POST":
+        if not peut_envoyer:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            rapport = rapports_service.envoyer(
+                d["marche"], d["operation"], d["periode"], d["message"], request.user
+            )
+            if rapport.erreur:
+                messages.error(request, rapport.erreur)
+            else:
+                messages.success(request, f"Rapport envoyé à {rapport.destinataires}.")
+            return redirect("rapports")
+    envoyes = RapportDonneur.objects.select_related(
+        "donneur_ordre", "marche", "operation", "envoye_par"
+    )[:50]
+    return render(
+        request,
+        "mife/rapports.html",
+        {
+            "form": form,
+            "envoyes": envoyes,
+            "titre": "Rapports aux donneurs d'ordre",
+            "fil": [("Indicateurs", reverse("indicateurs")), ("Rapports", None)],
+        },
+    )
+
+
+@permission_required("mife.view_rapportdonneur", raise_exception=True)
+def rapport_fichier(request, pk: int, format: str):
+    """A report's file exactly as it was sent."""
+    rapport = get_object_or_404(RapportDonneur, pk=pk)
+    fichiers = {
+        "pdf": (rapport.fichier_pdf, "application/pdf"),
+        "xlsx": (rapport.fichier_xlsx, TYPE_XLSX),
+    }
+    if format not in fichiers:
+        raise Http404("Format inconnu.")
+    champ, type_mime = fichiers[format]
+    return FileResponse(
+        champ.open("rb"),
+        as_attachment=True,
+        filename=champ.name.rsplit("/", 1)[-1],
+        content_type=type_mime,
+    )

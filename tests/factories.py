@@ -85,7 +85,7 @@ from marches.models import (
 )
 from mife import roles
 from mife.core.mois import premier_jour
-from mife.models import Parametres, User
+from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 
 PARIS = ZoneInfo("Europe/Paris")
 MOT_DE_PASSE = "mot-de-passe-de-test"
@@ -520,6 +520,41 @@ class GenerationAttestationsFactory(DjangoModelFactory):
     demandee_par = factory.SubFactory(UserFactory)
 
 
+# --- bilan and reports to buyers ------------------------------------------------------------
+
+
+class DemandeBilanFactory(DjangoModelFactory):
+    """An annual bilan asked from the browser, not built yet."""
+
+    class Meta:
+        model = DemandeBilan
+
+    annee = 2025
+    format = "pdf"
+    demandee_par = factory.SubFactory(UserFactory)
+
+
+class RapportDonneurFactory(DjangoModelFactory):
+    """A report sent to a buyer for a month of one of its contracts (files as sent)."""
+
+    class Meta:
+        model = RapportDonneur
+
+    marche = factory.SubFactory(MarcheFactory)
+    donneur_ordre = factory.SelfAttribute("marche.donneur_ordre")
+    debut = dt.date(2025, 3, 1)
+    fin = dt.date(2025, 3, 31)
+    libelle_periode = "mars 2025"
+    destinataires = factory.SelfAttribute("donneur_ordre.contact_email")
+    sujet = "Clause d'insertion — rapport mars 2025"
+    message = "Bonjour, voici le point du mois."
+    chiffres = factory.LazyFunction(lambda: {"heures_periode": "120.00"})
+    fichier_pdf = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.7", name="rapport.pdf"))
+    fichier_xlsx = factory.LazyFunction(lambda: ContentFile(b"PK", name="rapport.xlsx"))
+    statut = "envoye"
+    envoye_par = factory.SubFactory(UserFactory)
+
+
 # --- label ---------------------------------------------------------------------------------
 
 
@@ -749,6 +784,8 @@ TOUTES = [
     CompteurNumeroFactory,
     AttestationFactory,
     GenerationAttestationsFactory,
+    DemandeBilanFactory,
+    RapportDonneurFactory,
     DossierLabelFactory,
     ActionLabelFactory,
     PieceJointeFactory,

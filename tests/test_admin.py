@@ -31,7 +31,7 @@ from heures.models import (
 from marches.models import Lot
 from mife import roles
 from mife.core.admin import AUDIT_FIELDS
-from mife.models import Parametres, User
+from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,15 @@ MODELES = [
 # Issued attestations and numbering counters are created by services only; the settings row
 # exists already (data migration).
 # Issued documents, counters and service logs are never created by hand.
-SANS_AJOUT = {Attestation, CompteurNumero, Parametres, Relance, GenerationAttestations}
+SANS_AJOUT = {
+    Attestation,
+    CompteurNumero,
+    Parametres,
+    Relance,
+    GenerationAttestations,
+    DemandeBilan,
+    RapportDonneur,
+}
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
 

@@ -577,6 +577,30 @@ def _echange_action_faite_exige_action():
     )
 
 
+@cas("demandebilan_progression_max")
+def _demandebilan_progression_max():
+    return (
+        lambda: f.DemandeBilanFactory(progression=100),
+        lambda: f.DemandeBilanFactory(progression=101),
+    )
+
+
+@cas("rapport_marche_ou_operation")
+def _rapport_marche_ou_operation():
+    return (
+        lambda: f.RapportDonneurFactory(),
+        lambda: f.RapportDonneurFactory(marche=None, donneur_ordre=f.DonneurOrdreFactory()),
+    )
+
+
+@cas("rapport_fin_apres_debut")
+def _rapport_fin_apres_debut():
+    return (
+        lambda: f.RapportDonneurFactory(fin=dt.date(2025, 3, 1)),
+        lambda: f.RapportDonneurFactory(fin=dt.date(2025, 2, 28)),
+    )
+
+
 def test_toutes_les_contraintes_ont_un_cas():
     assert set(CONTRAINTES) - set(CAS) == set()
     assert set(CAS) - set(CONTRAINTES) == set()

@@ -9,8 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ATTENDU = {
     roles.FACILITATEUR: (
         "Facilitateur·rice",
-        {"Marchés", "Lots et clauses", "Participants"},
-        {"Indicateurs"},
+        {"Marchés", "Lots et clauses", "Participants", "Indicateurs", "Rapports"},
+        {"Administration"},
     ),
     roles.SUIVI: (
         "Assistant·e de suivi",

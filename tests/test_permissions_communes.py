@@ -9,6 +9,7 @@ from django.urls import reverse
 from heures.models import Attestation, CompteurNumero, GenerationAttestations, Relance
 from mife import roles
 from mife.core.admin import LectureSeuleAdminMixin
+from mife.models import DemandeBilan, RapportDonneur
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,15 @@ def test_admins_en_lecture_seule(rf, make_user):
         for model, model_admin in admin.site._registry.items()
         if isinstance(model_admin, LectureSeuleAdminMixin)
     }
-    assert en_lecture_seule == {Attestation, CompteurNumero, Relance, GenerationAttestations, Group}
+    assert en_lecture_seule == {
+        Attestation,
+        CompteurNumero,
+        Relance,
+        GenerationAttestations,
+        Group,
+        DemandeBilan,
+        RapportDonneur,
+    }
     request = rf.get("/")
     request.user = make_user(roles.ADMIN, is_staff=True, is_superuser=True)
     for model in en_lecture_seule:

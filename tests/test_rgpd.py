@@ -372,6 +372,8 @@ def test_export_json(client_for, dossier):
         "commune": "Belfort",
         "code_postal": "90000",
         "resident_qpv": True,
+        "niveau_qualification": "",
+        "situation_entree": "",
         "telephone": "0699887766",
         "email": "amelie.lefevre@exemple.fr",
         "date_information_rgpd": a.date_information.isoformat(),

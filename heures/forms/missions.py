@@ -84,6 +84,7 @@ class MissionForm(_ReglesDuService, forms.ModelForm):
             "heures_prevues",
             "sortie",
             "date_sortie",
+            "situation_six_mois",
             "motif_derogation_eligibilite",
         ]
         widgets = {
@@ -116,7 +117,7 @@ class MissionForm(_ReglesDuService, forms.ModelForm):
             "employeur",
             ("modalite", "type_contrat", "poste"),
             ("date_debut", "date_fin", "heures_prevues"),
-            ("sortie", "date_sortie"),
+            ("sortie", "date_sortie", "situation_six_mois"),
             "motif_derogation_eligibilite",
         )
 

@@ -33,6 +33,8 @@ class ParticipantForm(forms.ModelForm):
             "commune",
             "code_postal",
             "resident_qpv",
+            "niveau_qualification",
+            "situation_entree",
             "telephone",
             "email",
             "date_information",

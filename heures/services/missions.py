@@ -10,7 +10,7 @@ Rules:
 - the mission's dates lie within its lot's execution period; its end is not before its start;
 - the participant is eligible on the first day (``selectors.eligibilite``), otherwise a
   reason for the override is required — and kept in the history;
-- a sortie needs an end date;
+- a sortie needs an end date; the situation six months later needs a sortie;
 - two missions of the same participant on the same lot do not overlap.
 """
 
@@ -150,6 +150,11 @@ def verifier(mission: Mission) -> None:
             ajouter("sortie", "Indiquez la sortie correspondant à la date de sortie.")
         if debut and mission.date_sortie < debut:
             ajouter("date_sortie", "La date de sortie précède le début de la mission.")
+    if mission.situation_six_mois and not mission.sortie:
+        ajouter(
+            "situation_six_mois",
+            "La situation six mois après suppose une sortie : indiquez d'abord la sortie.",
+        )
 
     if participant is not None and debut:
         eligibilite = selectors.eligibilite(participant, debut)

@@ -237,7 +237,8 @@ def participants_a_anonymiser(
 def identite_anonyme(participant: Participant) -> dict:
     """The stable pseudonymous identity that replaces the real one (same result each run).
 
-    Kept for the statistics: sex, birth year, commune, QPV flag, criteria, missions, hours.
+    Kept for the statistics: sex, birth year, commune, QPV flag, level of qualification,
+    situation at entry, criteria, missions (sortie, situation six months later), hours.
     """
     return {
         "nom": NOM_ANONYME,
@@ -422,6 +423,8 @@ def donnees_personnelles(participant: Participant, user=None) -> dict:
             "commune": p.commune,
             "code_postal": p.code_postal,
             "resident_qpv": p.resident_qpv,
+            "niveau_qualification": p.get_niveau_qualification_display(),
+            "situation_entree": p.get_situation_entree_display(),
             "telephone": p.telephone,
             "email": p.email,
             "date_information_rgpd": _iso(p.date_information),
@@ -464,6 +467,7 @@ def donnees_personnelles(participant: Participant, user=None) -> dict:
                 "heures_validees": _nombre(m.heures_validees),
                 "sortie": m.get_sortie_display(),
                 "date_sortie": _iso(m.date_sortie),
+                "situation_six_mois": m.get_situation_six_mois_display(),
                 "motif_derogation_eligibilite": m.motif_derogation_eligibilite,
             }
             for m in missions

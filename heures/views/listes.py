@@ -144,6 +144,8 @@ class ParticipantFicheView(FicheView):
                 Champ("Sexe", p.get_sexe_display()),
                 Champ("Année de naissance", p.date_naissance.year),
                 Champ("Résident QPV", p.resident_qpv, "booleen"),
+                Champ("Niveau de qualification", p.get_niveau_qualification_display()),
+                Champ("Situation à l'entrée", p.get_situation_entree_display()),
             ]
         else:
             identite = [
@@ -154,6 +156,8 @@ class ParticipantFicheView(FicheView):
                 Champ("Âge", f"{p.age_le(timezone.localdate())} ans"),
                 Champ("Adresse", f"{p.code_postal} {p.commune}".strip()),
                 Champ("Résident QPV", p.resident_qpv, "booleen"),
+                Champ("Niveau de qualification", p.get_niveau_qualification_display()),
+                Champ("Situation à l'entrée", p.get_situation_entree_display()),
                 Champ("Téléphone", p.telephone),
                 Champ("E-mail", p.email),
                 Champ("Information RGPD remise le", p.date_information, "date"),
@@ -371,6 +375,7 @@ class MissionFicheView(FicheView):
                     Champ("Heures validées", heures_selectors.heures_mission(m), "heures"),
                     Champ("Sortie", m.get_sortie_display()),
                     Champ("Date de sortie", m.date_sortie, "date"),
+                    Champ("Situation six mois après", m.get_situation_six_mois_display()),
                     Champ("Dérogation à l'éligibilité", m.motif_derogation_eligibilite),
                 ],
             ),

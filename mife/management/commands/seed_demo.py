@@ -38,9 +38,12 @@ from heures.models import (
     LigneDeclaration,
     Mission,
     Modalite,
+    NiveauQualification,
     Participant,
     Prescripteur,
     Sexe,
+    SituationEntree,
+    SituationSixMois,
     Sortie,
     StatutDeclaration,
     TypeContrat,
@@ -70,6 +73,7 @@ from marches import cpv
 from marches.models import (
     Clause,
     DonneurOrdre,
+    Echange,
     Lot,
     Marche,
     NatureMarche,
@@ -78,6 +82,7 @@ from marches.models import (
     ReferenceCalcul,
     TypeClause,
     TypeDonneurOrdre,
+    TypeEchange,
 )
 from mife import roles
 from mife.core.models import Parametres
@@ -542,6 +547,33 @@ SORTIES = [
     (Sortie.FORMATION_QUALIFIANTE, 15),
     (Sortie.AUTRE, 20),
 ]
+# Profil des participants (niveau, situation à l'entrée) et situation six mois après la sortie,
+# tirés avec un générateur à part pour ne pas changer le reste du jeu.
+NIVEAUX = [
+    (NiveauQualification.INFRA_3, 38),
+    (NiveauQualification.NIVEAU_3, 34),
+    (NiveauQualification.NIVEAU_4, 18),
+    (NiveauQualification.NIVEAU_5, 7),
+    (NiveauQualification.NIVEAU_6, 3),
+]
+SITUATIONS_ENTREE = [
+    (SituationEntree.DEMANDEUR_EMPLOI, 40),
+    (SituationEntree.DEMANDEUR_LONGUE_DUREE, 35),
+    (SituationEntree.INACTIF, 20),
+    (SituationEntree.EN_EMPLOI, 5),
+]
+S6 = SituationSixMois
+SITUATIONS_SIX_MOIS = {
+    Sortie.EMPLOI_DURABLE: [(S6.EMPLOI_DURABLE, 85), (S6.DEMANDEUR_EMPLOI, 15)],
+    Sortie.EMPLOI_TRANSITION: [
+        (S6.EMPLOI_TRANSITION, 55), (S6.EMPLOI_DURABLE, 20), (S6.DEMANDEUR_EMPLOI, 25)
+    ],
+    Sortie.FORMATION_QUALIFIANTE: [
+        (S6.FORMATION, 50), (S6.EMPLOI_TRANSITION, 30), (S6.DEMANDEUR_EMPLOI, 20)
+    ],
+    Sortie.AUTRE_SIAE: [(S6.EMPLOI_TRANSITION, 70), (S6.DEMANDEUR_EMPLOI, 30)],
+    Sortie.AUTRE: [(S6.DEMANDEUR_EMPLOI, 60), (S6.INACTIF, 40)],
+}  # fmt: skip
 MOTIFS_REJET = [
     "Heures supérieures au planning transmis par l'ETTI : merci de joindre les relevés "
     "d'heures signés.",
@@ -687,6 +719,8 @@ class ParticipantPrevu:
     email: str
     notes: str
     missions: list["MissionPrevue"] = field(default_factory=list)
+    niveau: str = ""
+    situation_entree: str = ""
     criteres: list[tuple[str, int, date]] = field(default_factory=list)  # code, prescr., date
     objet: Participant | None = None
 
@@ -702,6 +736,7 @@ class MissionPrevue:
     date_fin: date
     heures_prevues: Decimal
     sortie: str = ""
+    situation_six_mois: str = ""
     reference: str = ""
 
 
@@ -789,6 +824,7 @@ class JeuDemo:
         self.charger_participants(participants)
         self.missions = self.charger_missions(missions)
         self.charger_declarations(declarations)
+        self.charger_echanges()
         self.charger_label()
 
     def mois_de_reference(self, sirets: list[str]) -> date:
@@ -1123,7 +1159,23 @@ class JeuDemo:
                 mission.sortie = rng.choices(*zip(*SORTIES, strict=True))[0]
         for participant in participants:
             self.prevoir_criteres(participant)
+        self.prevoir_profils(participants, missions)
         return participants, missions
+
+    def prevoir_profils(self, participants, missions) -> None:
+        """Niveau de qualification, situation à l'entrée, sortie dans une autre SIAE et
+        situation six mois après une sortie ancienne d'au moins six mois (générateur à part)."""
+        rng = random.Random(GRAINE + 1)
+        for participant in participants:
+            participant.niveau = rng.choices(*zip(*NIVEAUX, strict=True))[0]
+            participant.situation_entree = rng.choices(*zip(*SITUATIONS_ENTREE, strict=True))[0]
+        for mission in missions:
+            if mission.sortie == Sortie.AUTRE and rng.random() < 0.3:
+                mission.sortie = Sortie.AUTRE_SIAE
+            recul = mission.sortie and ajouter_mois(mission.date_fin, 6) <= self.ancre
+            if recul and rng.random() < 0.8:
+                choix = SITUATIONS_SIX_MOIS[mission.sortie]
+                mission.situation_six_mois = rng.choices(*zip(*choix, strict=True))[0]
 
     def prevoir_participant(self, index: int) -> ParticipantPrevu:
         rng = self.rng
@@ -1381,6 +1433,8 @@ class JeuDemo:
                     "commune": prevu.commune,
                     "code_postal": COMMUNES[prevu.commune],
                     "resident_qpv": prevu.qpv,
+                    "niveau_qualification": prevu.niveau,
+                    "situation_entree": prevu.situation_entree,
                     "telephone": prevu.telephone,
                     "email": prevu.email,
                     "date_information": premiere_validation,
@@ -1424,6 +1478,7 @@ class JeuDemo:
                     "heures_prevues": prevue.heures_prevues,
                     "sortie": prevue.sortie,
                     "date_sortie": prevue.date_fin if prevue.sortie else None,
+                    "situation_six_mois": prevue.situation_six_mois,
                 },
             )
         return resultat
@@ -1482,6 +1537,30 @@ class JeuDemo:
             self.crees += len(lot_courant) + len(lignes)
 
     # --- label -------------------------------------------------------------------------------
+
+    def charger_echanges(self) -> None:
+        """Des échanges avec les titulaires des lots (structures accompagnées du bilan), tirés
+        avec un générateur à part pour ne pas changer le reste du jeu."""
+        rng = random.Random(GRAINE + 2)
+        types = [TypeEchange.RENDEZ_VOUS, TypeEchange.VISITE_CHANTIER, TypeEchange.APPEL,
+                 TypeEchange.REUNION_DEMARRAGE]  # fmt: skip
+        for lot in sorted(self.lots.values(), key=lambda lot: lot.pk):
+            if lot.titulaire_id is None or lot.date_debut > self.fin_fenetre:
+                continue
+            debut = max(lot.date_debut, self.debut_fenetre)
+            fin = min(lot.date_fin or self.fin_fenetre, self.fin_fenetre)
+            for n in range(rng.randint(1, 3)):
+                type_ = types[0] if n else TypeEchange.REUNION_DEMARRAGE
+                type_ = rng.choice(types) if n > 1 else type_
+                jour = debut + timedelta(days=rng.randint(0, max((fin - debut).days, 0)))
+                self.enregistrer(
+                    Echange,
+                    {"entreprise_id": lot.titulaire_id, "lot": lot, "date": jour, "type": type_},
+                    {
+                        "auteur": lot.facilitateur,
+                        "note": "Point sur les recrutements et le suivi des heures d'insertion.",
+                    },
+                )
 
     def charger_label(self) -> None:
         animateur = self.utilisateurs["animateur"]
