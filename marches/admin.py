@@ -1,16 +1,20 @@
 from django.contrib import admin
 from django.utils.text import Truncator
 
+from marches import qualification
 from marches.annexe import VARIABLES
 from marches.models import (
     Clause,
     DonneurOrdre,
     Echange,
+    FamilleCPV,
     Lot,
     Marche,
     ModeleClause,
     Operation,
+    RapportImport,
     ReferenceCalcul,
+    SeuilsQualification,
 )
 from mife.core.admin import HistoryAdmin
 
@@ -76,7 +80,15 @@ class MarcheAdmin(HistoryAdmin):
         "montant_ht",
         "candidat_clause",
     )
-    list_filter = ("nature", "procedure", "candidat_clause", "date_notification")
+    list_filter = (
+        "qualification",
+        "nature",
+        "procedure",
+        "clause_sociale",
+        "critere_social",
+        "marche_reserve",
+        "date_notification",
+    )
     list_select_related = ("donneur_ordre",)
     search_fields = ("reference", "objet", "decp_id", "code_cpv", "donneur_ordre__nom")
     search_help_text = "Référence, objet, identifiant DECP, code CPV ou donneur d'ordre."
@@ -100,9 +112,29 @@ class MarcheAdmin(HistoryAdmin):
         ),
         (
             "Données publiques (DECP)",
-            {"fields": ("decp_id", "considerations_sociales", "candidat_clause")},
+            {
+                "fields": (
+                    "decp_id",
+                    "considerations_sociales",
+                    ("clause_sociale", "critere_social", "marche_reserve"),
+                    "candidat_clause",
+                    ("qualification", "motif_ecart"),
+                    ("score_qualification", "raisons_qualification"),
+                    ("valeurs_decp", "titulaires_decp"),
+                )
+            },
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            *super().get_readonly_fields(request, obj),
+            "score_qualification",
+            "raisons_qualification",
+            "valeurs_decp",
+            "titulaires_decp",
+        )
+
     inlines = [LotInline]
 
     @admin.display(description="objet", ordering="objet")
@@ -290,3 +322,51 @@ class EchangeAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+# --- Repérage des marchés (DECP) ------------------------------------------------------------
+
+
+class ReclasserFileMixin:
+    """Saving or deleting a list the ranking depends on re-ranks the qualification queue."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        qualification.evaluer()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        qualification.evaluer()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        qualification.evaluer()
+
+
+@admin.register(FamilleCPV)
+class FamilleCPVAdmin(ReclasserFileMixin, admin.ModelAdmin):
+    list_display = ("prefixe", "libelle")
+    search_fields = ("prefixe", "libelle")
+
+
+@admin.register(SeuilsQualification)
+class SeuilsQualificationAdmin(ReclasserFileMixin, admin.ModelAdmin):
+    list_display = ("__str__", "montant_min", "duree_min_mois")
+
+    def has_add_permission(self, request):
+        return not SeuilsQualification.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RapportImport)
+class RapportImportAdmin(admin.ModelAdmin):
+    list_display = ("cree_le", "origine", "par", "nb_enregistrements", "nb_importes", "nb_ecartes")
+    readonly_fields = [f.name for f in RapportImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from entreprises.models import Entreprise
 from marches.forms import TAILLE_MAX_DECP
-from marches.models import DonneurOrdre, Lot, Marche
+from marches.models import DonneurOrdre, Lot, Marche, RapportImport
 from mife import roles
 from tests.factories import DonneurOrdreFactory, MarcheFactory
 
@@ -92,7 +92,10 @@ def test_apercu_puis_confirmation(facilitateur, media):
     assert response.status_code == 200
     texte = _texte(response)
     assert "Aperçu — decp_2019_bfc_belfort_excerpt.json" in texte
-    assert "175 enregistrement(s) lu(s), 18 retenu(s), 157 ignoré(s)." in texte
+    assert (
+        "175 enregistrement(s) lu(s), 18 importable(s), 0 écarté(s) pour défaut, 157 ignoré(s)."
+        in texte
+    )
     assert "Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé." in texte
     assert "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in texte
     assert "Entreprises : 21 créées, 0 mise à jour, 0 inchangée." in texte
@@ -105,14 +108,17 @@ def test_apercu_puis_confirmation(facilitateur, media):
     assert (media / "imports" / "decp" / f"{jeton}.json").exists()
 
     response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": jeton}, follow=True)
-    assert response.redirect_chain == [(reverse("marches:marche_liste"), 302)]
+    rapport = RapportImport.objects.get()
+    assert response.redirect_chain == [(reverse("marches:rapport_import", args=[rapport.pk]), 302)]
+    assert rapport.par == facilitateur.user
+    assert rapport.origine == "téléversement : decp_2019_bfc_belfort_excerpt.json"
     assert (
         "Import DECP terminé. Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé. "
         "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in _texte(response)
     )
-    assert "Marchés 18" in _texte(response)  # the list's title and count
+    assert "Voir les marchés à qualifier" in _texte(response)
     assert Marche.objects.count() == 18
-    assert Lot.objects.count() == 18
+    assert Lot.objects.count() == 0  # waiting in the qualification queue
     assert DonneurOrdre.objects.count() == 3
     assert Entreprise.objects.count() == 21
     assert {m.modifie_par for m in Marche.objects.all()} == {facilitateur.user}
@@ -135,7 +141,7 @@ def test_json_invalide(facilitateur):
     response = facilitateur.post(reverse(URL), {"fichier": fichier, "departement": "90"})
     assert response.status_code == 200
     texte = _texte(response)
-    assert "Import refusé : 1 erreur, rien ne sera enregistré." in texte
+    assert "Fichier refusé : 1 erreur, rien ne sera enregistré." in texte
     assert "Le fichier n'est pas un JSON valide (ligne 1, colonne 48)." in texte
     assert not _bouton_confirmer(response)
     assert _lignes() == avant
@@ -259,24 +265,21 @@ def test_fichier_en_attente_disparu(facilitateur, media):
     assert not Marche.objects.exists()
 
 
-def test_import_refuse_a_la_confirmation_ne_change_rien(facilitateur, media):
+def test_reference_prise_entre_apercu_et_confirmation_ecarte_l_enregistrement(facilitateur, media):
     # Between preview and confirmation, a colleague records by hand a contract of the same
-    # buyer with one of the file's references: the import is refused as a whole.
+    # buyer with one of the file's references: that record is set aside, the rest imported.
     apercu = _apercu(facilitateur)
     rougemont = DonneurOrdreFactory(nom="Commune de Rougemont-le-Château", siret="21900089000018")
     MarcheFactory(
         donneur_ordre=rougemont, operation=None, reference="2019COEUR0100", objet="Saisi à la main"
     )
-    avant = _lignes()
-    response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(apercu)})
-    assert response.status_code == 200
+    response = facilitateur.post(
+        reverse(URL), {"confirmer": "1", "jeton": _jeton(apercu)}, follow=True
+    )
     texte = _texte(response)
-    assert "decp_2019_bfc_belfort_excerpt.json" in texte
-    assert "Import refusé : 1 erreur, rien ne sera enregistré." in texte
     assert "la référence « 2019COEUR0100 » est déjà celle du marché « Saisi à la main »" in texte
-    assert not _bouton_confirmer(response)
-    assert _lignes() == avant
-    # The refused upload is forgotten: the file must be uploaded again.
+    assert Marche.objects.filter(decp_id__startswith="2019COEUR").count() == 6
+    assert RapportImport.objects.get().nb_ecartes == 1
     assert not (media / "imports" / "decp" / f"{_jeton(apercu)}.json").exists()
     assert "import_decp" not in facilitateur.session
 
@@ -302,3 +305,36 @@ def test_anonyme_redirige(client):
     response = client.get(reverse(URL))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_rapport_garde_et_telechargeable_en_excel(facilitateur):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from marches import decp
+
+    contenu = (FICHIER_2019.parent / "decp_v2_gip_maximilien_flux_2024-10-06.json").read_bytes()
+    rapport = decp.importer(contenu, origine="flux")
+    url = reverse("marches:rapport_import", args=[rapport.rapport_id])
+
+    texte = _texte(facilitateur.get(url))
+    assert "12 importable(s), 5 écarté(s) pour défaut" in texte
+    assert "nature qui ne dit pas travaux, services ou fournitures" in texte
+
+    response = facilitateur.get(url + "?export=xlsx")
+    classeur = load_workbook(BytesIO(response.content))
+    ecartes = list(classeur["Écartés"].values)
+    assert ecartes[0] == ("N° d'enregistrement", "Identifiant DECP", "Champ", "Motif", "Sorte")
+    assert len(ecartes) == 1 + 5
+    assert ecartes[1][:3] == (7, "D2F2016F0000202", "nature")
+    assert list(classeur["Motifs"].values)[1][1] == 5
+
+
+@pytest.mark.parametrize("role", [roles.SUIVI, roles.DIRECTION, roles.ANIMATEUR])
+def test_rapport_import_interdit_sans_droit(client_for, role):
+    from marches.models import RapportImport
+
+    rapport = RapportImport.objects.create(origine="essai")
+    url = reverse("marches:rapport_import", args=[rapport.pk])
+    assert client_for(role).get(url).status_code == 403

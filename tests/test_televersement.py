@@ -307,7 +307,7 @@ def test_page_decp_nouveau_depot_refuse_oublie_le_precedent(facilitateur, media)
     jeton = _deposer_decp(facilitateur)
     casse = SimpleUploadedFile("casse.json", b"{", content_type="application/json")
     reponse = facilitateur.post(reverse(URL_DECP), {"fichier": casse})
-    assert "Import refusé" in reponse.content.decode() and not reponse.context["jeton"]
+    assert "Fichier refusé" in reponse.content.decode() and not reponse.context["jeton"]
     assert fichiers(media) == []
     reponse = facilitateur.post(reverse(URL_DECP), {"confirmer": "1", "jeton": jeton})
     assert _messages(reponse) == [AUCUN_IMPORT]
