@@ -4,6 +4,7 @@ from django.utils.text import Truncator
 from marches import qualification
 from marches.annexe import VARIABLES
 from marches.models import (
+    ActeSousTraitance,
     Clause,
     DonneurOrdre,
     Echange,
@@ -11,6 +12,7 @@ from marches.models import (
     Lot,
     Marche,
     ModeleClause,
+    ModificationMarche,
     Operation,
     RapportImport,
     ReferenceCalcul,
@@ -370,3 +372,19 @@ class RapportImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ModificationMarche)
+class ModificationMarcheAdmin(admin.ModelAdmin):
+    list_display = ("marche", "rang", "date_notification", "montant_ht", "duree_mois")
+    list_select_related = ("marche",)
+    search_fields = ("marche__reference", "marche__decp_id")
+    raw_id_fields = ("marche",)
+
+
+@admin.register(ActeSousTraitance)
+class ActeSousTraitanceAdmin(admin.ModelAdmin):
+    list_display = ("marche", "sous_traitant", "montant_ht", "date_notification")
+    list_select_related = ("marche", "sous_traitant")
+    search_fields = ("marche__reference", "sous_traitant__raison_sociale")
+    raw_id_fields = ("marche", "sous_traitant")

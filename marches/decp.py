@@ -55,9 +55,11 @@ from stdnum.fr import siret as stdnum_siret
 from entreprises.models import Entreprise, TypeIdentifiant
 from marches import cpv
 from marches.models import (
+    ActeSousTraitance,
     DonneurOrdre,
     Lot,
     Marche,
+    ModificationMarche,
     NatureMarche,
     Procedure,
     Qualification,
@@ -224,8 +226,10 @@ class Enregistrement:
     decp_id: str
     acheteur_siret: str
     acheteur_nom: str
-    valeurs: dict  # fields of Marche
+    valeurs: dict  # fields of Marche (montant and durée after the published modifications)
     titulaires: list[Titulaire]
+    modifications: list[dict] = field(default_factory=list)  # fields of ModificationMarche
+    actes: list[dict] = field(default_factory=list)  # {decp_id, titulaire, montant_ht, date}
 
 
 @dataclass
@@ -481,16 +485,103 @@ def _analyser_enregistrement(rang, brut, filtre, deja_vus, rapport) -> Enregistr
     acheteur_siret, acheteur_nom = _lire_acheteur(ctx, brut.get("acheteur"))
     valeurs = _lire_valeurs(ctx, brut)
     titulaires = _lire_titulaires(ctx, brut.get("titulaires"))
-    if brut.get("modifications"):
-        ctx.avertir(
-            "modifications",
-            f"{len(brut['modifications'])} modification(s) publiée(s) non reprise(s) : durée, "
-            "montant et titulaires sont ceux de l'attribution initiale.",
-            "modifications publiées non reprises",
-        )
+    modifications = _lire_modifications(ctx, brut.get("modifications"), valeurs)
+    actes = _lire_actes(ctx, brut.get("actesSousTraitance"))
     if ctx.nb_erreurs:
         return None
-    return Enregistrement(rang, decp_id, acheteur_siret, acheteur_nom, valeurs, titulaires)
+    return Enregistrement(
+        rang, decp_id, acheteur_siret, acheteur_nom, valeurs, titulaires, modifications, actes
+    )
+
+
+def _lire_modifications(ctx: _Contexte, valeur, valeurs: dict) -> list[dict]:
+    """Published modifications (1.x flat, 2.0 wrapped in ``modification``), in their order,
+    applied to ``valeurs``' amount and duration; each keeps the values before and after.
+    An unreadable modification is reported and not applied."""
+    if not valeur:
+        return []
+    if not isinstance(valeur, list):
+        ctx.avertir("modifications", "liste attendue : modifications non reprises.")
+        return []
+    lues = []
+    for numero, element in enumerate(valeur, start=1):
+        brut = element.get("modification", element) if isinstance(element, dict) else None
+        champ = f"modifications n° {numero}"
+        if not isinstance(brut, dict):
+            ctx.avertir(champ, "modification illisible : non reprise.")
+            continue
+        sous_ctx = _Contexte(ctx.rapport, ctx.rang, ctx.decp_id)
+        montant = duree = None
+        if brut.get("montant") not in (None, ""):
+            montant = _lire_montant(sous_ctx, brut.get("montant"))
+        if brut.get("dureeMois") not in (None, ""):
+            duree = _lire_duree(sous_ctx, brut.get("dureeMois"))
+        date_modif = None
+        if brut.get("dateNotificationModification") not in (None, ""):
+            date_modif = _lire_date(sous_ctx, champ, brut.get("dateNotificationModification"))
+        if sous_ctx.nb_erreurs:
+            # The record itself is sound: only this modification is left out.
+            for message in ctx.rapport.ecartes[-sous_ctx.nb_erreurs :]:
+                message.texte = f"modification n° {numero} non reprise : {message.texte}"
+                ctx.rapport.avertissements.append(message)
+            del ctx.rapport.ecartes[-sous_ctx.nb_erreurs :]
+            continue
+        lues.append(
+            {
+                "rang": numero,
+                "decp_id": _texte(brut.get("id"))[:64],
+                "date_notification": date_modif,
+                "objet": _texte(brut.get("objetModification")),
+                "montant_avant": valeurs["montant_ht"],
+                "montant_ht": montant if montant is not None else valeurs["montant_ht"],
+                "duree_avant": valeurs["duree_mois"],
+                "duree_mois": duree if duree is not None else valeurs["duree_mois"],
+            }
+        )
+        valeurs["montant_ht"] = lues[-1]["montant_ht"]
+        valeurs["duree_mois"] = lues[-1]["duree_mois"]
+    return lues
+
+
+def _lire_actes(ctx: _Contexte, valeur) -> list[dict]:
+    """v2 ``actesSousTraitance``: sub-contractor, amount, date. An unreadable act is reported."""
+    if not valeur:
+        return []
+    if not isinstance(valeur, list):
+        ctx.avertir("actesSousTraitance", "liste attendue : actes de sous-traitance non repris.")
+        return []
+    actes = []
+    for numero, element in enumerate(valeur, start=1):
+        brut = element.get("acteSousTraitance", element) if isinstance(element, dict) else None
+        champ = f"actesSousTraitance n° {numero}"
+        sous_traitant = brut.get("sousTraitant") if isinstance(brut, dict) else None
+        titulaire = _lire_titulaire(ctx, champ, sous_traitant) if sous_traitant else None
+        if titulaire is None:
+            ctx.avertir(champ, "sous-traitant non identifié : acte non repris.")
+            continue
+        montant = _nombre(brut.get("montant"))
+        date_acte = None
+        match = (
+            _DATE.match(brut.get("dateNotification") or "")
+            if isinstance(brut.get("dateNotification"), str)
+            else None
+        )
+        if match:
+            try:
+                date_acte = date(*(int(partie) for partie in match.groups()))
+            except ValueError:
+                date_acte = None
+        actes.append(
+            {
+                "decp_id": _texte(brut.get("id"))[:64],
+                "titulaire": titulaire,
+                "montant_ht": montant.quantize(Decimal("0.01"))
+                if montant is not None and 0 <= montant < MONTANT_MAX
+                else None,
+                "date_notification": date_acte,
+            }
+        )
+    return actes
 
 
 def _lire_acheteur(ctx: _Contexte, acheteur) -> tuple[str, str]:
@@ -873,7 +964,9 @@ class _Application:
             (e.acheteur_siret, e.acheteur_nom) for e in self.rapport.enregistrements
         )
         noms_entreprises = _premiers_noms(
-            (t.cle, t.raison_sociale) for e in self.rapport.enregistrements for t in e.titulaires
+            (t.cle, t.raison_sociale)
+            for e in self.rapport.enregistrements
+            for t in [*e.titulaires, *(a["titulaire"] for a in e.actes)]
         )
         for enr in self.rapport.enregistrements:
             donneur = self._donneur(enr.acheteur_siret, noms_acheteurs[enr.acheteur_siret])
@@ -881,7 +974,8 @@ class _Application:
             if marche is None and self._reference_prise(enr, donneur):
                 continue
             entreprises = [self._entreprise(t.cle, noms_entreprises[t.cle]) for t in enr.titulaires]
-            self._marche(marche, enr, donneur, entreprises)
+            marche = self._marche(marche, enr, donneur, entreprises)
+            self._modifications_et_actes(marche, enr, noms_entreprises)
 
     def _sauver(self, instance, creation: bool) -> None:
         instance._change_reason = MOTIF_HISTORIQUE
@@ -965,7 +1059,7 @@ class _Application:
             self._sauver(marche, creation=True)
             self.rapport.marches_touches.append(marche.pk)
             compteur.crees += 1
-            return
+            return marche
         modifie = self._aligner(marche, marche, enr, enr.valeurs, marche.valeurs_decp)
         anciennes_publiees = dict(marche.valeurs_decp)
         if marche.valeurs_decp != publies or marche.titulaires_decp != titulaires:
@@ -988,6 +1082,37 @@ class _Application:
         else:
             compteur.inchanges += 1
         self.rapport.marches_touches.append(marche.pk)
+        return marche
+
+    def _modifications_et_actes(self, marche: Marche, enr: Enregistrement, noms) -> None:
+        """Keep the published modifications (history of amount and duration) and the
+        sub-contracting acts; a sub-contractor joins lot « 1 » of a followed marché."""
+        for valeurs in enr.modifications:
+            ModificationMarche.objects.update_or_create(
+                marche=marche, rang=valeurs["rang"], defaults=valeurs
+            )
+        lot = marche.lots.filter(numero=NUMERO_LOT).first() if enr.actes else None
+        for acte in enr.actes:
+            entreprise = self._entreprise(acte["titulaire"].cle, noms[acte["titulaire"].cle])
+            cle = (
+                {"decp_id": acte["decp_id"]}
+                if acte["decp_id"]
+                else {
+                    "sous_traitant": entreprise,
+                    "date_notification": acte["date_notification"],
+                }
+            )
+            ActeSousTraitance.objects.update_or_create(
+                marche=marche,
+                **cle,
+                defaults={
+                    "sous_traitant": entreprise,
+                    "montant_ht": acte["montant_ht"],
+                    "date_notification": acte["date_notification"],
+                },
+            )
+            if lot is not None:
+                lot.sous_traitants.add(entreprise)
 
     def _aligner(self, instance, marche, enr, valeurs: dict, anciennes: dict, prefixe="") -> bool:
         """Take the published values for the fields the team has not changed; report the rest.

@@ -887,3 +887,61 @@ class RapportImport(models.Model):
         for ligne in self.ecartes:
             comptes[ligne["genre"]] = comptes.get(ligne["genre"], 0) + 1
         return sorted(comptes.items(), key=lambda c: (-c[1], c[0]))
+
+
+class ModificationMarche(models.Model):
+    """A published modification (avenant) of a contract, applied to its amount and duration."""
+
+    marche = models.ForeignKey(
+        Marche, verbose_name="marché", on_delete=models.CASCADE, related_name="modifications"
+    )
+    rang = models.PositiveSmallIntegerField("n° dans les données publiées")
+    decp_id = models.CharField("identifiant publié", max_length=64, blank=True)
+    date_notification = models.DateField("notifiée le", null=True, blank=True)
+    objet = models.TextField("objet", blank=True)
+    montant_avant = models.DecimalField(
+        "montant HT avant (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    montant_ht = models.DecimalField(
+        "montant HT après (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    duree_avant = models.PositiveSmallIntegerField("durée avant (mois)", null=True, blank=True)
+    duree_mois = models.PositiveSmallIntegerField("durée après (mois)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "modification publiée"
+        verbose_name_plural = "modifications publiées"
+        ordering = ["marche", "rang"]
+        constraints = [
+            models.UniqueConstraint(fields=["marche", "rang"], name="modification_rang_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Modification n° {self.rang} — {self.marche.reference}"
+
+
+class ActeSousTraitance(models.Model):
+    """A published sub-contracting act: who, how much, when."""
+
+    marche = models.ForeignKey(
+        Marche, verbose_name="marché", on_delete=models.CASCADE, related_name="actes_sous_traitance"
+    )
+    decp_id = models.CharField("identifiant publié", max_length=64, blank=True)
+    sous_traitant = models.ForeignKey(
+        Entreprise,
+        verbose_name="sous-traitant",
+        on_delete=models.PROTECT,
+        related_name="actes_sous_traitance",
+    )
+    montant_ht = models.DecimalField(
+        "montant HT (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    date_notification = models.DateField("notifié le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "acte de sous-traitance publié"
+        verbose_name_plural = "actes de sous-traitance publiés"
+        ordering = ["marche", "date_notification", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sous_traitant} — {self.marche.reference}"

@@ -143,7 +143,10 @@ def accepter_marche(marche: Marche, user, operation: Operation | None = None) ->
         clause = Clause(montant_base=marche.montant_ht, **valeurs_par_defaut_calcul(marche))
         clause.heures_requises = None
         lot._history_user = user
-        enregistrer_lot(lot, clause, None, user, cotraitants=titulaires[1:])
+        sous_traitants = Entreprise.objects.filter(actes_sous_traitance__marche=marche).distinct()
+        enregistrer_lot(
+            lot, clause, None, user, cotraitants=titulaires[1:], sous_traitants=sous_traitants
+        )
     return lot
 
 

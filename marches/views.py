@@ -243,6 +243,44 @@ class OperationFicheView(FicheView):
         ]
 
 
+def tableaux_donnees_publiees(marche: Marche) -> list[Tableau]:
+    """The marché page's published modifications (amount and duration history) and
+    sub-contracting acts."""
+    modifications = list(marche.modifications.all())
+    actes = list(marche.actes_sous_traitance.select_related("sous_traitant"))
+    return [
+        Tableau(
+            "Modifications publiées (montant et durée)",
+            ["N°", "Notifiée le", "Montant avant", "Montant après", "Durée avant", "Durée après"],
+            [
+                [
+                    (str(m.rang), ""),
+                    (formats.date_fr(m.date_notification) or "—", ""),
+                    (formats.montant(m.montant_avant) if m.montant_avant is not None else "—", ""),
+                    (formats.montant(m.montant_ht) if m.montant_ht is not None else "—", ""),
+                    (f"{m.duree_avant} mois" if m.duree_avant is not None else "—", ""),
+                    (f"{m.duree_mois} mois" if m.duree_mois is not None else "—", ""),
+                ]
+                for m in modifications
+            ],
+            vide="Aucune modification publiée.",
+        ),
+        Tableau(
+            "Sous-traitance publiée",
+            ["Sous-traitant", "Montant HT", "Notifié le"],
+            [
+                [
+                    (str(a.sous_traitant), a.sous_traitant.get_absolute_url()),
+                    (formats.montant(a.montant_ht) if a.montant_ht is not None else "—", ""),
+                    (formats.date_fr(a.date_notification) or "—", ""),
+                ]
+                for a in actes
+            ],
+            vide="Aucun acte de sous-traitance publié.",
+        ),
+    ]
+
+
 class MarcheFicheView(FicheView):
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
 
@@ -332,7 +370,8 @@ class MarcheFicheView(FicheView):
                     ]
                     for lot in lots
                 ],
-            )
+            ),
+            *tableaux_donnees_publiees(self.object),
         ]
 
 

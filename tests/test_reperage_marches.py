@@ -236,3 +236,81 @@ def test_marche_termine_archive_a_l_import():
     assert set(Marche.objects.values_list("qualification", flat=True)) == {Qualification.ARCHIVE}
     assert Entreprise.objects.filter(active=True).count() == 0
     assert dt.date(2015, 1, 1) in set(Marche.objects.values_list("date_notification", flat=True))
+
+
+# --- Provenance: a re-import keeps what the team typed ---------------------------------------
+FLUX_V2 = DECP / "decp_v2_gip_maximilien_flux_2024-10-06.json"
+
+
+def test_reimport_garde_les_modifications_de_l_equipe_et_signale_les_conflits(make_user):
+    from marches.models import RapportImport
+
+    contenu = _v2()
+    decp.importer(contenu)
+    user = make_user(roles.FACILITATEUR)
+    marche = Marche.objects.get(decp_id="D2F2019S0000102")
+    lot = services.accepter_marche(marche, user)
+    marche.refresh_from_db()
+    # The team corrects the objet, the nature and the lot title, and adds a co-contractor.
+    marche.objet = "Maintenance du SI (objet corrigé)"
+    marche.nature = NatureMarche.TRAVAUX
+    services.enregistrer(marche, marche.version, user)
+    lot.refresh_from_db()
+    lot.intitule = "Lot unique — maintenance"
+    lot.save()
+    ajoutee = Entreprise.objects.create(
+        type_identifiant="SIRET", identifiant="45007614600031", raison_sociale="Ajoutée"
+    )
+    lot.cotraitants.add(ajoutee)
+
+    # The publisher changes the amount and the object.
+    donnees = json.loads(contenu)
+    premier = donnees["marches"]["marche"][0]
+    premier["montant"] = 4200000
+    premier["objet"] = "Objet republié"
+    rapport = decp.importer(json.dumps(donnees).encode())
+
+    marche.refresh_from_db()
+    lot.refresh_from_db()
+    assert marche.objet == "Maintenance du SI (objet corrigé)"
+    assert marche.nature == NatureMarche.TRAVAUX
+    assert lot.intitule == "Lot unique — maintenance"
+    assert ajoutee in lot.cotraitants.all()  # a link added by the team stays
+    # Fields the team did not change follow the published data.
+    assert marche.montant_ht == lot.montant_ht == Decimal("4200000.00")
+    champs = {c.champ for c in rapport.conflits}
+    assert {"objet", "nature", "intitulé (lot 1)"} <= champs
+    garde = RapportImport.objects.order_by("-pk").first()
+    assert any("Objet republié" in c["motif"] for c in garde.conflits)
+
+
+def test_modifications_appliquees_avec_historique_et_sous_traitance_importee(client_for):
+    decp.importer(FLUX_V2.read_bytes())
+
+    avenant = Marche.objects.get(decp_id="D2F0000502")
+    modification = avenant.modifications.get()
+    assert (modification.montant_avant, modification.montant_ht) == (
+        Decimal("30000.00"),
+        Decimal("50.00"),
+    )
+    assert modification.date_notification == dt.date(2019, 6, 25)
+    assert avenant.montant_ht == Decimal("50.00")
+    assert avenant.valeurs_decp["montant_ht"] == "50.00"
+
+    maintenance = Marche.objects.get(decp_id="D2F2019S0000102")
+    acte = maintenance.actes_sous_traitance.get()
+    assert (acte.sous_traitant.identifiant, acte.montant_ht, acte.date_notification) == (
+        "44090956244090",
+        Decimal("283333.33"),
+        dt.date(2018, 11, 13),
+    )
+    texte = client_for(roles.FACILITATEUR).get(maintenance.get_absolute_url()).content.decode()
+    assert "Sous-traitance publiée" in texte and "283" in texte
+    texte = client_for(roles.FACILITATEUR, username="f2").get(avenant.get_absolute_url())
+    assert "Modifications publiées" in texte.content.decode()
+
+    # Accepting the contract puts the sub-contractor on its lot.
+    maintenance.qualification = Qualification.A_QUALIFIER
+    maintenance.save()
+    lot = services.accepter_marche(maintenance, None)
+    assert list(lot.sous_traitants.all()) == [acte.sous_traitant]
