@@ -334,9 +334,14 @@ class _Contexte:
 
 # --- Reading the file -----------------------------------------------------------------------
 def analyser_fichier(
-    contenu: bytes, departement: str | None = None, acheteur_siret: str | None = None
+    contenu: bytes,
+    departement: str | None = None,
+    acheteur_siret: str | None = None,
+    progression=None,
 ) -> Rapport:
-    """Read and check a DECP file without writing anything (no database access at all)."""
+    """Read and check a DECP file without writing anything (no database access at all).
+
+    ``progression(faits, total)``, if given, is called after each record."""
     rapport = Rapport()
     filtre = _Filtre.creer(departement, acheteur_siret, rapport)
     donnees = _lire_json(contenu, rapport)
@@ -350,6 +355,8 @@ def analyser_fichier(
         enregistrement = _analyser_enregistrement(rang, brut, filtre, deja_vus, rapport)
         if enregistrement is not None:
             rapport.enregistrements.append(enregistrement)
+        if progression is not None:
+            progression(rang, len(marches))
     for rang, brut in enumerate(concessions, start=len(marches) + 1):
         decp_id = _texte(brut.get("id")) if isinstance(brut, dict) else ""
         _Contexte(rapport, rang, decp_id or None).ignorer(None, _MOTIF_CONCESSION)

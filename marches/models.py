@@ -945,3 +945,67 @@ class ActeSousTraitance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sous_traitant} — {self.marche.reference}"
+
+
+class StatutTache(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    TERMINEE = "terminee", "Terminée"
+    ECHEC = "echec", "Échec"
+
+
+class TacheImportDecp(models.Model):
+    """An uploaded DECP file analysed (``apercu``) or imported (``import``) by the worker."""
+
+    APERCU, IMPORT = "apercu", "import"
+
+    cree_le = models.DateTimeField("demandée le", auto_now_add=True)
+    modifie_le = models.DateTimeField("mise à jour le", auto_now=True)
+    par = models.ForeignKey(
+        "mife.User",
+        verbose_name="par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    etape = models.CharField(
+        "étape", max_length=6, choices=[(APERCU, "Aperçu"), (IMPORT, "Import")]
+    )
+    statut = models.CharField(
+        "statut", max_length=12, choices=StatutTache.choices, default=StatutTache.EN_ATTENTE
+    )
+    nom = models.CharField("fichier", max_length=250)
+    chemin = models.CharField("fichier déposé (stockage)", max_length=250)
+    jeton = models.CharField("jeton du dépôt", max_length=32)
+    departement = models.CharField("département", max_length=3, blank=True)
+    acheteur = models.CharField("acheteur", max_length=14, blank=True)
+    total = models.PositiveIntegerField("enregistrements", default=0)
+    faits = models.PositiveIntegerField("enregistrements lus", default=0)
+    # What the page shows once done: summary, reasons, grouped warnings, refusal errors.
+    resultat = models.JSONField("résultat", default=dict, blank=True)
+    rapport = models.ForeignKey(
+        RapportImport,
+        verbose_name="rapport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    erreur = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "traitement d'un fichier DECP"
+        verbose_name_plural = "traitements de fichiers DECP"
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_etape_display()} — {self.nom}"
+
+    @property
+    def en_marche(self) -> bool:
+        return self.statut in (StatutTache.EN_ATTENTE, StatutTache.EN_COURS)
+
+    @property
+    def pourcentage(self) -> int:
+        return min(100, round(100 * self.faits / self.total)) if self.total else 0

@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from entreprises.models import Entreprise
 from heures import perms as heures_perms
 from heures import selectors as heures_selectors
-from marches import annexe, decp, perms, services
+from marches import annexe, import_fond, perms, services
 from marches import forms as forms_module
 from marches.filters import (
     DonneurOrdreFilter,
@@ -48,6 +48,8 @@ from marches.models import (
     Qualification,
     RapportImport,
     StatutLot,
+    StatutTache,
+    TacheImportDecp,
 )
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
@@ -774,14 +776,20 @@ class ImportDecpView(PermissionRequiredMixin, View):
         contenu = form.cleaned_data["fichier"].read()
         departement = form.cleaned_data["departement"] or None
         acheteur = form.cleaned_data["acheteur"] or None
-        rapport = decp.importer(contenu, departement, acheteur, dry_run=True)
-        self.televersement.oublier(request)
-        jeton = ""
-        if not rapport.erreurs:
-            jeton = self.televersement.garder(
-                request, nom, contenu, departement=departement, acheteur=acheteur
-            )
-        return self._rendre(request, form=form, rapport=rapport, jeton=jeton, nom=nom)
+        jeton = self.televersement.garder(
+            request, nom, contenu, departement=departement, acheteur=acheteur
+        )
+        attente = self.televersement.reprendre(request, jeton)
+        tache = import_fond.demander(
+            TacheImportDecp.APERCU,
+            nom,
+            self.televersement.chemin(attente),
+            attente.jeton,
+            request.user,
+            departement,
+            acheteur,
+        )
+        return redirect("marches:import_decp_tache", tache.pk)
 
     def _confirmer(self, request):
         try:
@@ -790,18 +798,64 @@ class ImportDecpView(PermissionRequiredMixin, View):
             messages.error(request, str(erreur))
             return redirect("marches:import_decp")
         donnees = attente.donnees
-        rapport = decp.importer(
-            attente.contenu,
+        self.televersement.detacher(request)  # the worker now owns the file
+        tache = import_fond.demander(
+            TacheImportDecp.IMPORT,
+            attente.nom,
+            self.televersement.chemin(attente),
+            attente.jeton,
+            request.user,
             donnees["departement"],
             donnees["acheteur"],
-            user=request.user,
-            origine=f"téléversement : {attente.nom}",
         )
-        self.televersement.oublier(request)
-        if rapport.erreurs:
-            return self._rendre(request, rapport=rapport, nom=attente.nom)
-        messages.success(request, "Import DECP terminé. " + " ".join(rapport.resume()[1:3]))
-        return redirect("marches:rapport_import", rapport.rapport_id)
+        return redirect("marches:import_decp_tache", tache.pk)
+
+
+def _tache_decp(request, pk: int) -> TacheImportDecp:
+    """One's own upload (another user's is not found)."""
+    if not perms.peut_importer_decp(request.user):
+        raise PermissionDenied
+    return get_object_or_404(TacheImportDecp, pk=pk, par=request.user)
+
+
+def _contexte_tache(request, tache: TacheImportDecp) -> dict:
+    attente = request.session.get(ImportDecpView.televersement.cle_session) or {}
+    refuse = tache.statut == StatutTache.ECHEC or tache.resultat.get("erreurs")
+    if refuse and attente.get("jeton") == tache.jeton:
+        ImportDecpView.televersement.oublier(request, tache.jeton)  # nothing to confirm
+        attente = {}
+    confirmable = (
+        tache.etape == TacheImportDecp.APERCU
+        and tache.statut == StatutTache.TERMINEE
+        and not tache.resultat.get("erreurs")
+        and attente.get("jeton") == tache.jeton
+    )
+    return {"tache": tache, "jeton": tache.jeton if confirmable else ""}
+
+
+def import_decp_tache(request, pk: int):
+    """The preview or the import of an uploaded file, followed while the worker runs it."""
+    tache = _tache_decp(request, pk)
+    return render(
+        request,
+        "marches/import_decp.html",
+        {
+            "form": forms_module.ImportDecpForm(),
+            "titre": "Importer des marchés publiés (DECP)",
+            "fil": [
+                ("Marchés", reverse("marches:marche_liste")),
+                ("Import DECP", reverse("marches:import_decp")),
+                (str(tache), None),
+            ],
+            **_contexte_tache(request, tache),
+        },
+    )
+
+
+def import_decp_progression(request, pk: int):
+    """The progress partial, polled by htmx every 2 s while the worker runs."""
+    tache = _tache_decp(request, pk)
+    return render(request, "marches/_import_decp_tache.html", _contexte_tache(request, tache))
 
 
 class RapportImportView(PermissionRequiredMixin, DetailView):

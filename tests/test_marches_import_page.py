@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from entreprises.models import Entreprise
 from marches.forms import TAILLE_MAX_DECP
-from marches.models import DonneurOrdre, Lot, Marche, RapportImport
+from marches.models import DonneurOrdre, Lot, Marche, RapportImport, TacheImportDecp
 from mife import roles
 from tests.factories import DonneurOrdreFactory, MarcheFactory
 
@@ -63,6 +63,8 @@ def _bouton_confirmer(response) -> bool:
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    # The preview and the import run as background tasks: run them at once here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     return tmp_path
 
 
@@ -72,8 +74,11 @@ def facilitateur(client_for):
 
 
 def _apercu(client, departement="90"):
+    """Upload: the page of the preview task (already done with the immediate backend)."""
     with FICHIER_2019.open("rb") as fichier:
-        return client.post(reverse(URL), {"fichier": fichier, "departement": departement})
+        return client.post(
+            reverse(URL), {"fichier": fichier, "departement": departement}, follow=True
+        )
 
 
 def test_page_vide(facilitateur):
@@ -109,13 +114,13 @@ def test_apercu_puis_confirmation(facilitateur, media):
 
     response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": jeton}, follow=True)
     rapport = RapportImport.objects.get()
-    assert response.redirect_chain == [(reverse("marches:rapport_import", args=[rapport.pk]), 302)]
+    tache = TacheImportDecp.objects.get(etape="import")
+    assert response.redirect_chain == [(reverse("marches:import_decp_tache", args=[tache.pk]), 302)]
+    assert "Résultat — decp_2019_bfc_belfort_excerpt.json" in _texte(response)
     assert rapport.par == facilitateur.user
     assert rapport.origine == "téléversement : decp_2019_bfc_belfort_excerpt.json"
-    assert (
-        "Import DECP terminé. Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé. "
-        "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in _texte(response)
-    )
+    assert "Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé." in _texte(response)
+    assert "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in _texte(response)
     assert "Voir les marchés à qualifier" in _texte(response)
     assert Marche.objects.count() == 18
     assert Lot.objects.count() == 0  # waiting in the qualification queue
@@ -138,7 +143,9 @@ def test_apercu_puis_confirmation(facilitateur, media):
 def test_json_invalide(facilitateur):
     avant = _lignes()
     fichier = _fichier(b'{"marches": [{"id": "2019-1", "objet": "Voirie"', "casse.json")
-    response = facilitateur.post(reverse(URL), {"fichier": fichier, "departement": "90"})
+    response = facilitateur.post(
+        reverse(URL), {"fichier": fichier, "departement": "90"}, follow=True
+    )
     assert response.status_code == 200
     texte = _texte(response)
     assert "Fichier refusé : 1 erreur, rien ne sera enregistré." in texte
@@ -150,7 +157,7 @@ def test_json_invalide(facilitateur):
 
 def test_json_qui_n_est_pas_un_fichier_decp(facilitateur):
     fichier = _fichier(b'{"releases": []}')
-    response = facilitateur.post(reverse(URL), {"fichier": fichier})
+    response = facilitateur.post(reverse(URL), {"fichier": fichier}, follow=True)
     assert "ce n'est pas un fichier de données essentielles de la commande publique" in _texte(
         response
     )
@@ -161,7 +168,9 @@ def test_fichier_trop_gros(facilitateur):
     avant = _lignes()
     contenu = b'{"marches": []}' + b" " * (TAILLE_MAX_DECP - 14)
     assert len(contenu) == TAILLE_MAX_DECP + 1
-    response = facilitateur.post(reverse(URL), {"fichier": _fichier(contenu), "departement": "90"})
+    response = facilitateur.post(
+        reverse(URL), {"fichier": _fichier(contenu), "departement": "90"}, follow=True
+    )
     assert response.status_code == 200
     erreur = _doc(response).xpath('//*[@id="id_fichier_error"]')
     assert " ".join(erreur[0].text_content().split()) == "Le fichier dépasse 20 Mo."
@@ -173,7 +182,7 @@ def test_fichier_trop_gros(facilitateur):
 def test_fichier_de_20_mo_accepte(facilitateur):
     contenu = b'{"marches": []}' + b" " * (TAILLE_MAX_DECP - 15)
     assert len(contenu) == TAILLE_MAX_DECP
-    response = facilitateur.post(reverse(URL), {"fichier": _fichier(contenu)})
+    response = facilitateur.post(reverse(URL), {"fichier": _fichier(contenu)}, follow=True)
     assert not _doc(response).xpath('//*[@id="id_fichier_error"]')
     assert "0 enregistrement(s) lu(s)" in _texte(response)
 
@@ -213,7 +222,9 @@ def test_champs_invalides(facilitateur, donnees, champ, message):
 def test_filtre_acheteur(facilitateur):
     with FICHIER_2019.open("rb") as fichier:
         response = facilitateur.post(
-            reverse(URL), {"fichier": fichier, "departement": "90", "acheteur": "28900001000032"}
+            reverse(URL),
+            {"fichier": fichier, "departement": "90", "acheteur": "28900001000032"},
+            follow=True,
         )
     assert "Marchés : 10 créés" in _texte(response)
     facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(response)})
@@ -277,9 +288,14 @@ def test_reference_prise_entre_apercu_et_confirmation_ecarte_l_enregistrement(fa
         reverse(URL), {"confirmer": "1", "jeton": _jeton(apercu)}, follow=True
     )
     texte = _texte(response)
-    assert "la référence « 2019COEUR0100 » est déjà celle du marché « Saisi à la main »" in texte
+    assert "référence déjà prise par un marché saisi sans identifiant DECP" in texte
     assert Marche.objects.filter(decp_id__startswith="2019COEUR").count() == 6
-    assert RapportImport.objects.get().nb_ecartes == 1
+    rapport = RapportImport.objects.get()
+    assert rapport.nb_ecartes == 1
+    assert (
+        "la référence « 2019COEUR0100 » est déjà celle du marché « Saisi à la main »"
+        in (rapport.ecartes[0]["motif"])
+    )
     assert not (media / "imports" / "decp" / f"{_jeton(apercu)}.json").exists()
     assert "import_decp" not in facilitateur.session
 
@@ -338,3 +354,45 @@ def test_rapport_import_interdit_sans_droit(client_for, role):
     rapport = RapportImport.objects.create(origine="essai")
     url = reverse("marches:rapport_import", args=[rapport.pk])
     assert client_for(role).get(url).status_code == 403
+
+
+def test_apercu_et_import_en_taches_de_fond_avec_progression(client_for, settings, make_user):
+    # With the real (database) backend, the request only records and enqueues the work.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from marches import import_fond
+
+    client = client_for(roles.FACILITATEUR)
+    flux = FICHIER_2019.parent / "decp_v2_gip_maximilien_flux_2024-10-06.json"
+    with flux.open("rb") as fichier:
+        response = client.post(reverse(URL), {"fichier": fichier})
+    tache = TacheImportDecp.objects.get()
+    assert response["Location"] == reverse("marches:import_decp_tache", args=[tache.pk])
+    assert (tache.etape, tache.statut) == ("apercu", "en_attente")
+    page = client.get(response["Location"])
+    assert "En attente du service de tâches" in _texte(page)
+    url_progression = reverse("marches:import_decp_progression", args=[tache.pk])
+    assert _doc(page).xpath(f'//section[@hx-get="{url_progression}"]')
+    assert not _bouton_confirmer(page)
+
+    import_fond.executer(tache.pk)  # what the worker does
+
+    tache.refresh_from_db()
+    assert (tache.statut, tache.faits, tache.total) == ("terminee", 17, 17)
+    partiel = client.get(url_progression)
+    assert "12 importable(s), 5 écarté(s) pour défaut" in _texte(partiel)
+    assert _bouton_confirmer(partiel)
+    assert not _doc(partiel).xpath("//section[@hx-get]")  # polling stops
+    assert not Marche.objects.exists()  # the preview wrote nothing
+
+    response = client.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(partiel)})
+    import_tache = TacheImportDecp.objects.get(etape="import")
+    import_fond.executer(import_tache.pk)
+    import_tache.refresh_from_db()
+    assert Marche.objects.count() == 12
+    assert import_tache.rapport.nb_importes == 12
+    assert "Voir le rapport d'import" in _texte(client.get(response["Location"]))
+
+    # Another user's upload is not found.
+    autre = Client()
+    autre.force_login(make_user(roles.FACILITATEUR, username="autre"))
+    assert autre.get(url_progression).status_code == 404
