@@ -17,6 +17,7 @@ from marches.models import (
     RapportImport,
     ReferenceCalcul,
     SeuilsQualification,
+    SourceVeille,
 )
 from mife.core.admin import HistoryAdmin
 
@@ -388,3 +389,11 @@ class ActeSousTraitanceAdmin(admin.ModelAdmin):
     list_select_related = ("marche", "sous_traitant")
     search_fields = ("marche__reference", "sous_traitant__raison_sociale")
     raw_id_fields = ("marche", "sous_traitant")
+
+
+@admin.register(SourceVeille)
+class SourceVeilleAdmin(admin.ModelAdmin):
+    list_display = ("nom", "url", "active", "periodicite_heures", "derniere_execution")
+    list_filter = ("active",)
+    search_fields = ("nom", "url")
+    readonly_fields = ("etag", "last_modified", "derniere_execution", "dernier_resultat")

@@ -1009,3 +1009,42 @@ class TacheImportDecp(models.Model):
     @property
     def pourcentage(self) -> int:
         return min(100, round(100 * self.faits / self.total)) if self.total else 0
+
+
+class SourceVeille(models.Model):
+    """A published DECP file (URL) the worker fetches on a schedule (set by the admin)."""
+
+    nom = models.CharField("nom", max_length=120)
+    url = models.URLField("adresse du fichier", max_length=500)
+    departement = models.CharField("département", max_length=3, blank=True)
+    acheteur = models.CharField("SIRET de l'acheteur", max_length=14, blank=True)
+    active = models.BooleanField("active", default=True)
+    periodicite_heures = models.PositiveSmallIntegerField(
+        "toutes les (heures)", default=24, validators=[MinValueValidator(1)]
+    )
+    envoyer_resume = models.BooleanField(
+        "envoyer un résumé par e-mail aux facilitateur·rices", default=False
+    )
+    etag = models.CharField("ETag reçu", max_length=250, blank=True, editable=False)
+    last_modified = models.CharField(
+        "Last-Modified reçu", max_length=100, blank=True, editable=False
+    )
+    derniere_execution = models.DateTimeField(
+        "dernière exécution", null=True, blank=True, editable=False
+    )
+    dernier_resultat = models.TextField("dernier résultat", blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "source de veille DECP"
+        verbose_name_plural = "sources de veille DECP"
+        ordering = ["nom"]
+
+    def __str__(self) -> str:
+        return self.nom
+
+    def est_due(self, maintenant) -> bool:
+        return self.active and (
+            self.derniere_execution is None
+            or maintenant - self.derniere_execution
+            >= timezone.timedelta(hours=self.periodicite_heures)
+        )

@@ -9,7 +9,7 @@ from entreprises.models import Entreprise
 from heures import selectors as heures_selectors
 from heures.models import DeclarationMensuelle, Participant, StatutDeclaration
 from label.models import DossierLabel, Label, SessionJury, StatutDossier, StatutSession
-from marches.models import Echange, Lot
+from marches.models import Echange, Lot, Marche, Qualification
 from mife import roles
 from mife.core.models import Parametres
 
@@ -39,12 +39,24 @@ def accueil_facilitateur(user) -> dict:
             statut=StatutDeclaration.REJETEE
         ).count(),
         "nb_participants": Participant.objects.filter(anonymise_le__isnull=True).count(),
+        **marches_a_qualifier(),
         **prochaines_actions(user, aujourdhui),
     }
 
 
 # Next actions agreed with companies, shown on the facilitator's home this many days ahead.
 HORIZON_ACTIONS_JOURS = 7
+
+
+def marches_a_qualifier() -> dict:
+    """Contracts found in the DECP waiting to be qualified (the new ones: last 7 days)."""
+    a_qualifier = Marche.objects.filter(qualification=Qualification.A_QUALIFIER)
+    return {
+        "nb_marches_a_qualifier": a_qualifier.count(),
+        "nb_nouveaux_a_qualifier": a_qualifier.filter(
+            cree_le__gte=timezone.now() - timedelta(days=7)
+        ).count(),
+    }
 
 
 def prochaines_actions(user, aujourdhui) -> dict:
