@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.text import Truncator
 
 from marches import qualification
@@ -18,6 +19,7 @@ from marches.models import (
     ReferenceCalcul,
     SeuilsQualification,
     SourceVeille,
+    TacheImportDecp,
 )
 from mife.core.admin import HistoryAdmin
 
@@ -397,3 +399,20 @@ class SourceVeilleAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("nom", "url")
     readonly_fields = ("etag", "last_modified", "derniere_execution", "dernier_resultat")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(TacheImportDecp)
+class TacheImportDecpAdmin(admin.ModelAdmin):
+    """The upload page's background work (read only: it is the worker's)."""
+
+    list_display = ("cree_le", "etape", "statut", "nom", "par", "faits", "total")
+    list_filter = ("etape", "statut")
+    search_fields = ("nom",)
+    readonly_fields = [f.name for f in TacheImportDecp._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

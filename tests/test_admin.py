@@ -28,7 +28,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
-from marches.models import Lot, RapportImport
+from marches.models import Lot, RapportImport, TacheImportDecp
 from mife import roles
 from mife.core.admin import AUDIT_FIELDS
 from mife.models import Parametres, User
@@ -47,7 +47,7 @@ MODELES = [
 # exists already (data migration).
 # Issued documents, counters and service logs are never created by hand.
 SANS_AJOUT = {Attestation, CompteurNumero, Parametres, Relance, GenerationAttestations}
-SANS_AJOUT |= {RapportImport}
+SANS_AJOUT |= {RapportImport, TacheImportDecp}
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
 
