@@ -562,7 +562,9 @@ def _lire_actes(ctx: _Contexte, valeur) -> list[dict]:
         brut = element.get("acteSousTraitance", element) if isinstance(element, dict) else None
         champ = f"actesSousTraitance n° {numero}"
         sous_traitant = brut.get("sousTraitant") if isinstance(brut, dict) else None
-        titulaire = _lire_titulaire(ctx, champ, sous_traitant) if sous_traitant else None
+        titulaire = (
+            _lire_titulaire(ctx, champ, sous_traitant, "sous-traitant") if sous_traitant else None
+        )
         if titulaire is None:
             ctx.avertir(champ, "sous-traitant non identifié : acte non repris.")
             continue
@@ -821,7 +823,9 @@ def _lire_titulaires(ctx: _Contexte, valeur) -> list[Titulaire]:
     return titulaires
 
 
-def _lire_titulaire(ctx: _Contexte, champ: str, element) -> Titulaire | None:
+def _lire_titulaire(
+    ctx: _Contexte, champ: str, element, qui: str = "titulaire"
+) -> Titulaire | None:
     # v2 wraps each titulaire: {"titulaire": {"typeIdentifiant": ..., "id": ...}}
     brut = element.get("titulaire", element) if isinstance(element, dict) else None
     if not isinstance(brut, dict):
@@ -851,7 +855,7 @@ def _lire_titulaire(ctx: _Contexte, champ: str, element) -> Titulaire | None:
             "SIREN publié à la place d'un SIRET (repris comme SIREN)",
         )
     if type_identifiant == TypeIdentifiant.SIRET:
-        identifiant = _siret(ctx, champ, identifiant, "SIRET du titulaire", bloquant=False)
+        identifiant = _siret(ctx, champ, identifiant, f"SIRET du {qui}", bloquant=False)
         if not identifiant:
             return None
     elif type_identifiant == TypeIdentifiant.SIREN:
@@ -865,7 +869,7 @@ def _lire_titulaire(ctx: _Contexte, champ: str, element) -> Titulaire | None:
             ctx.avertir(
                 champ,
                 f"SIREN « {identifiant} » : clé de contrôle incorrecte, repris tel quel.",
-                "SIREN du titulaire à la clé de contrôle incorrecte (repris tel quel)",
+                f"SIREN du {qui} à la clé de contrôle incorrecte (repris tel quel)",
             )
     elif len(identifiant) > Entreprise._meta.get_field("identifiant").max_length:
         _titulaire_non_repris(ctx, champ, f"identifiant « {identifiant} » trop long.")

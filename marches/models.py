@@ -862,13 +862,13 @@ class RapportImport(models.Model):
     nb_importes = models.PositiveIntegerField("enregistrements importés", default=0)
     nb_ecartes = models.PositiveIntegerField("enregistrements écartés", default=0)
     nb_ignores = models.PositiveIntegerField("enregistrements ignorés (filtres)", default=0)
-    resume = models.JSONField("résumé", default=list)
+    resume = models.JSONField("résumé", default=list, blank=True)
     # [{"rang", "id", "champ", "motif", "genre"}]: the defective records, set aside.
-    ecartes = models.JSONField("enregistrements écartés", default=list)
+    ecartes = models.JSONField("enregistrements écartés", default=list, blank=True)
     # [{"genre", "champ", "nombre", "exemples"}]: the warnings, grouped by kind.
-    avertissements = models.JSONField("avertissements", default=list)
+    avertissements = models.JSONField("avertissements", default=list, blank=True)
     # [{"rang", "id", "champ", "motif"}]: team edits a re-import did not overwrite.
-    conflits = models.JSONField("conflits", default=list)
+    conflits = models.JSONField("conflits", default=list, blank=True)
 
     class Meta:
         verbose_name = "rapport d'import DECP"

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from entreprises.models import Entreprise
@@ -50,13 +50,12 @@ HORIZON_ACTIONS_JOURS = 7
 
 def marches_a_qualifier() -> dict:
     """Contracts found in the DECP waiting to be qualified (the new ones: last 7 days)."""
-    a_qualifier = Marche.objects.filter(qualification=Qualification.A_QUALIFIER)
-    return {
-        "nb_marches_a_qualifier": a_qualifier.count(),
-        "nb_nouveaux_a_qualifier": a_qualifier.filter(
-            cree_le__gte=timezone.now() - timedelta(days=7)
-        ).count(),
-    }
+    return Marche.objects.filter(qualification=Qualification.A_QUALIFIER).aggregate(
+        nb_marches_a_qualifier=Count("pk"),
+        nb_nouveaux_a_qualifier=Count(
+            "pk", filter=Q(cree_le__gte=timezone.now() - timedelta(days=7))
+        ),
+    )
 
 
 def prochaines_actions(user, aujourdhui) -> dict:
