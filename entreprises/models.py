@@ -13,6 +13,7 @@ class TypeIdentifiant(models.TextChoices):
     """Identifier kinds used by the public open data (DECP)."""
 
     SIRET = "SIRET", "SIRET"
+    SIREN = "SIREN", "SIREN (entreprise sans établissement précisé)"
     TVA = "TVA", "TVA intracommunautaire"
     TAHITI = "TAHITI", "TAHITI"
     RIDET = "RIDET", "RIDET"

@@ -1,16 +1,25 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.text import Truncator
 
+from marches import qualification
 from marches.annexe import VARIABLES
 from marches.models import (
+    ActeSousTraitance,
     Clause,
     DonneurOrdre,
     Echange,
+    FamilleCPV,
     Lot,
     Marche,
     ModeleClause,
+    ModificationMarche,
     Operation,
+    RapportImport,
     ReferenceCalcul,
+    SeuilsQualification,
+    SourceVeille,
+    TacheImportDecp,
 )
 from mife.core.admin import HistoryAdmin
 
@@ -76,7 +85,15 @@ class MarcheAdmin(HistoryAdmin):
         "montant_ht",
         "candidat_clause",
     )
-    list_filter = ("nature", "procedure", "candidat_clause", "date_notification")
+    list_filter = (
+        "qualification",
+        "nature",
+        "procedure",
+        "clause_sociale",
+        "critere_social",
+        "marche_reserve",
+        "date_notification",
+    )
     list_select_related = ("donneur_ordre",)
     search_fields = ("reference", "objet", "decp_id", "code_cpv", "donneur_ordre__nom")
     search_help_text = "Référence, objet, identifiant DECP, code CPV ou donneur d'ordre."
@@ -100,9 +117,29 @@ class MarcheAdmin(HistoryAdmin):
         ),
         (
             "Données publiques (DECP)",
-            {"fields": ("decp_id", "considerations_sociales", "candidat_clause")},
+            {
+                "fields": (
+                    "decp_id",
+                    "considerations_sociales",
+                    ("clause_sociale", "critere_social", "marche_reserve"),
+                    "candidat_clause",
+                    ("qualification", "motif_ecart"),
+                    ("score_qualification", "raisons_qualification"),
+                    ("valeurs_decp", "titulaires_decp"),
+                )
+            },
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            *super().get_readonly_fields(request, obj),
+            "score_qualification",
+            "raisons_qualification",
+            "valeurs_decp",
+            "titulaires_decp",
+        )
+
     inlines = [LotInline]
 
     @admin.display(description="objet", ordering="objet")
@@ -290,3 +327,92 @@ class EchangeAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+# --- Repérage des marchés (DECP) ------------------------------------------------------------
+
+
+class ReclasserFileMixin:
+    """Saving or deleting a list the ranking depends on re-ranks the qualification queue."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        qualification.evaluer()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        qualification.evaluer()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        qualification.evaluer()
+
+
+@admin.register(FamilleCPV)
+class FamilleCPVAdmin(ReclasserFileMixin, admin.ModelAdmin):
+    list_display = ("prefixe", "libelle")
+    search_fields = ("prefixe", "libelle")
+
+
+@admin.register(SeuilsQualification)
+class SeuilsQualificationAdmin(ReclasserFileMixin, admin.ModelAdmin):
+    list_display = ("__str__", "montant_min", "duree_min_mois")
+
+    def has_add_permission(self, request):
+        return not SeuilsQualification.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RapportImport)
+class RapportImportAdmin(admin.ModelAdmin):
+    list_display = ("cree_le", "origine", "par", "nb_enregistrements", "nb_importes", "nb_ecartes")
+    readonly_fields = [f.name for f in RapportImport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModificationMarche)
+class ModificationMarcheAdmin(admin.ModelAdmin):
+    list_display = ("marche", "rang", "date_notification", "montant_ht", "duree_mois")
+    list_select_related = ("marche",)
+    search_fields = ("marche__reference", "marche__decp_id")
+    raw_id_fields = ("marche",)
+
+
+@admin.register(ActeSousTraitance)
+class ActeSousTraitanceAdmin(admin.ModelAdmin):
+    list_display = ("marche", "sous_traitant", "montant_ht", "date_notification")
+    list_select_related = ("marche", "sous_traitant")
+    search_fields = ("marche__reference", "sous_traitant__raison_sociale")
+    raw_id_fields = ("marche", "sous_traitant")
+
+
+@admin.register(SourceVeille)
+class SourceVeilleAdmin(admin.ModelAdmin):
+    list_display = ("nom", "url", "active", "periodicite_heures", "derniere_execution")
+    list_filter = ("active",)
+    search_fields = ("nom", "url")
+    readonly_fields = ("etag", "last_modified", "derniere_execution", "dernier_resultat")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(TacheImportDecp)
+class TacheImportDecpAdmin(admin.ModelAdmin):
+    """The upload page's background work (read only: it is the worker's)."""
+
+    list_display = ("cree_le", "etape", "statut", "nom", "par", "faits", "total")
+    list_filter = ("etape", "statut")
+    search_fields = ("nom",)
+    readonly_fields = [f.name for f in TacheImportDecp._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,39 +1,42 @@
 """Import of the public open data of awarded contracts (DECP, schemas 1.x and 2.0).
 
-Two steps, so a later upload page can show a report before anything is written:
+Policy for open data (real national files carry defects in a few % of their records):
 
-* ``analyser_fichier(contenu, departement, acheteur_siret)`` reads and checks the file; it
-  never touches the database. Its ``Rapport`` holds the records to import, the records left
-  aside (with why), the warnings and the errors.
-* ``importer(rapport_ou_contenu, ..., dry_run=False, user=None)`` applies the records inside
-  one ``transaction.atomic()``: any error (found in the file or while applying) and nothing
-  at all is written. ``dry_run`` runs the whole import then rolls it back, so its counts are
-  exact.
+* a file that cannot be read as DECP (not UTF-8, not JSON, no list of records, unknown
+  layout) or wrong filters: refused whole, nothing written (``Rapport.erreurs``);
+* a readable file: every usable record is imported; a defective record is **set aside**
+  (``Rapport.ecartes``: record rank, id, field, reason) and the rest goes on. The report is
+  kept in the database (``RapportImport``), downloadable as Excel;
+* known variants are read as their meaning: identifier type spellings
+  (``TVA_INTRACOMMUNAUTAIRE``, ``HORS_UE``, ``FRW``…), a nine-digit SIREN in a SIRET field
+  (kept as a SIREN); a wrong check digit (SIRET of a titulaire or a buyer) is a warning, the
+  identifier is kept as published; the 2024 format's 8-digit CPV without check digit is
+  normal;
+* filters (department, buyer) and concessions are applied **before** validation: a record
+  left out by them is never reported as defective;
+* warnings are grouped by kind (``Rapport.avertissements_groupes``) with counts and a sample;
+* still one ``transaction.atomic()``: the whole set of usable records is written, or nothing.
+
+Two steps, so the upload page can show a report before anything is written:
+``analyser_fichier`` (no database access) then ``importer`` (``dry_run`` rolls back).
 
 Mapping decisions (see also the management command ``import_decp``):
 
 * buyer → ``DonneurOrdre`` found by SIRET; created with the published name (or
-  "Acheteur <SIRET>") and the type « Autre », to be classified by the team. An existing name
-  is kept, unless it is the placeholder and the file now gives a name;
-* record → ``Marche`` keyed by (buyer, DECP ``id``); ``reference`` = the DECP id, set at
-  creation only. If a marché of that buyer entered without this DECP id already uses that
-  reference, the import is refused: the team either fills in the marché's DECP id (the
-  import then updates it) or changes its reference. No suffixed duplicate is created;
-* DECP ``nature`` is the legal form (Marché, Accord-cadre, Marché subséquent…), not
-  travaux/services/fournitures: the kind comes from the CPV division (45 travaux; 03–44 and
-  48 fournitures; 49–98 services). A ``nature`` already saying Travaux, Services or
-  Fournitures is used as is; any other text is an error;
-* each record gets one lot « 1 » (intitulé = objet, montant = montant of the record): its
-  titulaire is the first published titulaire, the others are its cotraitants (DECP publishes
-  each lot as its own record). Only these lot fields are written; the rest of the lot (dates,
-  facilitateur, clause…) belongs to the team;
-* companies are found by (type d'identifiant, identifiant); a new one is named after
-  ``denominationSociale`` or "Titulaire <id>"; an existing name is kept, unless it is that
-  placeholder;
-* the same (buyer, id) twice in one file (seen in real data for two different contracts):
-  the first is imported, the next ones are left aside with a warning;
-* ``modifications`` (avenants) are not applied: durée, montant and titulaires are those of
-  the initial award (a warning says so).
+  "Acheteur <SIRET>") and the type « Autre »;
+* record → ``Marche`` keyed by (buyer, DECP ``id``), ``reference`` = the DECP id at creation.
+  A new one is **à qualifier** (archived when already ended): no lot, so it counts in no
+  home figure until a facilitator accepts it (``marches.qualification``). If a marché
+  of that buyer entered without this DECP id already uses that reference, the record is set
+  aside (fill in its DECP id, or change its reference);
+* DECP ``nature`` is the legal form; the kind comes from the CPV division (45 travaux;
+  03–44 and 48 fournitures; 49–98 services) unless ``nature`` says it;
+* titulaires are kept on the marché (``titulaires_decp``) until it is accepted; new
+  companies are created inactive (« Entreprises actives » does not move);
+* provenance: ``Marche.valeurs_decp`` holds the values last read; a re-import changes a
+  field only if the team has not changed it since, otherwise it reports a conflict and keeps
+  the team's value. Links the team added (co-contractors) are never removed;
+* the same (buyer, id) twice in one file: the first is imported, the next ones left aside.
 """
 
 import json
@@ -43,13 +46,26 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as NumeroInvalide
+from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from entreprises.models import Entreprise, TypeIdentifiant
 from marches import cpv
-from marches.models import DonneurOrdre, Lot, Marche, NatureMarche, Procedure, TypeDonneurOrdre
+from marches.models import (
+    ActeSousTraitance,
+    DonneurOrdre,
+    Lot,
+    Marche,
+    ModificationMarche,
+    NatureMarche,
+    Procedure,
+    Qualification,
+    RapportImport,
+    TypeDonneurOrdre,
+)
 from mife.core.concurrence import enregistrer_versionne
 from mife.core.texte import cle_recherche
 
@@ -62,6 +78,7 @@ PROFONDEUR_MAX = 32  # a DECP record nests a handful of levels; deeper is not a 
 LONGUEUR_ID_MAX = Marche._meta.get_field("reference").max_length
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
+_VALEUR_CITEE = re.compile(r"« [^»]* »")
 _DEPARTEMENT = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
 
 
@@ -103,10 +120,22 @@ PROCEDURES = {
         ),
     )
 }
-CONSIDERATIONS_CLAUSE = {
-    cle_recherche(c) for c in ("Clause sociale", "Critère social", "Marché réservé")
-}
+CLAUSE_SOCIALE = cle_recherche("Clause sociale")
+CRITERE_SOCIAL = cle_recherche("Critère social")
+MARCHE_RESERVE = cle_recherche("Marché réservé")
+CONSIDERATIONS_CLAUSE = {CLAUSE_SOCIALE, CRITERE_SOCIAL, MARCHE_RESERVE}
 CONSIDERATIONS_CONNUES = CONSIDERATIONS_CLAUSE | {cle_recherche("Pas de considération sociale")}
+# Identifier type as published (upper case, without spaces, "_" or "-") → its meaning.
+TYPES_IDENTIFIANT = {
+    re.sub(r"[\s_\-]", "", valeur): valeur for valeur in TypeIdentifiant.values
+} | {
+    "TVAINTRACOMMUNAUTAIRE": TypeIdentifiant.TVA,
+    "TVAINTRA": TypeIdentifiant.TVA,
+    "FRW": TypeIdentifiant.FRWF,
+    "HORSUE": TypeIdentifiant.HORS_UE,
+    "ETRANGERHORSUE": TypeIdentifiant.HORS_UE,
+    "ETRANGERUE": TypeIdentifiant.UE,
+}
 TYPES_LIEU_PREFIXE = {"code postal", "code commune"}
 TYPE_LIEU_DEPARTEMENT = "code departement"
 _MOTIF_CONCESSION = "contrat de concession : non importé (seuls les marchés sont suivis)."
@@ -121,6 +150,26 @@ class Message:
     rang: int | None = None
     decp_id: str | None = None
     champ: str | None = None
+    genre: str = ""  # the kind of message, for counts (the text without the values)
+
+    @property
+    def sorte(self) -> str:
+        """The kind: ``genre`` if given, else the text with its quoted values elided."""
+        return self.genre or _VALEUR_CITEE.sub("« … »", self.texte)
+
+    @property
+    def champ_general(self) -> str:
+        """« titulaires n° 2 » → « titulaires »."""
+        return re.sub(r" n° \d+", "", self.champ or "")
+
+    def en_ligne(self) -> dict:
+        return {
+            "rang": self.rang,
+            "id": self.decp_id or "",
+            "champ": self.champ or "",
+            "motif": self.texte,
+            "genre": self.sorte,
+        }
 
     def __str__(self) -> str:
         if self.rang is None:
@@ -178,8 +227,10 @@ class Enregistrement:
     decp_id: str
     acheteur_siret: str
     acheteur_nom: str
-    valeurs: dict  # fields of Marche
+    valeurs: dict  # fields of Marche (montant and durée after the published modifications)
     titulaires: list[Titulaire]
+    modifications: list[dict] = field(default_factory=list)  # fields of ModificationMarche
+    actes: list[dict] = field(default_factory=list)  # {decp_id, titulaire, montant_ht, date}
 
 
 @dataclass
@@ -190,26 +241,71 @@ class Rapport:
     marches: Compteur = field(default_factory=Compteur)
     entreprises: Compteur = field(default_factory=Compteur)
     enregistrements: list[Enregistrement] = field(default_factory=list)
-    ignores: list[Message] = field(default_factory=list)
+    ignores: list[Message] = field(default_factory=list)  # left out by filters, duplicates
+    ecartes: list[Message] = field(default_factory=list)  # defects: the record is set aside
     avertissements: list[Message] = field(default_factory=list)
-    erreurs: list[Message] = field(default_factory=list)
+    conflits: list[Message] = field(default_factory=list)  # team edits kept on re-import
+    erreurs: list[Message] = field(default_factory=list)  # the file itself: refused whole
     simulation: bool = False
     enregistre: bool = False  # True once the import is committed
+    marches_touches: list[int] = field(default_factory=list)  # pks, for the queue's ranking
+    rapport_id: int | None = None  # the RapportImport kept once committed
+
+    @property
+    def nb_ecartes(self) -> int:
+        return len({m.rang for m in self.ecartes})
+
+    @property
+    def nb_importes(self) -> int:
+        return len(self.enregistrements) - len({m.rang for m in self.ecartes_a_l_application})
+
+    @property
+    def ecartes_a_l_application(self) -> list[Message]:
+        rangs = {e.rang for e in self.enregistrements}
+        return [m for m in self.ecartes if m.rang in rangs]
 
     def resume(self) -> list[str]:
         lignes = [
             f"Fichier DECP (schéma {self.schema or 'inconnu'}) : "
             f"{self.nb_enregistrements} enregistrement(s) lu(s), "
-            f"{len(self.enregistrements)} retenu(s), {len(self.ignores)} ignoré(s).",
+            f"{self.nb_importes} importable(s), {self.nb_ecartes} écarté(s) pour défaut, "
+            f"{len(self.ignores)} ignoré(s).",
             self.donneurs.phrase("Donneurs d'ordre"),
             self.marches.phrase("Marchés"),
             self.entreprises.phrase("Entreprises", feminin=True),
         ]
-        motifs: dict[str, int] = {}
-        for message in self.ignores:
-            motifs[message.texte] = motifs.get(message.texte, 0) + 1
-        lignes += [f"Ignoré(s) : {nombre} — {motif}" for motif, nombre in motifs.items()]
+        lignes += [f"Écarté(s) : {nombre} — {motif}" for motif, nombre in self.motifs_ecart()]
+        lignes += [f"Ignoré(s) : {nombre} — {motif}" for motif, nombre in _compter(self.ignores)]
+        if self.conflits:
+            lignes.append(
+                f"Conflits : {len(self.conflits)} valeur(s) saisie(s) par l'équipe gardée(s) "
+                "au lieu de la valeur publiée."
+            )
         return lignes
+
+    def motifs_ecart(self) -> list[tuple[str, int]]:
+        """(reason kind, number of lines), most frequent first."""
+        return _compter(self.ecartes)
+
+    def avertissements_groupes(self, exemples: int = 3) -> list[dict]:
+        """Warnings by (field, kind): count and a few examples, most frequent first."""
+        groupes: dict[tuple[str, str], dict] = {}
+        for message in self.avertissements:
+            cle = (message.champ_general, message.sorte)
+            groupe = groupes.setdefault(
+                cle, {"champ": cle[0], "genre": cle[1], "nombre": 0, "exemples": []}
+            )
+            groupe["nombre"] += 1
+            if len(groupe["exemples"]) < exemples:
+                groupe["exemples"].append(str(message))
+        return sorted(groupes.values(), key=lambda g: (-g["nombre"], g["champ"], g["genre"]))
+
+
+def _compter(messages: list[Message]) -> list[tuple[str, int]]:
+    comptes: dict[str, int] = {}
+    for message in messages:
+        comptes[message.sorte] = comptes.get(message.sorte, 0) + 1
+    return sorted(comptes.items(), key=lambda c: (-c[1], c[0]))
 
 
 @dataclass
@@ -221,26 +317,32 @@ class _Contexte:
     decp_id: str | None
     nb_erreurs: int = 0
 
-    def _message(self, champ, texte) -> Message:
-        return Message(texte, self.rang, self.decp_id, champ)
+    def _message(self, champ, texte, genre="") -> Message:
+        return Message(texte, self.rang, self.decp_id, champ, genre)
 
-    def erreur(self, champ: str | None, texte: str) -> None:
+    def erreur(self, champ: str | None, texte: str, genre: str = "") -> None:
+        """A defect: the record is set aside (the rest of the file goes on)."""
         self.nb_erreurs += 1
-        self.rapport.erreurs.append(self._message(champ, texte))
+        self.rapport.ecartes.append(self._message(champ, texte, genre))
 
-    def avertir(self, champ: str | None, texte: str) -> None:
-        self.rapport.avertissements.append(self._message(champ, texte))
+    def avertir(self, champ: str | None, texte: str, genre: str = "") -> None:
+        self.rapport.avertissements.append(self._message(champ, texte, genre))
 
-    def ignorer(self, champ: str | None, texte: str) -> None:
+    def ignorer(self, champ: str | None, texte: str, genre: str = "") -> None:
         self.rapport.marches.ignores += 1
-        self.rapport.ignores.append(self._message(champ, texte))
+        self.rapport.ignores.append(self._message(champ, texte, genre))
 
 
 # --- Reading the file -----------------------------------------------------------------------
 def analyser_fichier(
-    contenu: bytes, departement: str | None = None, acheteur_siret: str | None = None
+    contenu: bytes,
+    departement: str | None = None,
+    acheteur_siret: str | None = None,
+    progression=None,
 ) -> Rapport:
-    """Read and check a DECP file without writing anything (no database access at all)."""
+    """Read and check a DECP file without writing anything (no database access at all).
+
+    ``progression(faits, total)``, if given, is called after each record."""
     rapport = Rapport()
     filtre = _Filtre.creer(departement, acheteur_siret, rapport)
     donnees = _lire_json(contenu, rapport)
@@ -254,6 +356,8 @@ def analyser_fichier(
         enregistrement = _analyser_enregistrement(rang, brut, filtre, deja_vus, rapport)
         if enregistrement is not None:
             rapport.enregistrements.append(enregistrement)
+        if progression is not None:
+            progression(rang, len(marches))
     for rang, brut in enumerate(concessions, start=len(marches) + 1):
         decp_id = _texte(brut.get("id")) if isinstance(brut, dict) else ""
         _Contexte(rapport, rang, decp_id or None).ignorer(None, _MOTIF_CONCESSION)
@@ -385,12 +489,7 @@ def _analyser_enregistrement(rang, brut, filtre, deja_vus, rapport) -> Enregistr
         return None
     decp_id = _texte(brut.get("id"))
     ctx = _Contexte(rapport, rang, decp_id or None)
-    if not decp_id:
-        ctx.erreur("id", "identifiant absent : l'enregistrement ne peut pas être suivi.")
-        return None
-    if len(decp_id) > LONGUEUR_ID_MAX:
-        ctx.erreur("id", f"identifiant trop long ({LONGUEUR_ID_MAX} caractères au plus).")
-        return None
+    # Filters first: a record left out by them is never reported as defective.
     if _est_concession(brut):
         ctx.ignorer("_type", _MOTIF_CONCESSION)
         return None
@@ -398,47 +497,154 @@ def _analyser_enregistrement(rang, brut, filtre, deja_vus, rapport) -> Enregistr
     if exclusion:
         ctx.ignorer(*exclusion)
         return None
+    if not decp_id:
+        ctx.erreur("id", "identifiant absent : l'enregistrement ne peut pas être suivi.")
+        return None
+    if len(decp_id) > LONGUEUR_ID_MAX:
+        ctx.erreur("id", f"identifiant trop long ({LONGUEUR_ID_MAX} caractères au plus).")
+        return None
     cle = (_siret_publie(brut), decp_id)
     if cle in deja_vus:
         motif = (
             f"même acheteur et même id que l'enregistrement n° {deja_vus[cle]} : seul le "
             "premier est importé."
         )
-        ctx.ignorer("id", motif)
-        ctx.avertir("id", motif)
+        ctx.ignorer("id", motif, "même acheteur et même id qu'un enregistrement précédent")
+        ctx.avertir("id", motif, "même acheteur et même id qu'un enregistrement précédent")
         return None
     deja_vus[cle] = rang
     acheteur_siret, acheteur_nom = _lire_acheteur(ctx, brut.get("acheteur"))
     valeurs = _lire_valeurs(ctx, brut)
     titulaires = _lire_titulaires(ctx, brut.get("titulaires"))
-    if brut.get("modifications"):
-        ctx.avertir(
-            "modifications",
-            f"{len(brut['modifications'])} modification(s) publiée(s) non reprise(s) : durée, "
-            "montant et titulaires sont ceux de l'attribution initiale.",
-        )
+    modifications = _lire_modifications(ctx, brut.get("modifications"), valeurs)
+    actes = _lire_actes(ctx, brut.get("actesSousTraitance"))
     if ctx.nb_erreurs:
         return None
-    return Enregistrement(rang, decp_id, acheteur_siret, acheteur_nom, valeurs, titulaires)
+    return Enregistrement(
+        rang, decp_id, acheteur_siret, acheteur_nom, valeurs, titulaires, modifications, actes
+    )
+
+
+def _lire_modifications(ctx: _Contexte, valeur, valeurs: dict) -> list[dict]:
+    """Published modifications (1.x flat, 2.0 wrapped in ``modification``), in their order,
+    applied to ``valeurs``' amount and duration; each keeps the values before and after.
+    An unreadable modification is reported and not applied."""
+    if not valeur:
+        return []
+    if not isinstance(valeur, list):
+        ctx.avertir("modifications", "liste attendue : modifications non reprises.")
+        return []
+    lues = []
+    for numero, element in enumerate(valeur, start=1):
+        brut = element.get("modification", element) if isinstance(element, dict) else None
+        champ = f"modifications n° {numero}"
+        if not isinstance(brut, dict):
+            ctx.avertir(champ, "modification illisible : non reprise.")
+            continue
+        sous_ctx = _Contexte(ctx.rapport, ctx.rang, ctx.decp_id)
+        montant = duree = None
+        if brut.get("montant") not in (None, ""):
+            montant = _lire_montant(sous_ctx, brut.get("montant"))
+        if brut.get("dureeMois") not in (None, ""):
+            duree = _lire_duree(sous_ctx, brut.get("dureeMois"))
+        date_modif = None
+        if brut.get("dateNotificationModification") not in (None, ""):
+            date_modif = _lire_date(sous_ctx, champ, brut.get("dateNotificationModification"))
+        if sous_ctx.nb_erreurs:
+            # The record itself is sound: only this modification is left out.
+            for message in ctx.rapport.ecartes[-sous_ctx.nb_erreurs :]:
+                message.texte = f"modification n° {numero} non reprise : {message.texte}"
+                ctx.rapport.avertissements.append(message)
+            del ctx.rapport.ecartes[-sous_ctx.nb_erreurs :]
+            continue
+        lues.append(
+            {
+                "rang": numero,
+                "decp_id": _texte(brut.get("id"))[:64],
+                "date_notification": date_modif,
+                "objet": _texte(brut.get("objetModification")),
+                "montant_avant": valeurs["montant_ht"],
+                "montant_ht": montant if montant is not None else valeurs["montant_ht"],
+                "duree_avant": valeurs["duree_mois"],
+                "duree_mois": duree if duree is not None else valeurs["duree_mois"],
+            }
+        )
+        valeurs["montant_ht"] = lues[-1]["montant_ht"]
+        valeurs["duree_mois"] = lues[-1]["duree_mois"]
+    return lues
+
+
+def _lire_actes(ctx: _Contexte, valeur) -> list[dict]:
+    """v2 ``actesSousTraitance``: sub-contractor, amount, date. An unreadable act is reported."""
+    if not valeur:
+        return []
+    if not isinstance(valeur, list):
+        ctx.avertir("actesSousTraitance", "liste attendue : actes de sous-traitance non repris.")
+        return []
+    actes = []
+    for numero, element in enumerate(valeur, start=1):
+        brut = element.get("acteSousTraitance", element) if isinstance(element, dict) else None
+        champ = f"actesSousTraitance n° {numero}"
+        sous_traitant = brut.get("sousTraitant") if isinstance(brut, dict) else None
+        titulaire = (
+            _lire_titulaire(ctx, champ, sous_traitant, "sous-traitant") if sous_traitant else None
+        )
+        if titulaire is None:
+            ctx.avertir(champ, "sous-traitant non identifié : acte non repris.")
+            continue
+        montant = _nombre(brut.get("montant"))
+        date_acte = None
+        match = (
+            _DATE.match(brut.get("dateNotification") or "")
+            if isinstance(brut.get("dateNotification"), str)
+            else None
+        )
+        if match:
+            try:
+                date_acte = date(*(int(partie) for partie in match.groups()))
+            except ValueError:
+                date_acte = None
+        actes.append(
+            {
+                "decp_id": _texte(brut.get("id"))[:64],
+                "titulaire": titulaire,
+                "montant_ht": montant.quantize(Decimal("0.01"))
+                if montant is not None and 0 <= montant < MONTANT_MAX
+                else None,
+                "date_notification": date_acte,
+            }
+        )
+    return actes
 
 
 def _lire_acheteur(ctx: _Contexte, acheteur) -> tuple[str, str]:
     if not isinstance(acheteur, dict) or not _texte(acheteur.get("id")):
         ctx.erreur("acheteur", "SIRET de l'acheteur absent.")
         return "", ""
-    siret = _siret(ctx, "acheteur.id", _texte(acheteur.get("id")))
+    siret = _siret(ctx, "acheteur.id", _texte(acheteur.get("id")), "SIRET de l'acheteur")
     nom = _lire_texte_libre(ctx, "acheteur.nom", acheteur.get("nom"))
     return siret, nom[: DonneurOrdre._meta.get_field("nom").max_length]
 
 
-def _siret(ctx: _Contexte, champ: str, valeur: str, libelle: str = "SIRET") -> str:
-    siret = valeur.replace(" ", "")
+def _siret(ctx: _Contexte, champ: str, valeur: str, libelle: str, bloquant=True) -> str:
+    """14 digits; a wrong check digit is a warning (kept as published), a bad format a defect."""
+    siret = "".join(valeur.split())
     try:
         return stdnum_siret.validate(siret)
     except InvalidChecksum:
-        ctx.erreur(champ, f"{libelle} « {valeur} » invalide : clé de contrôle incorrecte.")
+        ctx.avertir(
+            champ,
+            f"{libelle} « {valeur} » : clé de contrôle incorrecte, repris tel quel (à vérifier).",
+            f"{libelle} à la clé de contrôle incorrecte (repris tel quel)",
+        )
+        return siret
     except NumeroInvalide:
-        ctx.erreur(champ, f"{libelle} « {valeur} » invalide : 14 chiffres attendus.")
+        texte = f"{libelle} « {valeur} » invalide : 14 chiffres attendus."
+        genre = f"{libelle} invalide (14 chiffres attendus)"
+        if bloquant:
+            ctx.erreur(champ, texte, genre)
+        else:
+            _titulaire_non_repris(ctx, champ, texte, genre)
     return ""
 
 
@@ -462,6 +668,7 @@ def _lire_valeurs(ctx: _Contexte, brut: dict) -> dict:
     lieu = brut.get("lieuExecution") if isinstance(brut.get("lieuExecution"), dict) else {}
     nom_lieu = _lire_texte_libre(ctx, "lieuExecution.nom", lieu.get("nom"))
     lieu_texte = " ".join(p for p in (_texte(lieu.get("code")), nom_lieu) if p)
+    cles = {cle_recherche(c) for c in considerations}
     return {
         "objet": objet,
         "nature": _lire_nature(ctx, brut.get("nature"), _texte(brut.get("codeCPV"))),
@@ -472,7 +679,10 @@ def _lire_valeurs(ctx: _Contexte, brut: dict) -> dict:
         "code_cpv": code_cpv,
         "lieu_execution": lieu_texte[: Marche._meta.get_field("lieu_execution").max_length],
         "considerations_sociales": considerations,
-        "candidat_clause": any(cle_recherche(c) in CONSIDERATIONS_CLAUSE for c in considerations),
+        "candidat_clause": bool(cles & CONSIDERATIONS_CLAUSE),
+        "clause_sociale": CLAUSE_SOCIALE in cles,
+        "critere_social": CRITERE_SOCIAL in cles,
+        "marche_reserve": MARCHE_RESERVE in cles,
     }
 
 
@@ -490,6 +700,7 @@ def _lire_nature(ctx: _Contexte, valeur, cpv_brut: str) -> str:
             "nature",
             f"« {texte or 'absente'} » ne dit pas s'il s'agit de travaux, de services ou de "
             "fournitures, et aucun code CPV ne permet de le déduire.",
+            "nature qui ne dit pas travaux, services ou fournitures, sans code CPV pour la déduire",
         )
     return nature or ""
 
@@ -582,19 +793,24 @@ def _lire_duree(ctx: _Contexte, valeur) -> int | None:
 def _lire_cpv(ctx: _Contexte, valeur) -> str:
     texte = _texte(valeur)
     if not texte:
-        ctx.avertir("codeCPV", "absent : code CPV laissé vide.")
+        ctx.avertir("codeCPV", "absent : code CPV laissé vide.", "code CPV absent")
         return ""
     try:
         code, cle_donnee = cpv.analyser(texte)
     except cpv.CodeCPVInvalide:
-        ctx.avertir("codeCPV", f"« {texte} » n'est pas un code CPV (8 chiffres) : laissé vide.")
+        ctx.avertir(
+            "codeCPV",
+            f"« {texte} » n'est pas un code CPV (8 chiffres) : laissé vide.",
+            "code CPV illisible (laissé vide)",
+        )
         return ""
     attendue = cpv.cle(code)
-    if cle_donnee is None:
-        ctx.avertir("codeCPV", f"« {texte} » sans clé de contrôle : {code}-{attendue} retenu.")
-    elif cle_donnee != attendue:
+    # Published without its check digit (the 2024 format does so): normal, no warning.
+    if cle_donnee is not None and cle_donnee != attendue:
         ctx.avertir(
-            "codeCPV", f"« {texte} » : clé de contrôle incorrecte, {code}-{attendue} retenu."
+            "codeCPV",
+            f"« {texte} » : clé de contrôle incorrecte, {code}-{attendue} retenu.",
+            "code CPV à la clé de contrôle incorrecte (corrigée)",
         )
     return f"{code}-{attendue}"
 
@@ -631,38 +847,69 @@ def _lire_titulaires(ctx: _Contexte, valeur) -> list[Titulaire]:
     return titulaires
 
 
-def _lire_titulaire(ctx: _Contexte, champ: str, element) -> Titulaire | None:
+def _lire_titulaire(
+    ctx: _Contexte, champ: str, element, qui: str = "titulaire"
+) -> Titulaire | None:
     # v2 wraps each titulaire: {"titulaire": {"typeIdentifiant": ..., "id": ...}}
     brut = element.get("titulaire", element) if isinstance(element, dict) else None
     if not isinstance(brut, dict):
-        ctx.erreur(champ, "titulaire illisible (objet attendu).")
+        _titulaire_non_repris(ctx, champ, "titulaire illisible (objet attendu).")
         return None
-    type_identifiant = _texte(brut.get("typeIdentifiant")).upper()
+    publie = _texte(brut.get("typeIdentifiant"))
+    type_identifiant = TYPES_IDENTIFIANT.get(re.sub(r"[\s_\-]", "", publie.upper()))
     identifiant = _texte(brut.get("id"))
-    if type_identifiant not in TypeIdentifiant.values:
-        ctx.erreur(
+    if type_identifiant is None:
+        _titulaire_non_repris(
+            ctx,
             champ,
-            f"type d'identifiant « {type_identifiant or 'absent'} » inconnu "
+            f"type d'identifiant « {publie or 'absent'} » inconnu "
             f"(attendu : {', '.join(TypeIdentifiant.values)}).",
         )
         return None
     if not identifiant:
-        ctx.erreur(champ, "identifiant du titulaire absent.")
+        _titulaire_non_repris(ctx, champ, "identifiant du titulaire absent.")
         return None
+    chiffres = "".join(identifiant.split())
+    if type_identifiant == TypeIdentifiant.SIRET and len(chiffres) == 9 and chiffres.isdigit():
+        # A SIREN published where a SIRET is expected: the company, without its establishment.
+        type_identifiant = TypeIdentifiant.SIREN
+        ctx.avertir(
+            champ,
+            f"SIREN « {identifiant} » publié à la place d'un SIRET : repris comme SIREN.",
+            "SIREN publié à la place d'un SIRET (repris comme SIREN)",
+        )
     if type_identifiant == TypeIdentifiant.SIRET:
-        identifiant = _siret(ctx, champ, identifiant, "SIRET du titulaire")
+        identifiant = _siret(ctx, champ, identifiant, f"SIRET du {qui}", bloquant=False)
         if not identifiant:
             return None
+    elif type_identifiant == TypeIdentifiant.SIREN:
+        identifiant = chiffres
+        if not (len(chiffres) == 9 and chiffres.isdigit()):
+            _titulaire_non_repris(
+                ctx, champ, f"SIREN « {identifiant} » invalide : 9 chiffres attendus."
+            )
+            return None
+        if not stdnum_siren.is_valid(chiffres):
+            ctx.avertir(
+                champ,
+                f"SIREN « {identifiant} » : clé de contrôle incorrecte, repris tel quel.",
+                f"SIREN du {qui} à la clé de contrôle incorrecte (repris tel quel)",
+            )
     elif len(identifiant) > Entreprise._meta.get_field("identifiant").max_length:
-        ctx.erreur(champ, f"identifiant « {identifiant} » trop long.")
+        _titulaire_non_repris(ctx, champ, f"identifiant « {identifiant} » trop long.")
         return None
-    else:
-        ctx.avertir(
-            champ, f"identifiant {type_identifiant} « {identifiant} » repris sans contrôle."
-        )
     nom = _lire_texte_libre(ctx, champ, brut.get("denominationSociale"))
     max_nom = Entreprise._meta.get_field("raison_sociale").max_length
     return Titulaire(type_identifiant, identifiant, nom[:max_nom])
+
+
+def _titulaire_non_repris(ctx: _Contexte, champ: str, texte: str, genre: str = "") -> None:
+    """A titulaire that cannot be identified: the contract is still imported, without it."""
+    ctx.avertir(
+        champ,
+        f"{texte.rstrip('.')} : titulaire non repris (à ajouter à la main).",
+        (genre or _VALEUR_CITEE.sub("« … »", texte.rstrip("."))) + " : titulaire non repris",
+    )
 
 
 # --- Applying -------------------------------------------------------------------------------
@@ -673,10 +920,14 @@ def importer(
     *,
     dry_run: bool = False,
     user=None,
+    origine: str = "",
 ) -> Rapport:
-    """Apply a checked file (or its ``Rapport``) all-or-nothing; ``dry_run`` rolls back.
+    """Apply the usable records of a file (or of its ``Rapport``) in one transaction.
 
-    With a ``Rapport``, the filters it was analysed with apply (the arguments are ignored).
+    A file refused whole (``Rapport.erreurs``) writes nothing. Otherwise every usable record is
+    written and the defective ones are set aside; the report is kept (``RapportImport``,
+    ``Rapport.rapport_id``) unless ``dry_run``, which rolls everything back. With a
+    ``Rapport``, the filters it was analysed with apply (the arguments are ignored).
     """
     rapport = (
         source
@@ -688,11 +939,45 @@ def importer(
         return rapport
     with transaction.atomic():
         _Application(rapport, user).executer()
-        if rapport.erreurs or dry_run:
+        if dry_run:
             transaction.set_rollback(True)
         else:
+            from marches import qualification
+
+            qualification.evaluer(Marche.objects.filter(pk__in=rapport.marches_touches))
+            rapport.rapport_id = garder_rapport(rapport, user, origine).pk
             rapport.enregistre = True
     return rapport
+
+
+def garder_rapport(rapport: Rapport, user, origine: str) -> RapportImport:
+    """Keep what an import did in the database (counts, records set aside, warnings)."""
+    return RapportImport.objects.create(
+        par=user,
+        origine=origine[: RapportImport._meta.get_field("origine").max_length],
+        schema=rapport.schema,
+        nb_enregistrements=rapport.nb_enregistrements,
+        nb_importes=rapport.nb_importes,
+        nb_ecartes=rapport.nb_ecartes,
+        nb_ignores=len(rapport.ignores),
+        resume=rapport.resume(),
+        ecartes=[m.en_ligne() for m in rapport.ecartes],
+        avertissements=rapport.avertissements_groupes(),
+        conflits=[m.en_ligne() for m in rapport.conflits],
+    )
+
+
+def _json_valeur(valeur):
+    """The JSON form of a field value (to compare with ``Marche.valeurs_decp``)."""
+    if isinstance(valeur, Decimal):
+        return str(valeur)
+    if isinstance(valeur, date):
+        return valeur.isoformat()
+    return valeur
+
+
+def _libelle(modele, champ: str) -> str:
+    return str(modele._meta.get_field(champ).verbose_name)
 
 
 class _Application:
@@ -701,20 +986,31 @@ class _Application:
         self.user = user
         self.donneurs: dict[str, DonneurOrdre] = {}
         self.entreprises: dict[tuple[str, str], Entreprise] = {}
+        self.jour = timezone.localdate()
 
     def executer(self) -> None:
         for compteur in (self.rapport.donneurs, self.rapport.marches, self.rapport.entreprises):
             compteur.crees = compteur.mis_a_jour = compteur.inchanges = 0
+        self.rapport.conflits = []
+        self.rapport.marches_touches = []
+        rangs = {e.rang for e in self.rapport.enregistrements}
+        self.rapport.ecartes = [m for m in self.rapport.ecartes if m.rang not in rangs]
         noms_acheteurs = _premiers_noms(
             (e.acheteur_siret, e.acheteur_nom) for e in self.rapport.enregistrements
         )
         noms_entreprises = _premiers_noms(
-            (t.cle, t.raison_sociale) for e in self.rapport.enregistrements for t in e.titulaires
+            (t.cle, t.raison_sociale)
+            for e in self.rapport.enregistrements
+            for t in [*e.titulaires, *(a["titulaire"] for a in e.actes)]
         )
         for enr in self.rapport.enregistrements:
             donneur = self._donneur(enr.acheteur_siret, noms_acheteurs[enr.acheteur_siret])
+            marche = Marche.objects.filter(donneur_ordre=donneur, decp_id=enr.decp_id).first()
+            if marche is None and self._reference_prise(enr, donneur):
+                continue
             entreprises = [self._entreprise(t.cle, noms_entreprises[t.cle]) for t in enr.titulaires]
-            self._marche(enr, donneur, entreprises)
+            marche = self._marche(marche, enr, donneur, entreprises)
+            self._modifications_et_actes(marche, enr, noms_entreprises)
 
     def _sauver(self, instance, creation: bool) -> None:
         instance._change_reason = MOTIF_HISTORIQUE
@@ -755,10 +1051,12 @@ class _Application:
         ).first()
         compteur = self.rapport.entreprises
         if entreprise is None:
+            # Inactive until the team follows one of its contracts (« Entreprises actives »).
             entreprise = Entreprise(
                 type_identifiant=type_identifiant,
                 identifiant=identifiant,
                 raison_sociale=nom or provisoire,
+                active=False,
             )
             self._sauver(entreprise, creation=True)
             compteur.crees += 1
@@ -771,32 +1069,123 @@ class _Application:
         self.entreprises[cle] = entreprise
         return entreprise
 
-    def _marche(self, enr: Enregistrement, donneur: DonneurOrdre, entreprises) -> None:
-        marche = Marche.objects.filter(donneur_ordre=donneur, decp_id=enr.decp_id).first()
+    def _etat_initial(self, valeurs: dict) -> str:
+        fin = Marche(**{k: valeurs[k] for k in ("date_notification", "duree_mois")})
+        fin = fin.date_fin_prevue
+        return Qualification.ARCHIVE if fin and fin < self.jour else Qualification.A_QUALIFIER
+
+    def _marche(self, marche, enr: Enregistrement, donneur: DonneurOrdre, entreprises) -> None:
         compteur = self.rapport.marches
+        publies = {nom: _json_valeur(valeur) for nom, valeur in _valeurs_lot(enr).items()}
+        publies = {"lot." + nom: valeur for nom, valeur in publies.items()} | {
+            nom: _json_valeur(valeur) for nom, valeur in enr.valeurs.items()
+        }
+        titulaires = [e.pk for e in entreprises]
         if marche is None:
-            if self._reference_prise(enr, donneur):
-                return
             marche = Marche(
-                donneur_ordre=donneur, reference=enr.decp_id, decp_id=enr.decp_id, **enr.valeurs
+                donneur_ordre=donneur,
+                reference=enr.decp_id,
+                decp_id=enr.decp_id,
+                qualification=self._etat_initial(enr.valeurs),
+                valeurs_decp=publies,
+                titulaires_decp=titulaires,
+                **enr.valeurs,
             )
             self._sauver(marche, creation=True)
-            self._lot(marche, enr, entreprises, nouveau=True)
+            self.rapport.marches_touches.append(marche.pk)
             compteur.crees += 1
-            return
-        modifie = _affecter(marche, enr.valeurs)
+            return marche
+        modifie = self._aligner(marche, marche, enr, enr.valeurs, marche.valeurs_decp)
+        anciennes_publiees = dict(marche.valeurs_decp)
+        if marche.valeurs_decp != publies or marche.titulaires_decp != titulaires:
+            marche.valeurs_decp = publies
+            marche.titulaires_decp = titulaires
+            modifie = True
+        if (
+            marche.qualification == Qualification.A_QUALIFIER
+            and self._etat_initial(
+                {"date_notification": marche.date_notification, "duree_mois": marche.duree_mois}
+            )
+            == Qualification.ARCHIVE
+        ):
+            marche.qualification = Qualification.ARCHIVE
+            modifie = True
         if modifie:
             self._sauver(marche, creation=False)
-        if self._lot(marche, enr, entreprises, nouveau=False) or modifie:
+        if self._lot(marche, enr, entreprises, anciennes_publiees) or modifie:
             compteur.mis_a_jour += 1
         else:
             compteur.inchanges += 1
+        self.rapport.marches_touches.append(marche.pk)
+        return marche
+
+    def _modifications_et_actes(self, marche: Marche, enr: Enregistrement, noms) -> None:
+        """Keep the published modifications (history of amount and duration) and the
+        sub-contracting acts; a sub-contractor joins lot « 1 » of a followed marché."""
+        for valeurs in enr.modifications:
+            ModificationMarche.objects.update_or_create(
+                marche=marche, rang=valeurs["rang"], defaults=valeurs
+            )
+        lot = marche.lots.filter(numero=NUMERO_LOT).first() if enr.actes else None
+        for acte in enr.actes:
+            entreprise = self._entreprise(acte["titulaire"].cle, noms[acte["titulaire"].cle])
+            cle = (
+                {"decp_id": acte["decp_id"]}
+                if acte["decp_id"]
+                else {
+                    "sous_traitant": entreprise,
+                    "date_notification": acte["date_notification"],
+                }
+            )
+            ActeSousTraitance.objects.update_or_create(
+                marche=marche,
+                **cle,
+                defaults={
+                    "sous_traitant": entreprise,
+                    "montant_ht": acte["montant_ht"],
+                    "date_notification": acte["date_notification"],
+                },
+            )
+            if lot is not None:
+                lot.sous_traitants.add(entreprise)
+
+    def _aligner(self, instance, marche, enr, valeurs: dict, anciennes: dict, prefixe="") -> bool:
+        """Take the published values for the fields the team has not changed; report the rest.
+
+        A field is the team's when its value differs from the one last imported (or when the
+        record was never imported into it: a marché typed by the team, then given its DECP id);
+        an empty field of the team's is filled in.
+        """
+        modifie = False
+        for nom, valeur in valeurs.items():
+            actuelle = _json_valeur(getattr(instance, nom))
+            publiee = _json_valeur(valeur)
+            if actuelle == publiee:
+                continue
+            cle = prefixe + nom
+            vide = actuelle in (None, "", [])
+            if (cle in anciennes and anciennes[cle] == actuelle) or vide:
+                setattr(instance, nom, valeur)
+                modifie = True
+            else:
+                self.rapport.conflits.append(
+                    Message(
+                        f"valeur saisie par l'équipe « {actuelle} » gardée ; valeur publiée : "
+                        f"« {publiee} ».",
+                        enr.rang,
+                        enr.decp_id,
+                        f"{_libelle(type(instance), nom)}"
+                        + (f" (lot {instance.numero})" if prefixe else ""),
+                        "valeur saisie par l'équipe gardée",
+                    )
+                )
+        return modifie
 
     def _reference_prise(self, enr: Enregistrement, donneur: DonneurOrdre) -> bool:
         existant = Marche.objects.filter(donneur_ordre=donneur, reference=enr.decp_id).first()
         if existant is None:
             return False
-        self.rapport.erreurs.append(
+        self.rapport.ecartes.append(
             Message(
                 f"la référence « {enr.decp_id} » est déjà celle du marché « {existant.objet[:60]} »"
                 f" de {donneur.nom}, saisi sans cet identifiant DECP : renseignez son identifiant"
@@ -804,31 +1193,42 @@ class _Application:
                 enr.rang,
                 enr.decp_id,
                 "id",
+                "référence déjà prise par un marché saisi sans identifiant DECP",
             )
         )
         return True
 
-    def _lot(self, marche: Marche, enr: Enregistrement, entreprises, nouveau: bool) -> bool:
-        """Create or align lot « 1 »; True when something changed."""
-        valeurs = {
-            "intitule": enr.valeurs["objet"][: Lot._meta.get_field("intitule").max_length],
-            "montant_ht": enr.valeurs["montant_ht"],
-            "titulaire": entreprises[0] if entreprises else None,
-        }
-        cotraitants = {e.pk for e in entreprises[1:]}
-        lot = None if nouveau else marche.lots.filter(numero=NUMERO_LOT).first()
+    def _lot(self, marche: Marche, enr: Enregistrement, entreprises, anciennes: dict) -> bool:
+        """Align lot « 1 » of a followed marché (created at its acceptance); True if changed.
+
+        Published titulaires missing from the lot are added as co-contractors; a link the
+        team added is never removed.
+        """
+        lot = marche.lots.filter(numero=NUMERO_LOT).first()
         if lot is None:
-            lot = Lot(marche=marche, numero=NUMERO_LOT, **valeurs)
-            self._sauver(lot, creation=True)
-            lot.cotraitants.set(cotraitants)
-            return True
-        modifie = _affecter(lot, valeurs)
+            return False
+        valeurs = _valeurs_lot(enr)
+        modifie = self._aligner(lot, marche, enr, valeurs, anciennes, prefixe="lot.")
         if modifie:
             self._sauver(lot, creation=False)
-        if set(lot.cotraitants.values_list("pk", flat=True)) != cotraitants:
-            lot.cotraitants.set(cotraitants)
+        if lot.titulaire_id is None and entreprises:
+            lot.titulaire = entreprises[0]
+            self._sauver(lot, creation=False)
+            modifie = True
+        presents = {lot.titulaire_id, *lot.cotraitants.values_list("pk", flat=True)}
+        nouveaux = [e for e in entreprises if e.pk not in presents]
+        if nouveaux:
+            lot.cotraitants.add(*nouveaux)
             modifie = True
         return modifie
+
+
+def _valeurs_lot(enr: Enregistrement) -> dict:
+    """The fields of lot « 1 » that come from the record (the rest of the lot is the team's)."""
+    return {
+        "intitule": enr.valeurs["objet"][: Lot._meta.get_field("intitule").max_length],
+        "montant_ht": enr.valeurs["montant_ht"],
+    }
 
 
 def _premiers_noms(paires) -> dict:
@@ -838,13 +1238,3 @@ def _premiers_noms(paires) -> dict:
         if not noms.get(cle):
             noms[cle] = nom
     return noms
-
-
-def _affecter(instance, valeurs: dict) -> bool:
-    """Set the fields that differ; True when at least one did."""
-    modifie = False
-    for nom, valeur in valeurs.items():
-        if getattr(instance, nom) != valeur:
-            setattr(instance, nom, valeur)
-            modifie = True
-    return modifie

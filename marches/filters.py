@@ -12,6 +12,7 @@ from marches.models import (
     Marche,
     NatureMarche,
     Operation,
+    Qualification,
     StatutLot,
     TypeClause,
     TypeDonneurOrdre,
@@ -35,10 +36,44 @@ class MarcheFilter(django_filters.FilterSet):
         label="Année de notification", field_name="date_notification", lookup_expr="year"
     )
     candidat_clause = OuiNonFilter(label="Candidat à une clause")
+    clause_sociale = OuiNonFilter(label="Clause sociale publiée")
+    critere_social = OuiNonFilter(label="Critère social publié")
+    marche_reserve = OuiNonFilter(label="Marché réservé publié")
+    qualification = django_filters.ChoiceFilter(
+        label="Qualification", choices=Qualification.choices
+    )
 
     class Meta:
         model = Marche
-        fields = ["q", "donneur_ordre", "operation", "nature", "annee", "candidat_clause"]
+        fields = [
+            "q",
+            "donneur_ordre",
+            "operation",
+            "nature",
+            "annee",
+            "candidat_clause",
+            "clause_sociale",
+            "critere_social",
+            "marche_reserve",
+            "qualification",
+        ]
+
+
+class FileQualificationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Recherche (référence, objet)", method=recherche_texte(["reference", "objet"])
+    )
+    donneur_ordre = django_filters.ModelChoiceFilter(
+        label="Donneur d'ordre", queryset=DonneurOrdre.objects.all()
+    )
+    nature = django_filters.ChoiceFilter(label="Nature", choices=NatureMarche.choices)
+    clause_sociale = OuiNonFilter(label="Clause sociale publiée")
+    critere_social = OuiNonFilter(label="Critère social publié")
+    marche_reserve = OuiNonFilter(label="Marché réservé publié")
+
+    class Meta:
+        model = Marche
+        fields = ["q", "donneur_ordre", "nature", "clause_sociale", "critere_social"]
 
 
 class LotFilter(django_filters.FilterSet):

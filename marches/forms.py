@@ -372,3 +372,29 @@ class EchangeForm(forms.ModelForm):
         )
         lot.empty_label = "— Aucun lot en particulier —"
         lot.error_messages["invalid_choice"] = MESSAGE_LOT_NON_LIE
+
+
+# --- Repérage des marchés -------------------------------------------------------------------
+
+
+class SuivreMarcheForm(forms.Form):
+    operation = forms.ModelChoiceField(
+        label="Opération",
+        queryset=Operation.objects.none(),
+        required=False,
+        empty_label="Créer une opération nommée d'après l'objet du marché",
+    )
+
+    def __init__(self, *args, marche, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operation"].queryset = Operation.objects.filter(
+            donneur_ordre_id=marche.donneur_ordre_id
+        )
+
+
+class EcarterMarcheForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif de l'écart",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indiquez pourquoi ce marché est écarté."},
+    )

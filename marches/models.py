@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.template import Engine, TemplateSyntaxError
 from django.urls import reverse
@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
 from marches import cpv
-from mife.core import formats
+from mife.core import formats, mois
 from mife.core.models import Versionne
 
 ZERO = Decimal("0")
@@ -66,6 +66,15 @@ class StatutLot(models.TextChoices):
     # A running lot whose progress is behind schedule (needs its hours: heures.selectors).
     EN_RETARD = "en_retard", "En retard"
     TERMINE = "termine", "Terminé"
+
+
+class Qualification(models.TextChoices):
+    """Where a contract stands for the team (a contract typed by the team is « suivi »)."""
+
+    A_QUALIFIER = "a_qualifier", "À qualifier"
+    SUIVI = "suivi", "Suivi"
+    ECARTE = "ecarte", "Écarté"
+    ARCHIVE = "archive", "Archivé"
 
 
 class DonneurOrdre(Versionne):
@@ -179,6 +188,25 @@ class Marche(Versionne):
         default=False,
         help_text="Le marché déclare une considération sociale dans les données publiques.",
     )
+    # The three social considerations of the DECP (schema 2.0), each its own fact.
+    clause_sociale = models.BooleanField("clause sociale publiée", default=False)
+    critere_social = models.BooleanField("critère social publié", default=False)
+    marche_reserve = models.BooleanField("marché réservé publié", default=False)
+    qualification = models.CharField(
+        "qualification",
+        max_length=12,
+        choices=Qualification.choices,
+        default=Qualification.SUIVI,
+        help_text="Un marché importé des DECP est « à qualifier » jusqu'à ce qu'un·e "
+        "facilitateur·rice le suive ou l'écarte.",
+    )
+    motif_ecart = models.TextField("motif de l'écart", blank=True)
+    score_qualification = models.PositiveSmallIntegerField("intérêt", default=0)
+    raisons_qualification = models.JSONField("pourquoi ce marché", default=list, blank=True)
+    # Provenance: the values last read from the DECP (JSON form), so a re-import only
+    # updates the fields the team has not changed since.
+    valeurs_decp = models.JSONField("valeurs publiées (DECP)", default=dict, blank=True)
+    titulaires_decp = models.JSONField("titulaires publiés (DECP)", default=list, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -204,10 +232,18 @@ class Marche(Versionne):
             models.Index(fields=["nature"]),
             models.Index(fields=["date_notification"]),
             models.Index(fields=["reference"]),
+            models.Index(fields=["qualification", "score_qualification"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.objet[:60]}"
+
+    @property
+    def date_fin_prevue(self) -> date | None:
+        """Notification + duration (None when either is unknown)."""
+        if self.date_notification is None or self.duree_mois is None:
+            return None
+        return mois.ajouter_mois(self.date_notification, self.duree_mois)
 
     def get_absolute_url(self) -> str:
         return reverse("marches:marche_detail", args=[self.pk])
@@ -756,3 +792,259 @@ class Echange(Versionne):
             erreurs["lot"] = MESSAGE_LOT_NON_LIE
         if erreurs:
             raise ValidationError(erreurs)
+
+
+# --- Repérage des marchés (DECP) ------------------------------------------------------------
+
+
+class FamilleCPV(models.Model):
+    """A CPV family known to carry insertion clauses (edited by the administrator)."""
+
+    prefixe = models.CharField(
+        "début du code CPV",
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^\d{2,8}$", "De 2 à 8 chiffres.")],
+        help_text="Les premiers chiffres du code : 45 (travaux de construction), 909…",
+    )
+    libelle = models.CharField("libellé", max_length=120)
+
+    class Meta:
+        verbose_name = "famille CPV porteuse de clauses"
+        verbose_name_plural = "familles CPV porteuses de clauses"
+        ordering = ["prefixe"]
+
+    def __str__(self) -> str:
+        return f"{self.prefixe} — {self.libelle}"
+
+
+class SeuilsQualification(models.Model):
+    """Amount and duration over which an imported contract is worth a look. One row (pk = 1)."""
+
+    montant_min = models.DecimalField(
+        "montant HT à partir duquel le marché compte (€)",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("90000"),
+        validators=[MinValueValidator(ZERO)],
+    )
+    duree_min_mois = models.PositiveSmallIntegerField(
+        "durée à partir de laquelle le marché compte (mois)", default=12
+    )
+
+    class Meta:
+        verbose_name = "seuils de qualification des marchés"
+        verbose_name_plural = "seuils de qualification des marchés"
+
+    def __str__(self) -> str:
+        return "Seuils de qualification"
+
+    @classmethod
+    def get(cls) -> "SeuilsQualification":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class RapportImport(models.Model):
+    """What one DECP import did, kept for the team: counts, records set aside, warnings."""
+
+    cree_le = models.DateTimeField("importé le", auto_now_add=True)
+    par = models.ForeignKey(
+        "mife.User",
+        verbose_name="par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    origine = models.CharField("origine", max_length=250, blank=True)
+    schema = models.CharField("schéma", max_length=10, blank=True)
+    nb_enregistrements = models.PositiveIntegerField("enregistrements lus", default=0)
+    nb_importes = models.PositiveIntegerField("enregistrements importés", default=0)
+    nb_ecartes = models.PositiveIntegerField("enregistrements écartés", default=0)
+    nb_ignores = models.PositiveIntegerField("enregistrements ignorés (filtres)", default=0)
+    resume = models.JSONField("résumé", default=list, blank=True)
+    # [{"rang", "id", "champ", "motif", "genre"}]: the defective records, set aside.
+    ecartes = models.JSONField("enregistrements écartés", default=list, blank=True)
+    # [{"genre", "champ", "nombre", "exemples"}]: the warnings, grouped by kind.
+    avertissements = models.JSONField("avertissements", default=list, blank=True)
+    # [{"rang", "id", "champ", "motif"}]: team edits a re-import did not overwrite.
+    conflits = models.JSONField("conflits", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "rapport d'import DECP"
+        verbose_name_plural = "rapports d'import DECP"
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import DECP du {formats.date_fr(self.cree_le)} — {self.origine}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("marches:rapport_import", args=[self.pk])
+
+    def motifs_ecart(self) -> list[tuple[str, int]]:
+        """(reason kind, number of lines), most frequent first."""
+        comptes: dict[str, int] = {}
+        for ligne in self.ecartes:
+            comptes[ligne["genre"]] = comptes.get(ligne["genre"], 0) + 1
+        return sorted(comptes.items(), key=lambda c: (-c[1], c[0]))
+
+
+class ModificationMarche(models.Model):
+    """A published modification (avenant) of a contract, applied to its amount and duration."""
+
+    marche = models.ForeignKey(
+        Marche, verbose_name="marché", on_delete=models.CASCADE, related_name="modifications"
+    )
+    rang = models.PositiveSmallIntegerField("n° dans les données publiées")
+    decp_id = models.CharField("identifiant publié", max_length=64, blank=True)
+    date_notification = models.DateField("notifiée le", null=True, blank=True)
+    objet = models.TextField("objet", blank=True)
+    montant_avant = models.DecimalField(
+        "montant HT avant (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    montant_ht = models.DecimalField(
+        "montant HT après (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    duree_avant = models.PositiveSmallIntegerField("durée avant (mois)", null=True, blank=True)
+    duree_mois = models.PositiveSmallIntegerField("durée après (mois)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "modification publiée"
+        verbose_name_plural = "modifications publiées"
+        ordering = ["marche", "rang"]
+        constraints = [
+            models.UniqueConstraint(fields=["marche", "rang"], name="modification_rang_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Modification n° {self.rang} — {self.marche.reference}"
+
+
+class ActeSousTraitance(models.Model):
+    """A published sub-contracting act: who, how much, when."""
+
+    marche = models.ForeignKey(
+        Marche, verbose_name="marché", on_delete=models.CASCADE, related_name="actes_sous_traitance"
+    )
+    decp_id = models.CharField("identifiant publié", max_length=64, blank=True)
+    sous_traitant = models.ForeignKey(
+        Entreprise,
+        verbose_name="sous-traitant",
+        on_delete=models.PROTECT,
+        related_name="actes_sous_traitance",
+    )
+    montant_ht = models.DecimalField(
+        "montant HT (€)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    date_notification = models.DateField("notifié le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "acte de sous-traitance publié"
+        verbose_name_plural = "actes de sous-traitance publiés"
+        ordering = ["marche", "date_notification", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sous_traitant} — {self.marche.reference}"
+
+
+class StatutTache(models.TextChoices):
+    EN_ATTENTE = "en_attente", "En attente"
+    EN_COURS = "en_cours", "En cours"
+    TERMINEE = "terminee", "Terminée"
+    ECHEC = "echec", "Échec"
+
+
+class TacheImportDecp(models.Model):
+    """An uploaded DECP file analysed (``apercu``) or imported (``import``) by the worker."""
+
+    APERCU, IMPORT = "apercu", "import"
+
+    cree_le = models.DateTimeField("demandée le", auto_now_add=True)
+    modifie_le = models.DateTimeField("mise à jour le", auto_now=True)
+    par = models.ForeignKey(
+        "mife.User",
+        verbose_name="par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    etape = models.CharField(
+        "étape", max_length=6, choices=[(APERCU, "Aperçu"), (IMPORT, "Import")]
+    )
+    statut = models.CharField(
+        "statut", max_length=12, choices=StatutTache.choices, default=StatutTache.EN_ATTENTE
+    )
+    nom = models.CharField("fichier", max_length=250)
+    chemin = models.CharField("fichier déposé (stockage)", max_length=250)
+    jeton = models.CharField("jeton du dépôt", max_length=32)
+    departement = models.CharField("département", max_length=3, blank=True)
+    acheteur = models.CharField("acheteur", max_length=14, blank=True)
+    total = models.PositiveIntegerField("enregistrements", default=0)
+    faits = models.PositiveIntegerField("enregistrements lus", default=0)
+    # What the page shows once done: summary, reasons, grouped warnings, refusal errors.
+    resultat = models.JSONField("résultat", default=dict, blank=True)
+    rapport = models.ForeignKey(
+        RapportImport,
+        verbose_name="rapport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    erreur = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "traitement d'un fichier DECP"
+        verbose_name_plural = "traitements de fichiers DECP"
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_etape_display()} — {self.nom}"
+
+    @property
+    def en_marche(self) -> bool:
+        return self.statut in (StatutTache.EN_ATTENTE, StatutTache.EN_COURS)
+
+    @property
+    def pourcentage(self) -> int:
+        return min(100, round(100 * self.faits / self.total)) if self.total else 0
+
+
+class SourceVeille(models.Model):
+    """A published DECP file (URL) the worker fetches on a schedule (set by the admin)."""
+
+    nom = models.CharField("nom", max_length=120)
+    url = models.URLField("adresse du fichier", max_length=500)
+    departement = models.CharField("département", max_length=3, blank=True)
+    acheteur = models.CharField("SIRET de l'acheteur", max_length=14, blank=True)
+    active = models.BooleanField("active", default=True)
+    periodicite_heures = models.PositiveSmallIntegerField(
+        "toutes les (heures)", default=24, validators=[MinValueValidator(1)]
+    )
+    envoyer_resume = models.BooleanField(
+        "envoyer un résumé par e-mail aux facilitateur·rices", default=False
+    )
+    etag = models.CharField("ETag reçu", max_length=250, blank=True, editable=False)
+    last_modified = models.CharField(
+        "Last-Modified reçu", max_length=100, blank=True, editable=False
+    )
+    derniere_execution = models.DateTimeField(
+        "dernière exécution", null=True, blank=True, editable=False
+    )
+    dernier_resultat = models.TextField("dernier résultat", blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "source de veille DECP"
+        verbose_name_plural = "sources de veille DECP"
+        ordering = ["nom"]
+
+    def __str__(self) -> str:
+        return self.nom
+
+    def est_due(self, maintenant) -> bool:
+        return self.active and (
+            self.derniere_execution is None
+            or maintenant - self.derniere_execution
+            >= timezone.timedelta(hours=self.periodicite_heures)
+        )

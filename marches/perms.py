@@ -59,3 +59,8 @@ def peut_modifier_echange(user) -> bool:
 
 def peut_importer_decp(user) -> bool:
     return user.has_perm("marches.importer_decp")
+
+
+def peut_qualifier_marche(user) -> bool:
+    """Follow (opération, lot, clause) or set aside a contract found in the DECP."""
+    return user.has_perm("marches.change_marche") and user.has_perm("marches.add_lot")

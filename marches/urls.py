@@ -35,6 +35,17 @@ urlpatterns = [
         name="donneur_modifier",
     ),
     path("import-decp/", views.ImportDecpView.as_view(), name="import_decp"),
+    path("import-decp/<int:pk>/", views.import_decp_tache, name="import_decp_tache"),
+    path(
+        "import-decp/<int:pk>/progression/",
+        views.import_decp_progression,
+        name="import_decp_progression",
+    ),
+    path(
+        "import-decp/rapports/<int:pk>/", views.RapportImportView.as_view(), name="rapport_import"
+    ),
+    path("a-qualifier/", views.FileQualificationView.as_view(), name="file_qualification"),
+    path("<int:pk>/qualifier/", views.QualifierMarcheView.as_view(), name="marche_qualifier"),
     # Accompagnement des entreprises
     path("echanges/", views.EchangeListeView.as_view(), name="echange_liste"),
     path(

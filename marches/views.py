@@ -1,3 +1,5 @@
+from io import BytesIO
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,15 +12,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.views import View
 from django.views.decorators.http import require_POST
+from django.views.generic import DetailView
+from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
 from heures import perms as heures_perms
 from heures import selectors as heures_selectors
-from marches import annexe, decp, perms, services
+from marches import annexe, import_fond, perms, services
 from marches import forms as forms_module
 from marches.filters import (
     DonneurOrdreFilter,
     EchangeFilter,
+    FileQualificationFilter,
     LotFilter,
     MarcheFilter,
     OperationFilter,
@@ -39,9 +44,14 @@ from marches.models import (
     Lot,
     Marche,
     Operation,
+    Qualification,
+    RapportImport,
     StatutLot,
+    StatutTache,
+    TacheImportDecp,
 )
 from mife.core import formats
+from mife.core.excel import Classeur
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
@@ -235,6 +245,44 @@ class OperationFicheView(FicheView):
         ]
 
 
+def tableaux_donnees_publiees(marche: Marche) -> list[Tableau]:
+    """The marché page's published modifications (amount and duration history) and
+    sub-contracting acts."""
+    modifications = list(marche.modifications.all())
+    actes = list(marche.actes_sous_traitance.select_related("sous_traitant"))
+    return [
+        Tableau(
+            "Modifications publiées (montant et durée)",
+            ["N°", "Notifiée le", "Montant avant", "Montant après", "Durée avant", "Durée après"],
+            [
+                [
+                    (str(m.rang), ""),
+                    (formats.date_fr(m.date_notification) or "—", ""),
+                    (formats.montant(m.montant_avant) if m.montant_avant is not None else "—", ""),
+                    (formats.montant(m.montant_ht) if m.montant_ht is not None else "—", ""),
+                    (f"{m.duree_avant} mois" if m.duree_avant is not None else "—", ""),
+                    (f"{m.duree_mois} mois" if m.duree_mois is not None else "—", ""),
+                ]
+                for m in modifications
+            ],
+            vide="Aucune modification publiée.",
+        ),
+        Tableau(
+            "Sous-traitance publiée",
+            ["Sous-traitant", "Montant HT", "Notifié le"],
+            [
+                [
+                    (str(a.sous_traitant), a.sous_traitant.get_absolute_url()),
+                    (formats.montant(a.montant_ht) if a.montant_ht is not None else "—", ""),
+                    (formats.date_fr(a.date_notification) or "—", ""),
+                ]
+                for a in actes
+            ],
+            vide="Aucun acte de sous-traitance publié.",
+        ),
+    ]
+
+
 class MarcheFicheView(FicheView):
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
 
@@ -246,7 +294,11 @@ class MarcheFicheView(FicheView):
 
     def get_actions(self):
         actions = []
-        if perms.peut_creer_lot(self.request.user):
+        qualifiable = self.object.qualification != Qualification.SUIVI
+        if qualifiable and perms.peut_qualifier_marche(self.request.user):
+            url = reverse("marches:marche_qualifier", args=[self.object.pk])
+            actions.append(Action("Qualifier (suivre ou écarter)", url, principale=True))
+        if perms.peut_creer_lot(self.request.user) and not qualifiable:
             url = reverse("marches:lot_creer", args=[self.object.pk])
             actions.append(Action("Nouveau lot", url, principale=True))
         if perms.peut_modifier_marche(self.request.user):
@@ -271,6 +323,18 @@ class MarcheFicheView(FicheView):
                     Champ("Opération", m.operation),
                     Champ("Nature", m.get_nature_display()),
                     Champ("Procédure", m.get_procedure_display()),
+                ],
+            ),
+            Section(
+                "Repérage (données publiées)",
+                [
+                    Champ("Identifiant DECP", m.decp_id),
+                    Champ("Qualification", m.get_qualification_display()),
+                    Champ("Pourquoi", " ; ".join(m.raisons_qualification)),
+                    Champ("Motif de l'écart", m.motif_ecart),
+                    Champ("Clause sociale publiée", m.clause_sociale, format="booleen"),
+                    Champ("Critère social publié", m.critere_social, format="booleen"),
+                    Champ("Marché réservé publié", m.marche_reserve, format="booleen"),
                 ],
             ),
             Section(
@@ -308,7 +372,8 @@ class MarcheFicheView(FicheView):
                     ]
                     for lot in lots
                 ],
-            )
+            ),
+            *tableaux_donnees_publiees(self.object),
         ]
 
 
@@ -711,14 +776,20 @@ class ImportDecpView(PermissionRequiredMixin, View):
         contenu = form.cleaned_data["fichier"].read()
         departement = form.cleaned_data["departement"] or None
         acheteur = form.cleaned_data["acheteur"] or None
-        rapport = decp.importer(contenu, departement, acheteur, dry_run=True)
-        self.televersement.oublier(request)
-        jeton = ""
-        if not rapport.erreurs:
-            jeton = self.televersement.garder(
-                request, nom, contenu, departement=departement, acheteur=acheteur
-            )
-        return self._rendre(request, form=form, rapport=rapport, jeton=jeton, nom=nom)
+        jeton = self.televersement.garder(
+            request, nom, contenu, departement=departement, acheteur=acheteur
+        )
+        attente = self.televersement.reprendre(request, jeton)
+        tache = import_fond.demander(
+            TacheImportDecp.APERCU,
+            nom,
+            self.televersement.chemin(attente),
+            attente.jeton,
+            request.user,
+            departement,
+            acheteur,
+        )
+        return redirect("marches:import_decp_tache", tache.pk)
 
     def _confirmer(self, request):
         try:
@@ -727,14 +798,225 @@ class ImportDecpView(PermissionRequiredMixin, View):
             messages.error(request, str(erreur))
             return redirect("marches:import_decp")
         donnees = attente.donnees
-        rapport = decp.importer(
-            attente.contenu, donnees["departement"], donnees["acheteur"], user=request.user
+        self.televersement.detacher(request)  # the worker now owns the file
+        tache = import_fond.demander(
+            TacheImportDecp.IMPORT,
+            attente.nom,
+            self.televersement.chemin(attente),
+            attente.jeton,
+            request.user,
+            donnees["departement"],
+            donnees["acheteur"],
         )
-        self.televersement.oublier(request)
-        if rapport.erreurs:
-            return self._rendre(request, rapport=rapport, nom=attente.nom)
-        messages.success(request, "Import DECP terminé. " + " ".join(rapport.resume()[1:3]))
-        return redirect("marches:marche_liste")
+        return redirect("marches:import_decp_tache", tache.pk)
+
+
+def _tache_decp(request, pk: int) -> TacheImportDecp:
+    """One's own upload (another user's is not found)."""
+    if not perms.peut_importer_decp(request.user):
+        raise PermissionDenied
+    return get_object_or_404(TacheImportDecp, pk=pk, par=request.user)
+
+
+def _contexte_tache(request, tache: TacheImportDecp) -> dict:
+    attente = request.session.get(ImportDecpView.televersement.cle_session) or {}
+    refuse = tache.statut == StatutTache.ECHEC or tache.resultat.get("erreurs")
+    if refuse and attente.get("jeton") == tache.jeton:
+        ImportDecpView.televersement.oublier(request, tache.jeton)  # nothing to confirm
+        attente = {}
+    confirmable = (
+        tache.etape == TacheImportDecp.APERCU
+        and tache.statut == StatutTache.TERMINEE
+        and not tache.resultat.get("erreurs")
+        and attente.get("jeton") == tache.jeton
+    )
+    return {"tache": tache, "jeton": tache.jeton if confirmable else ""}
+
+
+def import_decp_tache(request, pk: int):
+    """The preview or the import of an uploaded file, followed while the worker runs it."""
+    tache = _tache_decp(request, pk)
+    return render(
+        request,
+        "marches/import_decp.html",
+        {
+            "form": forms_module.ImportDecpForm(),
+            "titre": "Importer des marchés publiés (DECP)",
+            "fil": [
+                ("Marchés", reverse("marches:marche_liste")),
+                ("Import DECP", reverse("marches:import_decp")),
+                (str(tache), None),
+            ],
+            **_contexte_tache(request, tache),
+        },
+    )
+
+
+def import_decp_progression(request, pk: int):
+    """The progress partial, polled by htmx every 2 s while the worker runs."""
+    tache = _tache_decp(request, pk)
+    return render(request, "marches/_import_decp_tache.html", _contexte_tache(request, tache))
+
+
+class RapportImportView(PermissionRequiredMixin, DetailView):
+    """What one DECP import did: counts by reason, records set aside, warnings by kind."""
+
+    raise_exception = True
+    model = RapportImport
+    template_name = "marches/rapport_import.html"
+
+    def has_permission(self):
+        return perms.peut_importer_decp(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return rapport_excel(self.get_object())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            titre=str(self.object),
+            fil=[
+                ("Marchés", reverse("marches:marche_liste")),
+                ("Import DECP", reverse("marches:import_decp")),
+                (f"Rapport n° {self.object.pk}", None),
+            ],
+            ecartes_affiches=self.object.ecartes[:LIGNES_RAPPORT],
+            limite=LIGNES_RAPPORT,
+            **kwargs,
+        )
+
+
+LIGNES_RAPPORT = 200
+
+
+class FileQualificationView(ListeView):
+    """Contracts found in the DECP, waiting to be followed or set aside, most promising first."""
+
+    titre = "Marchés à qualifier"
+    filterset_class = FileQualificationFilter
+    queryset = Marche.objects.filter(qualification=Qualification.A_QUALIFIER).select_related(
+        "donneur_ordre"
+    )
+    tri_defaut = "-score_qualification"
+    nom_export = "marches-a-qualifier"
+    colonnes = [
+        Colonne("Intérêt", "score_qualification", tri="score_qualification", numerique=True),
+        Colonne("Pourquoi", lambda m: " ; ".join(m.raisons_qualification) or "—"),
+        Colonne("Référence", "reference", tri="reference", lien=True),
+        Colonne("Objet", lambda m: Truncator(m.objet).chars(120)),
+        Colonne("Donneur d'ordre", "donneur_ordre.nom", tri="donneur_ordre__nom"),
+        Colonne("Notification", "date_notification", tri="date_notification", format="date"),
+        Colonne("Durée (mois)", "duree_mois", tri="duree_mois", numerique=True),
+        Colonne("Montant HT", "montant_ht", tri="montant_ht", format="montant", numerique=True),
+    ]
+
+    def has_permission(self):
+        return perms.peut_voir_marches(self.request.user)
+
+
+class QualifierMarcheView(PermissionRequiredMixin, View):
+    """Follow a contract found in the DECP (opération, lot, clause) or set it aside."""
+
+    raise_exception = True
+
+    def has_permission(self):
+        return perms.peut_qualifier_marche(self.request.user)
+
+    def _rendre(self, request, marche, form_suivre=None, form_ecarter=None):
+        return render(
+            request,
+            "marches/qualifier.html",
+            {
+                "marche": marche,
+                "form_suivre": form_suivre or forms_module.SuivreMarcheForm(marche=marche),
+                "form_ecarter": form_ecarter or forms_module.EcarterMarcheForm(),
+                "titre": f"Qualifier le marché {marche.reference}",
+                "fil": [
+                    ("Marchés à qualifier", reverse("marches:file_qualification")),
+                    (marche.reference, marche.get_absolute_url()),
+                    ("Qualifier", None),
+                ],
+            },
+        )
+
+    def _marche(self, pk):
+        return get_object_or_404(Marche.objects.select_related("donneur_ordre"), pk=pk)
+
+    def get(self, request, pk):
+        return self._rendre(request, self._marche(pk))
+
+    def post(self, request, pk):
+        marche = self._marche(pk)
+        if "ecarter" in request.POST:
+            form = forms_module.EcarterMarcheForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.ecarter_marche(marche, request.user, form.cleaned_data["motif"])
+                except ValidationError as erreur:
+                    form.add_error(None, erreur)
+                else:
+                    messages.success(request, f"Marché {marche.reference} écarté.")
+                    return redirect("marches:file_qualification")
+            return self._rendre(request, marche, form_ecarter=form)
+        form = forms_module.SuivreMarcheForm(request.POST, marche=marche)
+        if form.is_valid():
+            try:
+                lot = services.accepter_marche(marche, request.user, form.cleaned_data["operation"])
+            except ValidationError as erreur:
+                form.add_error(None, erreur)
+            else:
+                messages.success(
+                    request,
+                    f"Marché {marche.reference} suivi : lot 1 et clause créés, heures calculées "
+                    "à partir du montant. Ajustez la clause si besoin.",
+                )
+                return redirect("marches:lot_modifier", lot.pk)
+        return self._rendre(request, marche, form_suivre=form)
+
+
+def rapport_excel(rapport: RapportImport) -> HttpResponse:
+    """The import report as a workbook: set-aside records, reasons, warnings, conflicts."""
+    classeur = Classeur()
+    feuilles = [
+        (
+            "Écartés",
+            ["N° d'enregistrement", "Identifiant DECP", "Champ", "Motif", "Sorte"],
+            [[e["rang"], e["id"], e["champ"], e["motif"], e["genre"]] for e in rapport.ecartes],
+        ),
+        ("Motifs", ["Motif", "Lignes"], [list(m) for m in rapport.motifs_ecart()]),
+        (
+            "Avertissements",
+            ["Champ", "Sorte", "Nombre", "Exemple"],
+            [
+                [g["champ"], g["genre"], g["nombre"], (g["exemples"] or [""])[0]]
+                for g in rapport.avertissements
+            ],
+        ),
+        (
+            "Conflits",
+            ["N° d'enregistrement", "Identifiant DECP", "Champ", "Motif"],
+            [[c["rang"], c["id"], c["champ"], c["motif"]] for c in rapport.conflits],
+        ),
+    ]
+    classeur.remove(classeur.active)
+    for titre, entetes, lignes in feuilles:
+        feuille = classeur.create_sheet(titre)
+        feuille.append(entetes)
+        for cellule in feuille[1]:
+            cellule.font = Font(bold=True)
+        for ligne in lignes:
+            feuille.append(ligne)
+    sortie = BytesIO()
+    classeur.save(sortie)
+    response = HttpResponse(
+        sortie.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="rapport-import-decp-{rapport.pk}.xlsx"'
+    )
+    return response
 
 
 # --- Accompagnement des entreprises: exchanges and their next actions ----------------------

@@ -29,6 +29,9 @@ SECTIONS: tuple[Section, ...] = (
             Entree(
                 "Donneurs d'ordre", "marches:donneur_liste", "marches.view_donneurordre", "bank"
             ),
+            Entree(
+                "Marchés à qualifier", "marches:file_qualification", "marches.view_marche", "funnel"
+            ),
             Entree("Import DECP", "marches:import_decp", "marches.importer_decp", "cloud-download"),
         ),
     ),

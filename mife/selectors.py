@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from entreprises.models import Entreprise
 from heures import selectors as heures_selectors
 from heures.models import DeclarationMensuelle, Participant, StatutDeclaration
 from label.models import DossierLabel, Label, SessionJury, StatutDossier, StatutSession
-from marches.models import Echange, Lot
+from marches.models import Echange, Lot, Marche, Qualification
 from mife import roles
 from mife.core.models import Parametres
 
@@ -39,12 +39,23 @@ def accueil_facilitateur(user) -> dict:
             statut=StatutDeclaration.REJETEE
         ).count(),
         "nb_participants": Participant.objects.filter(anonymise_le__isnull=True).count(),
+        **marches_a_qualifier(),
         **prochaines_actions(user, aujourdhui),
     }
 
 
 # Next actions agreed with companies, shown on the facilitator's home this many days ahead.
 HORIZON_ACTIONS_JOURS = 7
+
+
+def marches_a_qualifier() -> dict:
+    """Contracts found in the DECP waiting to be qualified (the new ones: last 7 days)."""
+    return Marche.objects.filter(qualification=Qualification.A_QUALIFIER).aggregate(
+        nb_marches_a_qualifier=Count("pk"),
+        nb_nouveaux_a_qualifier=Count(
+            "pk", filter=Q(cree_le__gte=timezone.now() - timedelta(days=7))
+        ),
+    )
 
 
 def prochaines_actions(user, aujourdhui) -> dict:

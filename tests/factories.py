@@ -69,16 +69,23 @@ from label.models import (
 )
 from marches import cpv
 from marches.models import (
+    ActeSousTraitance,
     Clause,
     DonneurOrdre,
     Echange,
+    FamilleCPV,
     Lot,
     Marche,
     ModeleClause,
+    ModificationMarche,
     NatureMarche,
     Operation,
     Procedure,
+    RapportImport,
     ReferenceCalcul,
+    SeuilsQualification,
+    SourceVeille,
+    TacheImportDecp,
     TypeClause,
     TypeDonneurOrdre,
     TypeEchange,
@@ -758,6 +765,80 @@ class RelanceFactory(DjangoModelFactory):
 
 
 #: Every factory, with its model (used by tests/test_factories.py).
+# --- Repérage des marchés (DECP) ------------------------------------------------------------
+
+
+class FamilleCPVFactory(DjangoModelFactory):
+    class Meta:
+        model = FamilleCPV
+        django_get_or_create = ("prefixe",)
+
+    prefixe = factory.Sequence(lambda n: f"{10 + n % 90}{n:04d}")
+    libelle = "Famille de test"
+
+
+class SeuilsQualificationFactory(DjangoModelFactory):
+    class Meta:
+        model = SeuilsQualification
+        django_get_or_create = ("id",)
+
+    id = 1
+
+
+class RapportImportFactory(DjangoModelFactory):
+    class Meta:
+        model = RapportImport
+
+    origine = "commande import_decp : decp.json"
+    schema = "2.0"
+    nb_enregistrements = 3
+    nb_importes = 2
+    nb_ecartes = 1
+    ecartes = factory.LazyFunction(
+        lambda: [{"rang": 2, "id": "X", "champ": "nature", "motif": "inconnue", "genre": "n"}]
+    )
+
+
+class ModificationMarcheFactory(DjangoModelFactory):
+    class Meta:
+        model = ModificationMarche
+
+    marche = factory.SubFactory(MarcheFactory)
+    rang = factory.Sequence(lambda n: n + 1)
+    montant_avant = Decimal("100000")
+    montant_ht = Decimal("110000")
+    duree_avant = 12
+    duree_mois = 14
+
+
+class ActeSousTraitanceFactory(DjangoModelFactory):
+    class Meta:
+        model = ActeSousTraitance
+
+    marche = factory.SubFactory(MarcheFactory)
+    sous_traitant = factory.SubFactory(EntrepriseFactory)
+    montant_ht = Decimal("20000")
+    date_notification = dt.date(2025, 3, 1)
+
+
+class TacheImportDecpFactory(DjangoModelFactory):
+    class Meta:
+        model = TacheImportDecp
+
+    etape = TacheImportDecp.APERCU
+    nom = "decp.json"
+    chemin = "imports/decp/0.json"
+    jeton = "0" * 32
+
+
+class SourceVeilleFactory(DjangoModelFactory):
+    class Meta:
+        model = SourceVeille
+
+    nom = factory.Sequence(lambda n: f"Source {n}")
+    url = "https://127.0.0.1/decp.json"
+
+
 TOUTES = [
     RelanceFactory,
     BesoinRecrutementFactory,
@@ -797,4 +878,11 @@ TOUTES = [
     LabelFactory,
     EvenementAnimationFactory,
     ParticipationEvenementFactory,
+    FamilleCPVFactory,
+    SeuilsQualificationFactory,
+    RapportImportFactory,
+    ModificationMarcheFactory,
+    ActeSousTraitanceFactory,
+    TacheImportDecpFactory,
+    SourceVeilleFactory,
 ]

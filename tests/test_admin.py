@@ -28,7 +28,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
-from marches.models import Lot
+from marches.models import Lot, RapportImport, TacheImportDecp
 from mife import roles
 from mife.core.admin import AUDIT_FIELDS
 from mife.models import DemandeBilan, Parametres, RapportDonneur, User
@@ -55,6 +55,7 @@ SANS_AJOUT = {
     DemandeBilan,
     RapportDonneur,
 }
+SANS_AJOUT |= {RapportImport, TacheImportDecp}
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
 

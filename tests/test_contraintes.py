@@ -162,6 +162,17 @@ def _marche_decp_id_unique_par_acheteur():
     return accepte, lambda: f.MarcheFactory(donneur_ordre=acheteur, decp_id="21900010600016202401")
 
 
+@cas("modification_rang_unique")
+def _modification_rang_unique():
+    existante = f.ModificationMarcheFactory(rang=1)
+
+    def accepte():
+        f.ModificationMarcheFactory(marche=existante.marche, rang=2)
+        f.ModificationMarcheFactory(rang=1)  # same rank, another contract
+
+    return accepte, lambda: f.ModificationMarcheFactory(marche=existante.marche, rang=1)
+
+
 @cas("marche_montant_positif")
 def _marche_montant_positif():
     def accepte():

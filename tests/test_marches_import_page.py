@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from entreprises.models import Entreprise
 from marches.forms import TAILLE_MAX_DECP
-from marches.models import DonneurOrdre, Lot, Marche
+from marches.models import DonneurOrdre, Lot, Marche, RapportImport, TacheImportDecp
 from mife import roles
 from tests.factories import DonneurOrdreFactory, MarcheFactory
 
@@ -63,6 +63,8 @@ def _bouton_confirmer(response) -> bool:
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    # The preview and the import run as background tasks: run them at once here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     return tmp_path
 
 
@@ -72,8 +74,11 @@ def facilitateur(client_for):
 
 
 def _apercu(client, departement="90"):
+    """Upload: the page of the preview task (already done with the immediate backend)."""
     with FICHIER_2019.open("rb") as fichier:
-        return client.post(reverse(URL), {"fichier": fichier, "departement": departement})
+        return client.post(
+            reverse(URL), {"fichier": fichier, "departement": departement}, follow=True
+        )
 
 
 def test_page_vide(facilitateur):
@@ -92,7 +97,10 @@ def test_apercu_puis_confirmation(facilitateur, media):
     assert response.status_code == 200
     texte = _texte(response)
     assert "Aperçu — decp_2019_bfc_belfort_excerpt.json" in texte
-    assert "175 enregistrement(s) lu(s), 18 retenu(s), 157 ignoré(s)." in texte
+    assert (
+        "175 enregistrement(s) lu(s), 18 importable(s), 0 écarté(s) pour défaut, 157 ignoré(s)."
+        in texte
+    )
     assert "Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé." in texte
     assert "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in texte
     assert "Entreprises : 21 créées, 0 mise à jour, 0 inchangée." in texte
@@ -105,14 +113,17 @@ def test_apercu_puis_confirmation(facilitateur, media):
     assert (media / "imports" / "decp" / f"{jeton}.json").exists()
 
     response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": jeton}, follow=True)
-    assert response.redirect_chain == [(reverse("marches:marche_liste"), 302)]
-    assert (
-        "Import DECP terminé. Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé. "
-        "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in _texte(response)
-    )
-    assert "Marchés 18" in _texte(response)  # the list's title and count
+    rapport = RapportImport.objects.get()
+    tache = TacheImportDecp.objects.get(etape="import")
+    assert response.redirect_chain == [(reverse("marches:import_decp_tache", args=[tache.pk]), 302)]
+    assert "Résultat — decp_2019_bfc_belfort_excerpt.json" in _texte(response)
+    assert rapport.par == facilitateur.user
+    assert rapport.origine == "téléversement : decp_2019_bfc_belfort_excerpt.json"
+    assert "Donneurs d'ordre : 3 créés, 0 mis à jour, 0 inchangé." in _texte(response)
+    assert "Marchés : 18 créés, 0 mis à jour, 0 inchangé, 157 ignorés." in _texte(response)
+    assert "Voir les marchés à qualifier" in _texte(response)
     assert Marche.objects.count() == 18
-    assert Lot.objects.count() == 18
+    assert Lot.objects.count() == 0  # waiting in the qualification queue
     assert DonneurOrdre.objects.count() == 3
     assert Entreprise.objects.count() == 21
     assert {m.modifie_par for m in Marche.objects.all()} == {facilitateur.user}
@@ -132,10 +143,12 @@ def test_apercu_puis_confirmation(facilitateur, media):
 def test_json_invalide(facilitateur):
     avant = _lignes()
     fichier = _fichier(b'{"marches": [{"id": "2019-1", "objet": "Voirie"', "casse.json")
-    response = facilitateur.post(reverse(URL), {"fichier": fichier, "departement": "90"})
+    response = facilitateur.post(
+        reverse(URL), {"fichier": fichier, "departement": "90"}, follow=True
+    )
     assert response.status_code == 200
     texte = _texte(response)
-    assert "Import refusé : 1 erreur, rien ne sera enregistré." in texte
+    assert "Fichier refusé : 1 erreur, rien ne sera enregistré." in texte
     assert "Le fichier n'est pas un JSON valide (ligne 1, colonne 48)." in texte
     assert not _bouton_confirmer(response)
     assert _lignes() == avant
@@ -144,7 +157,7 @@ def test_json_invalide(facilitateur):
 
 def test_json_qui_n_est_pas_un_fichier_decp(facilitateur):
     fichier = _fichier(b'{"releases": []}')
-    response = facilitateur.post(reverse(URL), {"fichier": fichier})
+    response = facilitateur.post(reverse(URL), {"fichier": fichier}, follow=True)
     assert "ce n'est pas un fichier de données essentielles de la commande publique" in _texte(
         response
     )
@@ -155,7 +168,9 @@ def test_fichier_trop_gros(facilitateur):
     avant = _lignes()
     contenu = b'{"marches": []}' + b" " * (TAILLE_MAX_DECP - 14)
     assert len(contenu) == TAILLE_MAX_DECP + 1
-    response = facilitateur.post(reverse(URL), {"fichier": _fichier(contenu), "departement": "90"})
+    response = facilitateur.post(
+        reverse(URL), {"fichier": _fichier(contenu), "departement": "90"}, follow=True
+    )
     assert response.status_code == 200
     erreur = _doc(response).xpath('//*[@id="id_fichier_error"]')
     assert " ".join(erreur[0].text_content().split()) == "Le fichier dépasse 20 Mo."
@@ -167,7 +182,7 @@ def test_fichier_trop_gros(facilitateur):
 def test_fichier_de_20_mo_accepte(facilitateur):
     contenu = b'{"marches": []}' + b" " * (TAILLE_MAX_DECP - 15)
     assert len(contenu) == TAILLE_MAX_DECP
-    response = facilitateur.post(reverse(URL), {"fichier": _fichier(contenu)})
+    response = facilitateur.post(reverse(URL), {"fichier": _fichier(contenu)}, follow=True)
     assert not _doc(response).xpath('//*[@id="id_fichier_error"]')
     assert "0 enregistrement(s) lu(s)" in _texte(response)
 
@@ -207,7 +222,9 @@ def test_champs_invalides(facilitateur, donnees, champ, message):
 def test_filtre_acheteur(facilitateur):
     with FICHIER_2019.open("rb") as fichier:
         response = facilitateur.post(
-            reverse(URL), {"fichier": fichier, "departement": "90", "acheteur": "28900001000032"}
+            reverse(URL),
+            {"fichier": fichier, "departement": "90", "acheteur": "28900001000032"},
+            follow=True,
         )
     assert "Marchés : 10 créés" in _texte(response)
     facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(response)})
@@ -259,24 +276,26 @@ def test_fichier_en_attente_disparu(facilitateur, media):
     assert not Marche.objects.exists()
 
 
-def test_import_refuse_a_la_confirmation_ne_change_rien(facilitateur, media):
+def test_reference_prise_entre_apercu_et_confirmation_ecarte_l_enregistrement(facilitateur, media):
     # Between preview and confirmation, a colleague records by hand a contract of the same
-    # buyer with one of the file's references: the import is refused as a whole.
+    # buyer with one of the file's references: that record is set aside, the rest imported.
     apercu = _apercu(facilitateur)
     rougemont = DonneurOrdreFactory(nom="Commune de Rougemont-le-Château", siret="21900089000018")
     MarcheFactory(
         donneur_ordre=rougemont, operation=None, reference="2019COEUR0100", objet="Saisi à la main"
     )
-    avant = _lignes()
-    response = facilitateur.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(apercu)})
-    assert response.status_code == 200
+    response = facilitateur.post(
+        reverse(URL), {"confirmer": "1", "jeton": _jeton(apercu)}, follow=True
+    )
     texte = _texte(response)
-    assert "decp_2019_bfc_belfort_excerpt.json" in texte
-    assert "Import refusé : 1 erreur, rien ne sera enregistré." in texte
-    assert "la référence « 2019COEUR0100 » est déjà celle du marché « Saisi à la main »" in texte
-    assert not _bouton_confirmer(response)
-    assert _lignes() == avant
-    # The refused upload is forgotten: the file must be uploaded again.
+    assert "référence déjà prise par un marché saisi sans identifiant DECP" in texte
+    assert Marche.objects.filter(decp_id__startswith="2019COEUR").count() == 6
+    rapport = RapportImport.objects.get()
+    assert rapport.nb_ecartes == 1
+    assert (
+        "la référence « 2019COEUR0100 » est déjà celle du marché « Saisi à la main »"
+        in (rapport.ecartes[0]["motif"])
+    )
     assert not (media / "imports" / "decp" / f"{_jeton(apercu)}.json").exists()
     assert "import_decp" not in facilitateur.session
 
@@ -302,3 +321,78 @@ def test_anonyme_redirige(client):
     response = client.get(reverse(URL))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_rapport_garde_et_telechargeable_en_excel(facilitateur):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from marches import decp
+
+    contenu = (FICHIER_2019.parent / "decp_v2_gip_maximilien_flux_2024-10-06.json").read_bytes()
+    rapport = decp.importer(contenu, origine="flux")
+    url = reverse("marches:rapport_import", args=[rapport.rapport_id])
+
+    texte = _texte(facilitateur.get(url))
+    assert "12 importable(s), 5 écarté(s) pour défaut" in texte
+    assert "nature qui ne dit pas travaux, services ou fournitures" in texte
+
+    response = facilitateur.get(url + "?export=xlsx")
+    classeur = load_workbook(BytesIO(response.content))
+    ecartes = list(classeur["Écartés"].values)
+    assert ecartes[0] == ("N° d'enregistrement", "Identifiant DECP", "Champ", "Motif", "Sorte")
+    assert len(ecartes) == 1 + 5
+    assert ecartes[1][:3] == (7, "D2F2016F0000202", "nature")
+    assert list(classeur["Motifs"].values)[1][1] == 5
+
+
+@pytest.mark.parametrize("role", [roles.SUIVI, roles.DIRECTION, roles.ANIMATEUR])
+def test_rapport_import_interdit_sans_droit(client_for, role):
+    from marches.models import RapportImport
+
+    rapport = RapportImport.objects.create(origine="essai")
+    url = reverse("marches:rapport_import", args=[rapport.pk])
+    assert client_for(role).get(url).status_code == 403
+
+
+def test_apercu_et_import_en_taches_de_fond_avec_progression(client_for, settings, make_user):
+    # With the real (database) backend, the request only records and enqueues the work.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from marches import import_fond
+
+    client = client_for(roles.FACILITATEUR)
+    flux = FICHIER_2019.parent / "decp_v2_gip_maximilien_flux_2024-10-06.json"
+    with flux.open("rb") as fichier:
+        response = client.post(reverse(URL), {"fichier": fichier})
+    tache = TacheImportDecp.objects.get()
+    assert response["Location"] == reverse("marches:import_decp_tache", args=[tache.pk])
+    assert (tache.etape, tache.statut) == ("apercu", "en_attente")
+    page = client.get(response["Location"])
+    assert "En attente du service de tâches" in _texte(page)
+    url_progression = reverse("marches:import_decp_progression", args=[tache.pk])
+    assert _doc(page).xpath(f'//section[@hx-get="{url_progression}"]')
+    assert not _bouton_confirmer(page)
+
+    import_fond.executer(tache.pk)  # what the worker does
+
+    tache.refresh_from_db()
+    assert (tache.statut, tache.faits, tache.total) == ("terminee", 17, 17)
+    partiel = client.get(url_progression)
+    assert "12 importable(s), 5 écarté(s) pour défaut" in _texte(partiel)
+    assert _bouton_confirmer(partiel)
+    assert not _doc(partiel).xpath("//section[@hx-get]")  # polling stops
+    assert not Marche.objects.exists()  # the preview wrote nothing
+
+    response = client.post(reverse(URL), {"confirmer": "1", "jeton": _jeton(partiel)})
+    import_tache = TacheImportDecp.objects.get(etape="import")
+    import_fond.executer(import_tache.pk)
+    import_tache.refresh_from_db()
+    assert Marche.objects.count() == 12
+    assert import_tache.rapport.nb_importes == 12
+    assert "Voir le rapport d'import" in _texte(client.get(response["Location"]))
+
+    # Another user's upload is not found.
+    autre = Client()
+    autre.force_login(make_user(roles.FACILITATEUR, username="autre"))
+    assert autre.get(url_progression).status_code == 404

@@ -87,6 +87,15 @@ class Televersement:
     def _chemin(self, jeton: str) -> str:
         return f"{DOSSIER}/{self.sorte}/{jeton}{self.suffixe}"
 
+    def chemin(self, attente: EnAttente) -> str:
+        """Storage name of a pending upload (for a background task that reads it)."""
+        return self._chemin(attente.jeton)
+
+    def detacher(self, request) -> None:
+        """Forget this session's pending upload but keep its file: a background task now
+        owns it (and removes it; ``purger`` removes it anyway once expired)."""
+        request.session.pop(self.cle_session, None)
+
     def garder(self, request, nom: str, contenu: bytes, **donnees) -> str:
         """Keep ``contenu`` until the confirmation, in place of this session's previous
         upload of this kind; returns the token. Abandoned uploads are purged first."""

@@ -1,7 +1,9 @@
 """Importe un fichier de données essentielles de la commande publique (DECP).
 
-Tout ou rien : à la moindre erreur, la commande s'arrête en la nommant (enregistrement, id,
-champ) et n'écrit rien. Voir ``marches.decp`` pour les règles de correspondance.
+Un fichier illisible (pas du JSON, pas de liste de marchés) est refusé en entier. Sinon, tous
+les enregistrements utilisables sont importés (marchés « à qualifier ») et les défectueux sont
+écartés dans un rapport gardé en base (page « Rapports d'import », export Excel). Voir
+``marches.decp`` pour les règles.
 """
 
 from pathlib import Path
@@ -11,10 +13,36 @@ from django.core.management.base import BaseCommand, CommandError
 from marches import decp
 
 
+def ecrire_rapport(commande, rapport, verbosite: int) -> None:
+    """The summary, the set-aside records and the warnings grouped by kind (also used by
+    ``veille_decp``)."""
+    for ligne in rapport.resume():
+        commande.stdout.write(ligne)
+    if rapport.ecartes and verbosite > 1:
+        for message in rapport.ecartes:
+            commande.stdout.write(f"  écarté — {message}")
+    if verbosite > 1:
+        for message in rapport.ignores:
+            commande.stdout.write(f"  ignoré — {message}")
+    for message in rapport.conflits[:20]:
+        commande.stdout.write(f"  conflit — {message}")
+    groupes = rapport.avertissements_groupes()
+    if groupes:
+        commande.stdout.write(
+            commande.style.WARNING(f"Avertissements ({len(rapport.avertissements)}, par sorte) :")
+        )
+        for groupe in groupes:
+            champ = f"« {groupe['champ']} » " if groupe["champ"] else ""
+            commande.stdout.write(f"  - {groupe['nombre']} × {champ}{groupe['genre']}")
+            for exemple in groupe["exemples"][: 3 if verbosite > 1 else 1]:
+                commande.stdout.write(f"      ex. : {exemple}")
+
+
 class Command(BaseCommand):
     help = (
-        "Importe les marchés d'un fichier DECP (schéma 1.x ou 2.0) : donneurs d'ordre, marchés, "
-        "lot 1 et titulaires. Rien n'est écrit si le fichier contient une erreur."
+        "Importe les marchés d'un fichier DECP (schéma 1.x ou 2.0) : donneurs d'ordre, marchés "
+        "à qualifier et titulaires. Les enregistrements défectueux sont écartés dans un "
+        "rapport ; un fichier illisible est refusé en entier."
     )
 
     def add_arguments(self, parser):
@@ -43,27 +71,17 @@ class Command(BaseCommand):
             options["departement"],
             options["acheteur"],
             dry_run=options["dry_run"],
+            origine=f"commande import_decp : {chemin.name}",
         )
         if rapport.erreurs:
             lignes = [f"  - {erreur}" for erreur in rapport.erreurs]
-            raise CommandError(
-                f"Import refusé : {len(rapport.erreurs)} erreur(s), rien n'a été enregistré.\n"
-                + "\n".join(lignes)
-            )
-        for ligne in rapport.resume():
-            self.stdout.write(ligne)
-        if options["verbosity"] > 1:
-            for message in rapport.ignores:
-                self.stdout.write(f"  ignoré — {message}")
-        if rapport.avertissements:
-            self.stdout.write(
-                self.style.WARNING(f"Avertissements ({len(rapport.avertissements)}) :")
-            )
-            for message in rapport.avertissements:
-                self.stdout.write(f"  - {message}")
+            raise CommandError("Fichier refusé, rien n'a été enregistré :\n" + "\n".join(lignes))
+        ecrire_rapport(self, rapport, options["verbosity"])
         if rapport.simulation:
             self.stdout.write(
                 self.style.WARNING("Simulation (--dry-run) : rien n'a été enregistré.")
             )
         else:
-            self.stdout.write(self.style.SUCCESS("Import terminé."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Import terminé (rapport n° {rapport.rapport_id}).")
+            )
