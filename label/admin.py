@@ -4,9 +4,12 @@ from label.models import (
     ActionLabel,
     AvisMembre,
     ConvocationJury,
+    DiagnosticEligibilite,
     DossierLabel,
     EvenementAnimation,
+    JournalDossier,
     Label,
+    LienEntreprise,
     MembreJury,
     ParticipationEvenement,
     PassageJury,
@@ -22,15 +25,23 @@ class ActionLabelInline(admin.StackedInline):
         ("axe", "theme"),
         "intitule",
         "description",
-        ("indicateur", "echeance", "realisee"),
+        ("date_debut", "date_fin", "personnes", "heures"),
+        ("indicateur", "realisee"),
     )
     extra = 0
 
 
 class PieceJointeInline(admin.TabularInline):
+    """Read-only: attachments are added through the application, which checks their type."""
+
     model = PieceJointe
-    fields = ("libelle", "fichier")
+    fields = ("libelle", "action", "type_fichier", "taille", "nom_original")
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DossierLabel)
@@ -52,7 +63,7 @@ class DossierLabelAdmin(HistoryAdmin):
     list_select_related = ("entreprise", "animateur")
     search_fields = ("entreprise__raison_sociale", "entreprise__identifiant", "annee")
     search_help_text = "Raison sociale ou SIRET de l'entreprise, année."
-    autocomplete_fields = ("entreprise", "animateur")
+    autocomplete_fields = ("entreprise", "animateur", "diagnostic_eligibilite", "dossier_precedent")
     fieldsets = (
         (
             None,
@@ -63,10 +74,24 @@ class DossierLabelAdmin(HistoryAdmin):
                     "statut",
                     "animateur",
                     "date_depot",
+                    "diagnostic_eligibilite",
+                    "dossier_precedent",
                 )
             },
         ),
-        ("Contenu du dossier", {"fields": ("diagnostic", "bonnes_pratiques", "plan_amelioration")}),
+        (
+            "Contenu du dossier",
+            {
+                "fields": (
+                    "diagnostic",
+                    "bonnes_pratiques",
+                    "engagements_annee1",
+                    "engagements_annee2",
+                    "engagements_annee3",
+                    "plan_amelioration",
+                )
+            },
+        ),
     )
     inlines = [ActionLabelInline, PieceJointeInline]
 
@@ -77,8 +102,8 @@ class DossierLabelAdmin(HistoryAdmin):
 
 @admin.register(ActionLabel)
 class ActionLabelAdmin(HistoryAdmin):
-    list_display = ("intitule", "dossier", "axe", "theme", "echeance", "realisee")
-    list_filter = ("axe", "theme", "realisee", "echeance")
+    list_display = ("intitule", "dossier", "axe", "theme", "date_debut", "date_fin", "realisee")
+    list_filter = ("axe", "theme", "realisee", "date_fin")
     list_select_related = ("dossier__entreprise",)
     search_fields = ("intitule", "description", "dossier__entreprise__raison_sociale")
     search_help_text = "Intitulé, description ou entreprise du dossier."
@@ -121,7 +146,7 @@ class ConvocationJuryInline(admin.TabularInline):
 
 class PassageJuryInline(admin.TabularInline):
     model = PassageJury
-    fields = ("ordre", "dossier", "decision", "motivation")
+    fields = ("ordre", "dossier", "debut", "duree", "decision", "motivation")
     autocomplete_fields = ("dossier",)
     show_change_link = True
     extra = 0
@@ -137,8 +162,9 @@ class SessionJuryAdmin(HistoryAdmin):
     search_fields = ("lieu", "compte_rendu")
     search_help_text = "Lieu ou compte rendu."
     date_hierarchy = "date"
+    readonly_fields = ("convocations_envoyees_le",)
     fieldsets = (
-        (None, {"fields": ("date", "lieu", "statut")}),
+        (None, {"fields": ("date", "lieu", "statut", "duree_passage", "convocations_envoyees_le")}),
         ("Compte rendu", {"fields": ("compte_rendu", "proces_verbal")}),
     )
     inlines = [ConvocationJuryInline, PassageJuryInline]
@@ -247,3 +273,48 @@ class ParticipationEvenementAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("entreprise", "evenement")
+
+
+@admin.register(DiagnosticEligibilite)
+class DiagnosticEligibiliteAdmin(HistoryAdmin):
+    list_display = ("entreprise", "date", "eligible", "realise_par")
+    list_filter = ("eligible", "date")
+    list_select_related = ("entreprise", "realise_par")
+    search_fields = ("entreprise__raison_sociale", "entreprise__identifiant")
+    search_help_text = "Raison sociale ou SIRET de l'entreprise."
+    autocomplete_fields = ("entreprise", "realise_par")
+    readonly_fields = ("label_precedent", "eligible", "motifs")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entreprise")
+
+
+class LectureSeuleAdmin(admin.ModelAdmin):
+    """Written by the application's services only (journal, links): read, never typed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JournalDossier)
+class JournalDossierAdmin(LectureSeuleAdmin):
+    list_display = ("le", "dossier", "auteur", "contact", "nature", "description")
+    list_filter = ("nature", "le")
+    list_select_related = ("dossier__entreprise", "auteur", "contact")
+    search_fields = ("dossier__entreprise__raison_sociale", "description", "commentaire")
+    search_help_text = "Entreprise du dossier, description ou commentaire."
+
+
+@admin.register(LienEntreprise)
+class LienEntrepriseAdmin(LectureSeuleAdmin):
+    """The token is never shown (only its fingerprint is stored)."""
+
+    list_display = ("dossier", "contact", "cree_le", "expire_le", "revoque_le", "dernier_acces")
+    list_filter = ("expire_le", "revoque_le")
+    list_select_related = ("dossier__entreprise", "contact")
+    search_fields = ("dossier__entreprise__raison_sociale", "contact__nom", "contact__email")
+    search_help_text = "Entreprise du dossier, nom ou e-mail du contact."
+    exclude = ("empreinte",)

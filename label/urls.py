@@ -1,11 +1,92 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from label import views
+from label.views import dossiers, espace, sessions
 
 app_name = "label"
 urlpatterns = [
-    path("dossiers/", views.DossierListeView.as_view(), name="dossier_liste"),
-    path("dossiers/<int:pk>/", views.DossierFicheView.as_view(), name="dossier_detail"),
-    path("jurys/", views.SessionListeView.as_view(), name="session_liste"),
-    path("jurys/<int:pk>/", views.SessionFicheView.as_view(), name="session_detail"),
+    # diagnoses and dossiers
+    path("diagnostics/", dossiers.DiagnosticListeView.as_view(), name="diagnostic_liste"),
+    path(
+        "diagnostics/nouveau/",
+        dossiers.DiagnosticEditionView.as_view(),
+        name="diagnostic_creer",
+    ),
+    path("diagnostics/<int:pk>/", dossiers.DiagnosticFicheView.as_view(), name="diagnostic_detail"),
+    path(
+        "diagnostics/<int:pk>/ouvrir/",
+        dossiers.OuvrirDossierView.as_view(),
+        name="dossier_ouvrir",
+    ),
+    path("dossiers/", dossiers.DossierListeView.as_view(), name="dossier_liste"),
+    path("dossiers/<int:pk>/", dossiers.DossierFicheView.as_view(), name="dossier_detail"),
+    path(
+        "dossiers/<int:pk>/contenu/",
+        dossiers.DossierContenuView.as_view(),
+        name="dossier_contenu",
+    ),
+    path("dossiers/<int:pk>/statut/", dossiers.TransitionView.as_view(), name="dossier_transition"),
+    path(
+        "dossiers/<int:dossier_pk>/actions/nouvelle/",
+        dossiers.ActionEditionView.as_view(),
+        name="action_creer",
+    ),
+    path(
+        "actions/<int:pk>/modifier/", dossiers.ActionEditionView.as_view(), name="action_modifier"
+    ),
+    path(
+        "actions/<int:pk>/supprimer/",
+        dossiers.ActionSupprimerView.as_view(),
+        name="action_supprimer",
+    ),
+    # attachments
+    path("dossiers/<int:pk>/pieces/", dossiers.PieceAjouterView.as_view(), name="piece_ajouter"),
+    path("pieces/<int:pk>/", dossiers.PieceTelechargerView.as_view(), name="piece_telecharger"),
+    path(
+        "pieces/<int:pk>/supprimer/",
+        dossiers.PieceSupprimerView.as_view(),
+        name="piece_supprimer",
+    ),
+    # company links (the animator's side; the company's side needs no login)
+    path("dossiers/<int:pk>/liens/", dossiers.LienCreerView.as_view(), name="lien_creer"),
+    path("liens/<int:pk>/revoquer/", dossiers.LienRevoquerView.as_view(), name="lien_revoquer"),
+    path("espace/<str:jeton>/", login_not_required(espace.EspaceView.as_view()), name="espace"),
+    path(
+        "espace/<str:jeton>/contenu/",
+        login_not_required(espace.EspaceContenuView.as_view()),
+        name="espace_contenu",
+    ),
+    path(
+        "espace/<str:jeton>/actions/nouvelle/",
+        login_not_required(espace.EspaceActionView.as_view()),
+        name="espace_action_creer",
+    ),
+    path(
+        "espace/<str:jeton>/actions/<int:pk>/",
+        login_not_required(espace.EspaceActionView.as_view()),
+        name="espace_action_modifier",
+    ),
+    path(
+        "espace/<str:jeton>/actions/<int:pk>/supprimer/",
+        login_not_required(espace.EspaceActionSupprimerView.as_view()),
+        name="espace_action_supprimer",
+    ),
+    path(
+        "espace/<str:jeton>/pieces/",
+        login_not_required(espace.EspacePieceAjouterView.as_view()),
+        name="espace_piece_ajouter",
+    ),
+    path(
+        "espace/<str:jeton>/pieces/<int:pk>/",
+        login_not_required(espace.EspacePieceView.as_view()),
+        name="espace_piece",
+    ),
+    path(
+        "espace/<str:jeton>/pieces/<int:pk>/supprimer/",
+        login_not_required(espace.EspacePieceSupprimerView.as_view()),
+        name="espace_piece_supprimer",
+    ),
+    # jury sessions
+    path("jurys/", sessions.SessionListeView.as_view(), name="session_liste"),
+    path("jurys/<int:pk>/", sessions.SessionFicheView.as_view(), name="session_detail"),
 ]

@@ -28,6 +28,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
+from label.models import JournalDossier, LienEntreprise
 from marches.models import Lot
 from mife import roles
 from mife.core.admin import AUDIT_FIELDS
@@ -46,7 +47,15 @@ MODELES = [
 # Issued attestations and numbering counters are created by services only; the settings row
 # exists already (data migration).
 # Issued documents, counters and service logs are never created by hand.
-SANS_AJOUT = {Attestation, CompteurNumero, Parametres, Relance, GenerationAttestations}
+SANS_AJOUT = {
+    Attestation,
+    CompteurNumero,
+    Parametres,
+    Relance,
+    GenerationAttestations,
+    JournalDossier,
+    LienEntreprise,
+}
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
 

@@ -1627,7 +1627,7 @@ class JeuDemo:
                 {
                     "theme": theme,
                     "indicateur": indicateur,
-                    "echeance": self.jour(-7 + rang if realisee else 6 + 2 * rang, 28),
+                    "date_fin": self.jour(-7 + rang if realisee else 6 + 2 * rang, 28),
                     "realisee": realisee,
                 },
             )
