@@ -676,11 +676,7 @@ class LienCreerView(_ActionPost):
         dossier = get_object_or_404(DossierLabel.objects.select_related("entreprise"), pk=pk)
         form = LienForm(request.POST, dossier=dossier)
         if not form.is_valid():
-            messages.error(
-                request,
-                "Lien non créé : "
-                + " ".join(e for erreurs in form.errors.values() for e in erreurs),
-            )
+            messages.error(request, "Lien non créé : " + erreurs_formulaire(form))
             return redirect(dossier.get_absolute_url() + "#liens")
         try:
             lien, jeton = liens_service.creer_lien(
