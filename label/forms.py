@@ -3,6 +3,7 @@ every error shows at once, next to its field)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 
 from label.models import (
     ActionLabel,
@@ -194,6 +195,12 @@ class SessionForm(forms.ModelForm):
         model = SessionJury
         fields = ["date", "lieu", "duree_passage", "compte_rendu"]
         widgets = {"date": DATE_HEURE, "compte_rendu": forms.Textarea(attrs=ZONE)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        duree = self.fields["duree_passage"]
+        duree.validators.append(MinValueValidator(5, "Un passage dure au moins 5 minutes."))
+        duree.widget.attrs["min"] = 5
 
 
 class MembreForm(forms.ModelForm):

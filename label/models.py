@@ -423,6 +423,9 @@ class MembreJury(Versionne):
     def __str__(self) -> str:
         return f"{self.prenom} {self.nom} ({self.organisme})".strip()
 
+    def get_absolute_url(self) -> str:
+        return reverse("label:membre_modifier", args=[self.pk])
+
 
 class StatutSession(models.TextChoices):
     PLANIFIEE = "planifiee", "Planifiée"

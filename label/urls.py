@@ -86,7 +86,33 @@ urlpatterns = [
         login_not_required(espace.EspacePieceSupprimerView.as_view()),
         name="espace_piece_supprimer",
     ),
+    path("dossiers/<int:pk>/pdf/", sessions.DossierPdfView.as_view(), name="dossier_pdf"),
     # jury sessions
     path("jurys/", sessions.SessionListeView.as_view(), name="session_liste"),
+    path("jurys/nouvelle/", sessions.SessionEditionView.as_view(), name="session_creer"),
     path("jurys/<int:pk>/", sessions.SessionFicheView.as_view(), name="session_detail"),
+    path(
+        "jurys/<int:pk>/modifier/", sessions.SessionEditionView.as_view(), name="session_modifier"
+    ),
+    path("jurys/<int:pk>/membres/", sessions.SessionMembresView.as_view(), name="session_membres"),
+    path("jurys/<int:pk>/inscrire/", sessions.InscrireView.as_view(), name="session_inscrire"),
+    path(
+        "jurys/<int:pk>/convocations/",
+        sessions.ConvocationsView.as_view(),
+        name="session_convocations",
+    ),
+    path("jurys/<int:pk>/presences/", sessions.PresencesView.as_view(), name="session_presences"),
+    path("jurys/<int:pk>/tenue/", sessions.TenueView.as_view(), name="session_tenue"),
+    path("jurys/<int:pk>/cloturer/", sessions.CloturerView.as_view(), name="session_cloturer"),
+    path("jurys/<int:pk>/pv/", sessions.PvPdfView.as_view(), name="session_pv"),
+    path("passages/<int:pk>/creneau/", sessions.CreneauView.as_view(), name="passage_creneau"),
+    path("passages/<int:pk>/retirer/", sessions.RetirerView.as_view(), name="passage_retirer"),
+    path("passages/<int:pk>/avis/", sessions.AvisView.as_view(), name="passage_avis"),
+    path("passages/<int:pk>/decision/", sessions.DecisionView.as_view(), name="passage_decision"),
+    # jury members
+    path("membres/", sessions.MembreListeView.as_view(), name="membre_liste"),
+    path("membres/nouveau/", sessions.MembreEditionView.as_view(), name="membre_creer"),
+    path(
+        "membres/<int:pk>/modifier/", sessions.MembreEditionView.as_view(), name="membre_modifier"
+    ),
 ]

@@ -342,6 +342,7 @@ class DossierFicheView(FicheView):
                     principale=True,
                 )
             )
+        actions.append(Action("Dossier (PDF)", reverse("label:dossier_pdf", args=[d.pk])))
         return actions
 
     def get_sections(self):
