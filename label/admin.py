@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from label.models import (
@@ -228,9 +229,41 @@ class AvisMembreAdmin(HistoryAdmin):
         )
 
 
+class LabelAdminForm(forms.ModelForm):
+    """A label's dates change only with a reason, kept in its history."""
+
+    motif = forms.CharField(
+        label="Motif de la modification des dates",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Label
+        fields = ["entreprise", "dossier", "date_obtention", "date_expiration"]
+
+    def clean(self):
+        donnees = super().clean()
+        dates_changees = {"date_obtention", "date_expiration"} & set(self.changed_data)
+        if self.instance.pk and dates_changees and not (donnees.get("motif") or "").strip():
+            self.add_error("motif", "Indiquez le motif de la modification des dates.")
+        return donnees
+
+
 @admin.register(Label)
 class LabelAdmin(HistoryAdmin):
-    list_display = ("entreprise", "dossier", "date_obtention", "date_expiration")
+    form = LabelAdminForm
+    readonly_fields = ("numero", "code_verification", "relance_renouvellement_le")
+    fields = (
+        "entreprise",
+        "dossier",
+        "numero",
+        "code_verification",
+        ("date_obtention", "date_expiration"),
+        "motif",
+        "relance_renouvellement_le",
+    )
+    list_display = ("entreprise", "numero", "dossier", "date_obtention", "date_expiration")
     list_filter = ("date_obtention", "date_expiration")
     list_select_related = ("entreprise", "dossier__entreprise")
     search_fields = ("entreprise__raison_sociale", "entreprise__identifiant")
@@ -240,6 +273,18 @@ class LabelAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("entreprise", "dossier__entreprise")
+
+    def get_readonly_fields(self, request, obj=None):
+        lecture = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("label.modifier_dates_label"):
+            lecture += ["date_obtention", "date_expiration"]
+        return lecture
+
+    def save_model(self, request, obj, form, change):
+        motif = (form.cleaned_data.get("motif") or "").strip()
+        if motif:
+            obj._change_reason = motif
+        super().save_model(request, obj, form, change)
 
 
 class ParticipationEvenementInline(admin.TabularInline):

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from label.views import dossiers, espace, sessions
+from label.views import dossiers, espace, labels, sessions
 
 app_name = "label"
 urlpatterns = [
@@ -109,6 +109,15 @@ urlpatterns = [
     path("passages/<int:pk>/retirer/", sessions.RetirerView.as_view(), name="passage_retirer"),
     path("passages/<int:pk>/avis/", sessions.AvisView.as_view(), name="passage_avis"),
     path("passages/<int:pk>/decision/", sessions.DecisionView.as_view(), name="passage_decision"),
+    # labels
+    path("labels/", labels.LabelListeView.as_view(), name="label_liste"),
+    path("labels/<int:pk>/", labels.LabelFicheView.as_view(), name="label_detail"),
+    path("labels/<int:pk>/dates/", labels.LabelDatesView.as_view(), name="label_dates"),
+    path("labels/<int:pk>/renouveler/", labels.RenouvelerView.as_view(), name="label_renouveler"),
+    path("labels/<int:pk>/certificat/", labels.CertificatView.as_view(), name="label_certificat"),
+    # public pages (no login): directory, certificate verification
+    path("annuaire/", login_not_required(labels.annuaire), name="annuaire"),
+    path("verifier/<str:code>/", login_not_required(labels.verifier), name="verifier"),
     # jury members
     path("membres/", sessions.MembreListeView.as_view(), name="membre_liste"),
     path("membres/nouveau/", sessions.MembreEditionView.as_view(), name="membre_creer"),

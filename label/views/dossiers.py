@@ -353,7 +353,7 @@ class DossierFicheView(FicheView):
         else:
             etat = etat_label_le(label, timezone.localdate())
             champs_label = [
-                Champ("Label", etat.label),
+                Champ("Label", etat.label, url=label.get_absolute_url()),
                 Champ("Numéro", label.numero),
                 Champ("Obtenu le", label.date_obtention, "date"),
                 Champ("Expire le", label.date_expiration, "date"),
