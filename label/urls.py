@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from label.views import dossiers, espace, labels, sessions
+from label.views import dossiers, espace, evenements, labels, sessions
 
 app_name = "label"
 urlpatterns = [
@@ -118,6 +118,30 @@ urlpatterns = [
     # public pages (no login): directory, certificate verification
     path("annuaire/", login_not_required(labels.annuaire), name="annuaire"),
     path("verifier/<str:code>/", login_not_required(labels.verifier), name="verifier"),
+    # network events
+    path("evenements/", evenements.EvenementListeView.as_view(), name="evenement_liste"),
+    path("evenements/nouveau/", evenements.EvenementEditionView.as_view(), name="evenement_creer"),
+    path("evenements/<int:pk>/", evenements.EvenementFicheView.as_view(), name="evenement_detail"),
+    path(
+        "evenements/<int:pk>/modifier/",
+        evenements.EvenementEditionView.as_view(),
+        name="evenement_modifier",
+    ),
+    path(
+        "evenements/<int:pk>/inviter/",
+        evenements.InviterView.as_view(),
+        name="evenement_inviter",
+    ),
+    path(
+        "evenements/<int:pk>/presences/",
+        evenements.PresencesEvenementView.as_view(),
+        name="evenement_presences",
+    ),
+    path(
+        "evenements/<int:pk>/presences.xlsx",
+        evenements.PresencesExcelView.as_view(),
+        name="evenement_presences_xlsx",
+    ),
     # jury members
     path("membres/", sessions.MembreListeView.as_view(), name="membre_liste"),
     path("membres/nouveau/", sessions.MembreEditionView.as_view(), name="membre_creer"),
