@@ -2,7 +2,6 @@
 every error shows at once, next to its field)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 
 from label.models import (
@@ -20,26 +19,6 @@ from label.services import liens as liens_service
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_HEURE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 ZONE = {"rows": 4}
-
-
-class _ReglesDuService:
-    """Run the service's checks while validating (the service runs them again on save)."""
-
-    def verifier(self, instance) -> None:
-        raise NotImplementedError
-
-    def _post_clean(self):
-        super()._post_clean()
-        try:
-            self.verifier(self.instance)
-        except ValidationError as erreur:
-            for champ, messages in erreur.message_dict.items():
-                cible = champ if champ in self.fields else None
-                if cible is not None and cible in self.errors:
-                    continue
-                for message in messages:
-                    if message not in self.errors.get(cible or "__all__", []):
-                        self.add_error(cible, message)
 
 
 class DiagnosticForm(forms.ModelForm):

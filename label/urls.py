@@ -104,6 +104,7 @@ urlpatterns = [
     path("jurys/<int:pk>/presences/", sessions.PresencesView.as_view(), name="session_presences"),
     path("jurys/<int:pk>/tenue/", sessions.TenueView.as_view(), name="session_tenue"),
     path("jurys/<int:pk>/cloturer/", sessions.CloturerView.as_view(), name="session_cloturer"),
+    path("jurys/<int:pk>/annuler/", sessions.AnnulerView.as_view(), name="session_annuler"),
     path("jurys/<int:pk>/pv/", sessions.PvPdfView.as_view(), name="session_pv"),
     path("passages/<int:pk>/creneau/", sessions.CreneauView.as_view(), name="passage_creneau"),
     path("passages/<int:pk>/retirer/", sessions.RetirerView.as_view(), name="passage_retirer"),

@@ -46,7 +46,10 @@ def label_de(nom, obtention, expiration, commune="Belfort", naf="4120A", **kwarg
     f.ContactFactory(entreprise=entreprise, principal=True, email=f"direction@{nom[:5]}.fr")
     animateur = f.UserFactory(email="t.mougin@mife90.fr", role="animateur")
     dossier = f.DossierLabelFactory(
-        entreprise=entreprise, statut=StatutDossier.LABELLISE, animateur=animateur
+        entreprise=entreprise,
+        annee=obtention.year,
+        statut=StatutDossier.LABELLISE,
+        animateur=animateur,
     )
     return f.LabelFactory(
         dossier=dossier, date_obtention=obtention, date_expiration=expiration, **kwargs

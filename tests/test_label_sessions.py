@@ -465,6 +465,21 @@ def test_pdf_d_un_dossier(client_for):
     assert "Former deux tuteurs." in contenu and "Dossier complet" in contenu
 
 
+def test_annuler_une_session(client_for, session):
+    lion = recevable("Bâtiments du Lion")
+    client = client_for("animateur")
+    inscrire(client, session, lion)
+    response = client.post(reverse("label:session_annuler", args=[session.pk]), follow=True)
+    assert "Session annulée" in messages_de(response)
+    session.refresh_from_db()
+    lion.refresh_from_db()
+    assert session.statut == StatutSession.ANNULEE and not session.passages.exists()
+    assert lion.statut == StatutDossier.RECEVABLE
+    response = client.post(reverse("label:session_convocations", args=[session.pk]), follow=True)
+    assert "La session est « annulée » : convoquer n'est plus possible." in messages_de(response)
+    assert mail.outbox == []
+
+
 # --- permissions -------------------------------------------------------------------------------
 
 
@@ -479,6 +494,7 @@ def test_gestion_des_sessions_interdite(client_for, session, role):
         "session_cloturer",
         "session_presences",
         "session_membres",
+        "session_annuler",
     ):
         assert client.post(reverse(f"label:{nom}", args=[session.pk])).status_code == 403, nom
     assert inscrire(client, session, lion).status_code == 403

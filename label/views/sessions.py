@@ -187,6 +187,13 @@ class SessionFicheView(FicheView):
                             methode="post",
                         )
                     )
+                actions.append(
+                    Action(
+                        "Annuler la session",
+                        reverse("label:session_annuler", args=[s.pk]),
+                        methode="post",
+                    )
+                )
             if s.statut == StatutSession.TENUE:
                 actions.append(
                     Action(
@@ -451,6 +458,20 @@ class TenueView(_SessionPost):
         else:
             messages.success(
                 request, "Session tenue : notez les présences, les avis et les décisions."
+            )
+        return redirect(session.get_absolute_url())
+
+
+class AnnulerView(_SessionPost):
+    def post(self, request, pk):
+        session = self.get_session(pk)
+        try:
+            sessions_service.annuler(session, request.user)
+        except (ValidationError, ConflitDeVersion) as erreur:
+            messages.error(request, message_erreur(erreur))
+        else:
+            messages.success(
+                request, "Session annulée : ses dossiers sont de nouveau « recevables »."
             )
         return redirect(session.get_absolute_url())
 
