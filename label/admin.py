@@ -116,12 +116,21 @@ class ActionLabelAdmin(HistoryAdmin):
 
 @admin.register(PieceJointe)
 class PieceJointeAdmin(AuditAdmin):
-    list_display = ("libelle", "dossier", "fichier", "cree_le")
-    list_filter = ("cree_le",)
+    """Read-only: attachments are added through the application (type checked by content)
+    and downloaded through its view that checks the reader's rights, never by a media URL."""
+
+    list_display = ("libelle", "dossier", "type_fichier", "taille", "cree_le")
+    list_filter = ("type_fichier", "cree_le")
     list_select_related = ("dossier__entreprise",)
-    search_fields = ("libelle", "dossier__entreprise__raison_sociale")
-    search_help_text = "Libellé ou entreprise du dossier."
-    autocomplete_fields = ("dossier",)
+    search_fields = ("libelle", "nom_original", "dossier__entreprise__raison_sociale")
+    search_help_text = "Libellé, nom du fichier déposé ou entreprise du dossier."
+    exclude = ("fichier",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("dossier__entreprise")
@@ -163,10 +172,11 @@ class SessionJuryAdmin(HistoryAdmin):
     search_fields = ("lieu", "compte_rendu")
     search_help_text = "Lieu ou compte rendu."
     date_hierarchy = "date"
-    readonly_fields = ("convocations_envoyees_le",)
+    # The PV is downloaded from the session's page (never from a media URL).
+    readonly_fields = ("convocations_envoyees_le", "proces_verbal")
     fieldsets = (
         (None, {"fields": ("date", "lieu", "statut", "duree_passage", "convocations_envoyees_le")}),
-        ("Compte rendu", {"fields": ("compte_rendu", "proces_verbal")}),
+        ("Compte rendu", {"fields": ("compte_rendu",)}),
     )
     inlines = [ConvocationJuryInline, PassageJuryInline]
 

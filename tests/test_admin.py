@@ -28,7 +28,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
-from label.models import JournalDossier, LienEntreprise
+from label.models import JournalDossier, LienEntreprise, PieceJointe
 from marches.models import Lot
 from mife import roles
 from mife.core.admin import AUDIT_FIELDS
@@ -55,6 +55,7 @@ SANS_AJOUT = {
     GenerationAttestations,
     JournalDossier,
     LienEntreprise,
+    PieceJointe,
 }
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
