@@ -259,10 +259,57 @@ class EntrepriseFicheView(FicheView):
                     vide="Aucun dossier.",
                 )
             )
+        if label_perms.peut_voir_labels(user):
+            tableaux.append(_tableau_labels(e))
+        if label_perms.peut_voir_evenements(user):
+            tableaux.append(_tableau_evenements(e))
         return tableaux
 
 
 # --- related tables of the company page --------------------------------------------------
+
+
+def _tableau_labels(e) -> Tableau:
+    """The company's label history, each with its state today (``label.selectors``)."""
+    aujourdhui = timezone.localdate()
+    labels = e.labels.order_by("-date_obtention")
+    return Tableau(
+        "Historique du label Empl'itudes",
+        ["Numéro", "Obtenu le", "Expire le", "État"],
+        [
+            [
+                (label.numero or "—", label.get_absolute_url()),
+                (formats.date_fr(label.date_obtention), ""),
+                (formats.date_fr(label.date_expiration), ""),
+                (label_selectors.etat_label_le(label, aujourdhui).label, ""),
+            ]
+            for label in labels
+        ],
+        vide="Jamais labellisée.",
+    )
+
+
+def _tableau_evenements(e) -> Tableau:
+    """Network events the company attended."""
+    participations = (
+        e.participations_evenements.filter(present=True)
+        .select_related("evenement")
+        .order_by("-evenement__date")
+    )
+    return Tableau(
+        "Événements du réseau auxquels elle a participé",
+        ["Date", "Événement", "Thème", "Personnes présentes"],
+        [
+            [
+                (formats.date_fr(p.evenement.date), ""),
+                (p.evenement.titre, p.evenement.get_absolute_url()),
+                (p.evenement.theme, ""),
+                (formats.nombre(p.nombre_personnes), ""),
+            ]
+            for p in participations
+        ],
+        vide="Aucun événement.",
+    )
 
 
 def _limiter(queryset, titre: str, url_tout: str, libelle_tout: str, feminin=False):

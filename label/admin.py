@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin
 
 from label.models import (
     ActionLabel,
     AvisMembre,
     ConvocationJury,
+    DiagnosticEligibilite,
     DossierLabel,
     EvenementAnimation,
+    JournalDossier,
     Label,
+    LienEntreprise,
     MembreJury,
     ParticipationEvenement,
     PassageJury,
@@ -22,15 +26,23 @@ class ActionLabelInline(admin.StackedInline):
         ("axe", "theme"),
         "intitule",
         "description",
-        ("indicateur", "echeance", "realisee"),
+        ("date_debut", "date_fin", "personnes", "heures"),
+        ("indicateur", "realisee"),
     )
     extra = 0
 
 
 class PieceJointeInline(admin.TabularInline):
+    """Read-only: attachments are added through the application, which checks their type."""
+
     model = PieceJointe
-    fields = ("libelle", "fichier")
+    fields = ("libelle", "action", "type_fichier", "taille", "nom_original")
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DossierLabel)
@@ -52,7 +64,7 @@ class DossierLabelAdmin(HistoryAdmin):
     list_select_related = ("entreprise", "animateur")
     search_fields = ("entreprise__raison_sociale", "entreprise__identifiant", "annee")
     search_help_text = "Raison sociale ou SIRET de l'entreprise, année."
-    autocomplete_fields = ("entreprise", "animateur")
+    autocomplete_fields = ("entreprise", "animateur", "diagnostic_eligibilite", "dossier_precedent")
     fieldsets = (
         (
             None,
@@ -63,10 +75,24 @@ class DossierLabelAdmin(HistoryAdmin):
                     "statut",
                     "animateur",
                     "date_depot",
+                    "diagnostic_eligibilite",
+                    "dossier_precedent",
                 )
             },
         ),
-        ("Contenu du dossier", {"fields": ("diagnostic", "bonnes_pratiques", "plan_amelioration")}),
+        (
+            "Contenu du dossier",
+            {
+                "fields": (
+                    "diagnostic",
+                    "bonnes_pratiques",
+                    "engagements_annee1",
+                    "engagements_annee2",
+                    "engagements_annee3",
+                    "plan_amelioration",
+                )
+            },
+        ),
     )
     inlines = [ActionLabelInline, PieceJointeInline]
 
@@ -77,8 +103,8 @@ class DossierLabelAdmin(HistoryAdmin):
 
 @admin.register(ActionLabel)
 class ActionLabelAdmin(HistoryAdmin):
-    list_display = ("intitule", "dossier", "axe", "theme", "echeance", "realisee")
-    list_filter = ("axe", "theme", "realisee", "echeance")
+    list_display = ("intitule", "dossier", "axe", "theme", "date_debut", "date_fin", "realisee")
+    list_filter = ("axe", "theme", "realisee", "date_fin")
     list_select_related = ("dossier__entreprise",)
     search_fields = ("intitule", "description", "dossier__entreprise__raison_sociale")
     search_help_text = "Intitulé, description ou entreprise du dossier."
@@ -90,12 +116,21 @@ class ActionLabelAdmin(HistoryAdmin):
 
 @admin.register(PieceJointe)
 class PieceJointeAdmin(AuditAdmin):
-    list_display = ("libelle", "dossier", "fichier", "cree_le")
-    list_filter = ("cree_le",)
+    """Read-only: attachments are added through the application (type checked by content)
+    and downloaded through its view that checks the reader's rights, never by a media URL."""
+
+    list_display = ("libelle", "dossier", "type_fichier", "taille", "cree_le")
+    list_filter = ("type_fichier", "cree_le")
     list_select_related = ("dossier__entreprise",)
-    search_fields = ("libelle", "dossier__entreprise__raison_sociale")
-    search_help_text = "Libellé ou entreprise du dossier."
-    autocomplete_fields = ("dossier",)
+    search_fields = ("libelle", "nom_original", "dossier__entreprise__raison_sociale")
+    search_help_text = "Libellé, nom du fichier déposé ou entreprise du dossier."
+    exclude = ("fichier",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("dossier__entreprise")
@@ -121,7 +156,7 @@ class ConvocationJuryInline(admin.TabularInline):
 
 class PassageJuryInline(admin.TabularInline):
     model = PassageJury
-    fields = ("ordre", "dossier", "decision", "motivation")
+    fields = ("ordre", "dossier", "debut", "duree", "decision", "motivation")
     autocomplete_fields = ("dossier",)
     show_change_link = True
     extra = 0
@@ -137,9 +172,11 @@ class SessionJuryAdmin(HistoryAdmin):
     search_fields = ("lieu", "compte_rendu")
     search_help_text = "Lieu ou compte rendu."
     date_hierarchy = "date"
+    # The PV is downloaded from the session's page (never from a media URL).
+    readonly_fields = ("convocations_envoyees_le", "proces_verbal")
     fieldsets = (
-        (None, {"fields": ("date", "lieu", "statut")}),
-        ("Compte rendu", {"fields": ("compte_rendu", "proces_verbal")}),
+        (None, {"fields": ("date", "lieu", "statut", "duree_passage", "convocations_envoyees_le")}),
+        ("Compte rendu", {"fields": ("compte_rendu",)}),
     )
     inlines = [ConvocationJuryInline, PassageJuryInline]
 
@@ -202,9 +239,41 @@ class AvisMembreAdmin(HistoryAdmin):
         )
 
 
+class LabelAdminForm(forms.ModelForm):
+    """A label's dates change only with a reason, kept in its history."""
+
+    motif = forms.CharField(
+        label="Motif de la modification des dates",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Label
+        fields = ["entreprise", "dossier", "date_obtention", "date_expiration"]
+
+    def clean(self):
+        donnees = super().clean()
+        dates_changees = {"date_obtention", "date_expiration"} & set(self.changed_data)
+        if self.instance.pk and dates_changees and not (donnees.get("motif") or "").strip():
+            self.add_error("motif", "Indiquez le motif de la modification des dates.")
+        return donnees
+
+
 @admin.register(Label)
 class LabelAdmin(HistoryAdmin):
-    list_display = ("entreprise", "dossier", "date_obtention", "date_expiration")
+    form = LabelAdminForm
+    readonly_fields = ("numero", "code_verification", "relance_renouvellement_le")
+    fields = (
+        "entreprise",
+        "dossier",
+        "numero",
+        "code_verification",
+        ("date_obtention", "date_expiration"),
+        "motif",
+        "relance_renouvellement_le",
+    )
+    list_display = ("entreprise", "numero", "dossier", "date_obtention", "date_expiration")
     list_filter = ("date_obtention", "date_expiration")
     list_select_related = ("entreprise", "dossier__entreprise")
     search_fields = ("entreprise__raison_sociale", "entreprise__identifiant")
@@ -214,6 +283,18 @@ class LabelAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("entreprise", "dossier__entreprise")
+
+    def get_readonly_fields(self, request, obj=None):
+        lecture = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("label.modifier_dates_label"):
+            lecture += ["date_obtention", "date_expiration"]
+        return lecture
+
+    def save_model(self, request, obj, form, change):
+        motif = (form.cleaned_data.get("motif") or "").strip()
+        if motif:
+            obj._change_reason = motif
+        super().save_model(request, obj, form, change)
 
 
 class ParticipationEvenementInline(admin.TabularInline):
@@ -247,3 +328,48 @@ class ParticipationEvenementAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("entreprise", "evenement")
+
+
+@admin.register(DiagnosticEligibilite)
+class DiagnosticEligibiliteAdmin(HistoryAdmin):
+    list_display = ("entreprise", "date", "eligible", "realise_par")
+    list_filter = ("eligible", "date")
+    list_select_related = ("entreprise", "realise_par")
+    search_fields = ("entreprise__raison_sociale", "entreprise__identifiant")
+    search_help_text = "Raison sociale ou SIRET de l'entreprise."
+    autocomplete_fields = ("entreprise", "realise_par")
+    readonly_fields = ("label_precedent", "eligible", "motifs")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entreprise")
+
+
+class LectureSeuleAdmin(admin.ModelAdmin):
+    """Written by the application's services only (journal, links): read, never typed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JournalDossier)
+class JournalDossierAdmin(LectureSeuleAdmin):
+    list_display = ("le", "dossier", "auteur", "contact", "nature", "description")
+    list_filter = ("nature", "le")
+    list_select_related = ("dossier__entreprise", "auteur", "contact")
+    search_fields = ("dossier__entreprise__raison_sociale", "description", "commentaire")
+    search_help_text = "Entreprise du dossier, description ou commentaire."
+
+
+@admin.register(LienEntreprise)
+class LienEntrepriseAdmin(LectureSeuleAdmin):
+    """The token is never shown (only its fingerprint is stored)."""
+
+    list_display = ("dossier", "contact", "cree_le", "expire_le", "revoque_le", "dernier_acces")
+    list_filter = ("expire_le", "revoque_le")
+    list_select_related = ("dossier__entreprise", "contact")
+    search_fields = ("dossier__entreprise__raison_sociale", "contact__nom", "contact__email")
+    search_help_text = "Entreprise du dossier, nom ou e-mail du contact."
+    exclude = ("empreinte",)

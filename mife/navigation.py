@@ -98,8 +98,25 @@ SECTIONS: tuple[Section, ...] = (
         (
             Entree("Dossiers", "label:dossier_liste", "label.view_dossierlabel", "award"),
             Entree(
+                "Diagnostics",
+                "label:diagnostic_liste",
+                "label.view_diagnosticeligibilite",
+                "clipboard-check",
+            ),
+            Entree(
                 "Sessions de jury", "label:session_liste", "label.view_sessionjury", "people-fill"
             ),
+            Entree(
+                "Membres du jury", "label:membre_liste", "label.view_membrejury", "person-badge"
+            ),
+            Entree("Labels", "label:label_liste", "label.view_label", "patch-check"),
+            Entree(
+                "Événements du réseau",
+                "label:evenement_liste",
+                "label.view_evenementanimation",
+                "calendar-event",
+            ),
+            Entree("Annuaire public", "label:annuaire", "label.view_label", "globe"),
         ),
     ),
     Section(

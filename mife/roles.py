@@ -52,6 +52,9 @@ _LABEL = (
     "label",
     "evenementanimation",
     "participationevenement",
+    "diagnosticeligibilite",
+    "journaldossier",
+    "lienentreprise",
 )
 
 ROLES: tuple[Role, ...] = (
@@ -94,10 +97,14 @@ ROLES: tuple[Role, ...] = (
         ANIMATEUR,
         "Animateur·rice du label",
         "Animateur·rice du label",
-        _crud("label", *_LABEL, actions=("view", "add", "change", "delete"))
-        + _crud("entreprises", *_ENTREPRISES)
-        + ("entreprises.delete_contact",)
-        + _crud("marches", *_MARCHES, actions=("view",)),
+        (
+            *_crud("label", *_LABEL, actions=("view", "add", "change", "delete")),
+            "label.instruire_dossierlabel",
+            "label.decider_dossierlabel",
+            *_crud("entreprises", *_ENTREPRISES),
+            "entreprises.delete_contact",
+            *_crud("marches", *_MARCHES, actions=("view",)),
+        ),
     ),
     Role(
         DIRECTION,

@@ -8,7 +8,15 @@ from django.utils import timezone
 from entreprises.models import Entreprise
 from heures import selectors as heures_selectors
 from heures.models import DeclarationMensuelle, Participant, StatutDeclaration
-from label.models import DossierLabel, Label, SessionJury, StatutDossier, StatutSession
+from label import selectors as label_selectors
+from label.models import (
+    DossierLabel,
+    EvenementAnimation,
+    Label,
+    SessionJury,
+    StatutDossier,
+    StatutSession,
+)
 from marches.models import Echange, Lot, Marche, Qualification
 from mife import roles
 from mife.core.models import Parametres
@@ -94,22 +102,34 @@ def accueil_suivi(user) -> dict:
 def accueil_animateur(user) -> dict:
     aujourdhui = timezone.localdate()
     comptes = dict(DossierLabel.objects.values_list("statut").annotate(n=Count("pk")).order_by())
+    a_renouveler = label_selectors.labels_a_renouveler(aujourdhui)
     return {
+        "aujourdhui": aujourdhui,
         "dossiers_par_statut": [
             {"code": code, "libelle": libelle, "n": comptes.get(code, 0)}
             for code, libelle in StatutDossier.choices
         ],
+        "dossiers_a_instruire": list(
+            DossierLabel.objects.filter(statut=StatutDossier.DEPOSE)
+            .select_related("entreprise")
+            .order_by("date_depot", "pk")[:10]
+        ),
         "prochaine_session": SessionJury.objects.filter(
             statut=StatutSession.PLANIFIEE, date__gte=timezone.now()
         )
+        .annotate(nb_dossiers=Count("passages"))
         .order_by("date")
         .first(),
         "labels_expirant": list(
-            Label.objects.expirant_avant(aujourdhui, aujourdhui + timedelta(days=183))
-            .select_related("entreprise")
+            a_renouveler.select_related("entreprise")
+            .annotate(nb_renouvellements=Count("dossier__renouvellements"))
             .order_by("date_expiration")
         ),
+        "delai_renouvellement": label_selectors.DELAI_RENOUVELLEMENT_MOIS,
         "nb_labels_valides": Label.objects.valides_le(aujourdhui).count(),
+        "prochains_evenements": list(
+            EvenementAnimation.objects.filter(date__gte=timezone.now()).order_by("date")[:3]
+        ),
     }
 
 

@@ -267,7 +267,15 @@ if not DEBUG:
 MEGAOCTET = 1024 * 1024
 REQUEST_MAX_SIZE = int(float(os.environ.get("REQUEST_MAX_MB", "5")) * MEGAOCTET)
 UPLOAD_MAX_SIZE = int(float(os.environ.get("UPLOAD_MAX_MB", "25")) * MEGAOCTET)
-UPLOAD_VIEWS = ["marches:import_decp", "heures:declaration_excel", "admin:*_add", "admin:*_change"]
+UPLOAD_VIEWS = [
+    "marches:import_decp",
+    "heures:declaration_excel",
+    "label:piece_ajouter",
+    "admin:*_add",
+    "admin:*_change",
+]
+# Upload pages reached through a company's personal link (no account): same larger cap.
+UPLOAD_VIEWS_LIEN = ["label:espace_piece_ajouter"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_SIZE  # form fields, files excluded
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * MEGAOCTET
 

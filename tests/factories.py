@@ -56,10 +56,14 @@ from label.models import (
     Axe,
     College,
     ConvocationJury,
+    DiagnosticEligibilite,
     DossierLabel,
     EvenementAnimation,
+    JournalDossier,
     Label,
+    LienEntreprise,
     MembreJury,
+    NatureJournal,
     ParticipationEvenement,
     PassageJury,
     PieceJointe,
@@ -596,7 +600,7 @@ class ActionLabelFactory(DjangoModelFactory):
     )
     description = fr("sentence")
     indicateur = "Nombre de personnes concernées"
-    echeance = fr("date_between", start_date="today", end_date="+1y")
+    date_fin = fr("date_between", start_date="today", end_date="+1y")
     realisee = False
 
 
@@ -650,7 +654,7 @@ class PassageJuryFactory(DjangoModelFactory):
         model = PassageJury
 
     session = factory.SubFactory(SessionJuryFactory)
-    dossier = factory.SubFactory(DossierLabelFactory, statut=StatutDossier.PRESENTE)
+    dossier = factory.SubFactory(DossierLabelFactory, statut=StatutDossier.INSCRIT)
     ordre = factory.Sequence(lambda n: n % 10 + 1)
     decision = ""
     motivation = ""
@@ -672,6 +676,8 @@ class LabelFactory(DjangoModelFactory):
 
     dossier = factory.SubFactory(DossierLabelFactory, statut=StatutDossier.LABELLISE)
     entreprise = factory.SelfAttribute("dossier.entreprise")
+    numero = factory.Sequence(lambda n: f"EMP-TEST-{n:04d}")
+    code_verification = factory.LazyFunction(lambda: secrets.token_urlsafe(12))
     date_obtention = fr("date_between", start_date="-2y", end_date="today")
     date_expiration = factory.LazyAttribute(
         lambda o: plus_annees(o.date_obtention, DUREE_LABEL_ANNEES)
@@ -699,6 +705,48 @@ class ParticipationEvenementFactory(DjangoModelFactory):
     entreprise = factory.SubFactory(EntrepriseFactory)
     nombre_personnes = 2
     present = True
+
+
+class DiagnosticEligibiliteFactory(DjangoModelFactory):
+    class Meta:
+        model = DiagnosticEligibilite
+
+    entreprise = factory.SubFactory(EntrepriseFactory)
+    date = fr("date_between", start_date="-3M", end_date="today")
+    implantee_territoire = True
+    engagements = True
+    effectif = 25
+    label_precedent = "Aucun label"
+    eligible = True
+    motifs = ""
+    commentaire = ""
+
+
+class JournalDossierFactory(DjangoModelFactory):
+    class Meta:
+        model = JournalDossier
+
+    dossier = factory.SubFactory(DossierLabelFactory)
+    nature = NatureJournal.TRANSITION
+    statut_avant = StatutDossier.EN_PREPARATION
+    statut_apres = StatutDossier.DEPOSE
+    description = "Dossier déposé"
+    commentaire = ""
+
+
+class LienEntrepriseFactory(DjangoModelFactory):
+    """A company contact's link (the token itself is not kept: only its fingerprint)."""
+
+    class Meta:
+        model = LienEntreprise
+
+    dossier = factory.SubFactory(DossierLabelFactory)
+    contact = factory.SubFactory(
+        ContactFactory, entreprise=factory.SelfAttribute("..dossier.entreprise")
+    )
+    empreinte = factory.LazyFunction(lambda: secrets.token_hex(32))
+    cree_le = factory.LazyFunction(timezone.now)
+    expire_le = factory.LazyAttribute(lambda o: o.cree_le + dt.timedelta(days=30))
 
 
 class EchangeFactory(DjangoModelFactory):
@@ -885,4 +933,7 @@ TOUTES = [
     ActeSousTraitanceFactory,
     TacheImportDecpFactory,
     SourceVeilleFactory,
+    DiagnosticEligibiliteFactory,
+    JournalDossierFactory,
+    LienEntrepriseFactory,
 ]

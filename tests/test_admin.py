@@ -28,6 +28,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
+from label.models import JournalDossier, LienEntreprise, PieceJointe
 from marches.models import Lot, RapportImport, TacheImportDecp
 from mife import roles
 from mife.core.admin import AUDIT_FIELDS
@@ -54,6 +55,9 @@ SANS_AJOUT = {
     GenerationAttestations,
     DemandeBilan,
     RapportDonneur,
+    JournalDossier,
+    LienEntreprise,
+    PieceJointe,
 }
 SANS_AJOUT |= {RapportImport, TacheImportDecp}
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}

@@ -26,7 +26,7 @@ from heures.models import (
     StatutProposition,
     TypeAttestation,
 )
-from label.models import Axe, ThemeSalaries
+from label.models import Axe, LienEntreprise, StatutDossier, ThemeSalaries
 from marches import cpv
 from marches.models import Clause, Lot, Marche, NatureMarche, ReferenceCalcul
 from mife import roles
@@ -445,11 +445,93 @@ def _generation_faites_au_plus_total():
 
 @cas("dossierlabel_un_par_entreprise_et_annee")
 def _dossierlabel_un_par_entreprise_et_annee():
-    dossier = f.DossierLabelFactory(annee=2024)
+    dossier = f.DossierLabelFactory(annee=2024, statut=StatutDossier.REFUSE)
     return (
         lambda: f.DossierLabelFactory(entreprise=dossier.entreprise, annee=2027),
-        lambda: f.DossierLabelFactory(entreprise=dossier.entreprise, annee=2024),
+        lambda: f.DossierLabelFactory(
+            entreprise=dossier.entreprise, annee=2024, statut=StatutDossier.REFUSE
+        ),
     )
+
+
+@cas("dossierlabel_un_seul_en_cours")
+def _dossierlabel_un_seul_en_cours():
+    dossier = f.DossierLabelFactory(annee=2024, statut=StatutDossier.DEPOSE)
+
+    def accepte():
+        for annee, statut in ((2020, StatutDossier.LABELLISE), (2023, StatutDossier.REFUSE)):
+            f.DossierLabelFactory(entreprise=dossier.entreprise, annee=annee, statut=statut)
+
+    return accepte, lambda: f.DossierLabelFactory(
+        entreprise=dossier.entreprise, annee=2025, statut=StatutDossier.AJOURNE
+    )
+
+
+@cas("actionlabel_fin_apres_debut")
+def _actionlabel_fin_apres_debut():
+    def accepte():
+        f.ActionLabelFactory(date_debut=JOUR, date_fin=JOUR)
+        f.ActionLabelFactory(date_debut=None, date_fin=JOUR)
+
+    return accepte, lambda: f.ActionLabelFactory(
+        date_debut=JOUR, date_fin=JOUR - dt.timedelta(days=1)
+    )
+
+
+@cas("actionlabel_heures_positives")
+def _actionlabel_heures_positives():
+    return (
+        lambda: f.ActionLabelFactory(heures=Decimal("12.5")),
+        lambda: f.ActionLabelFactory(heures=Decimal("-1")),
+    )
+
+
+@cas("label_numero_unique")
+def _label_numero_unique():
+    label = f.LabelFactory()
+
+    def accepte():
+        f.LabelFactory(numero="")
+        f.LabelFactory(numero="")
+
+    return accepte, lambda: f.LabelFactory(numero=label.numero)
+
+
+@cas("label_code_verification_unique")
+def _label_code_verification_unique():
+    label = f.LabelFactory()
+
+    def accepte():
+        f.LabelFactory(code_verification="")
+        f.LabelFactory(code_verification="")
+
+    return accepte, lambda: f.LabelFactory(code_verification=label.code_verification)
+
+
+@cas("sessionjury_duree_passage_min")
+def _sessionjury_duree_passage_min():
+    return (
+        lambda: f.SessionJuryFactory(duree_passage=5),
+        lambda: f.SessionJuryFactory(duree_passage=4),
+    )
+
+
+@cas("lienentreprise_expire_apres_creation")
+def _lienentreprise_expire_apres_creation():
+    dossier = f.DossierLabelFactory()
+    contact = f.ContactFactory(entreprise=dossier.entreprise)
+    instant = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+
+    def creer(empreinte, jours):
+        LienEntreprise.objects.create(
+            dossier=dossier,
+            contact=contact,
+            empreinte=empreinte,
+            cree_le=instant,
+            expire_le=instant + dt.timedelta(days=jours),
+        )
+
+    return lambda: creer("a" * 64, 30), lambda: creer("b" * 64, 0)
 
 
 @cas("actionlabel_theme_seulement_axe_salaries")

@@ -487,6 +487,8 @@ def test_fiche_complete_pour_la_facilitatrice(client_for, lion_complete):
         "Heures d'insertion validées par année",
         "Attestations",
         "Dossiers de labellisation",
+        "Historique du label Empl'itudes",
+        "Événements du réseau auxquels elle a participé",
     ]
     assert "Gros œuvre" in contenu and "Voirie" in contenu and "Espaces verts" in contenu
     # Missions: identity and link for the team
@@ -566,10 +568,14 @@ def test_requetes_fiche_entreprise(client_for, django_assert_max_num_queries, n)
         f.EchangeFactory(lot=lot, entreprise=entreprise)
     f.LotFactory.create_batch(n, sous_traitants=[entreprise])
     f.AttestationFactory.create_batch(n, declaration__entreprise=entreprise)
+    for i in range(n):
+        dossier = f.DossierLabelFactory(entreprise=entreprise, annee=1990 + i, statut="labellise")
+        f.LabelFactory(dossier=dossier, entreprise=entreprise)
+        f.ParticipationEvenementFactory(entreprise=entreprise)
     client = client_for(roles.FACILITATEUR)
     url = entreprise.get_absolute_url()
     client.get(url)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):  # + label history, events attended
         response = client.get(url)
     assert response.status_code == 200
     echanges = response.context["tableaux"][1]

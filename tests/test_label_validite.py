@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from label.models import Label
+from label.models import Label, StatutDossier
 from label.selectors import EtatLabel, etat_label_le, label_courant
 from tests import factories as f
 
@@ -35,12 +35,16 @@ def test_label_courant_est_le_dernier_obtenu():
     entreprise = f.EntrepriseFactory()
     assert label_courant(entreprise) is None
     f.LabelFactory(
-        dossier=f.DossierLabelFactory(entreprise=entreprise, annee=2019),
+        dossier=f.DossierLabelFactory(
+            entreprise=entreprise, annee=2019, statut=StatutDossier.LABELLISE
+        ),
         date_obtention=dt.date(2019, 5, 2),
         date_expiration=dt.date(2022, 5, 2),
     )
     recent = f.LabelFactory(
-        dossier=f.DossierLabelFactory(entreprise=entreprise, annee=2022),
+        dossier=f.DossierLabelFactory(
+            entreprise=entreprise, annee=2022, statut=StatutDossier.LABELLISE
+        ),
         date_obtention=dt.date(2022, 4, 20),
         date_expiration=dt.date(2025, 4, 20),
     )

@@ -145,11 +145,23 @@ def test_plafond_plus_haut_sur_les_pages_de_depot_pour_un_utilisateur_connecte(
 
 def test_pages_de_depot_configurees_existent():
     from django.conf import settings
+    from django.urls import get_resolver
 
-    noms = [motif for motif in settings.UPLOAD_VIEWS if "*" not in motif]
-    assert noms == ["marches:import_decp", "heures:declaration_excel"]
-    for nom in noms:
-        reverse(nom)
+    noms = [m for m in [*settings.UPLOAD_VIEWS, *settings.UPLOAD_VIEWS_LIEN] if "*" not in m]
+    assert noms == [
+        "marches:import_decp",
+        "heures:declaration_excel",
+        "label:piece_ajouter",
+        "label:espace_piece_ajouter",
+    ]
+    resolveur = get_resolver()
+    existants = {
+        f"{espace}:{nom}"
+        for espace, (_prefixe, sous) in resolveur.namespace_dict.items()
+        for nom in sous.reverse_dict
+        if isinstance(nom, str)
+    }
+    assert set(noms) <= existants
 
 
 # --- « __Host- » cookies in production -----------------------------------------------------------

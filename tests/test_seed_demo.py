@@ -26,11 +26,13 @@ from heures.models import (
     Sexe,
     StatutDeclaration,
 )
+from label import selectors
 from label.models import (
     ActionLabel,
     Axe,
     College,
     ConvocationJury,
+    DiagnosticEligibilite,
     DossierLabel,
     EvenementAnimation,
     Label,
@@ -273,11 +275,14 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
 @pytest.mark.django_db
 def test_label(jeu_demo):
     dossiers = DossierLabel.objects.all()
-    assert dossiers.count() == 6
-    assert len({d.statut for d in dossiers}) >= 5
+    assert dossiers.count() == 11
+    assert {d.statut for d in dossiers} == set(StatutDossier.values)  # every state shown
     for dossier in dossiers:
         axes = set(dossier.actions.values_list("axe", flat=True))
         assert axes == set(Axe.values)
+        assert dossier.journal.filter(statut_apres=dossier.statut).exists()
+        assert dossier.renouvellement or dossier.diagnostic_eligibilite.eligible
+    assert DiagnosticEligibilite.objects.filter(eligible=False).count() == 1
     assert not ActionLabel.objects.filter(axe=Axe.SALARIES, theme="").exists()
     assert not ActionLabel.objects.exclude(axe=Axe.SALARIES).exclude(theme="").exists()
 
@@ -286,26 +291,34 @@ def test_label(jeu_demo):
     assert set(MembreJury.objects.values_list("college", flat=True)) <= set(College.values)
     tenue = SessionJury.objects.get(statut=StatutSession.TENUE)
     prevue = SessionJury.objects.get(statut=StatutSession.PLANIFIEE)
-    assert tenue.date < prevue.date
+    ancienne = SessionJury.objects.get(statut=StatutSession.CLOTUREE)
+    assert ancienne.date < tenue.date < prevue.date
     assert prevue.date.date() > date.today()
     assert ConvocationJury.objects.filter(session=tenue).count() == 8
+    assert selectors.quorum(tenue).atteint
     passages = PassageJury.objects.filter(session=tenue)
-    assert passages.exclude(decision="").count() == passages.count() >= 2
-    assert all(p.avis.exists() for p in passages)
-    assert PassageJury.objects.filter(session=prevue, decision="").exists()
+    assert passages.exclude(decision="").count() == passages.count() == 4
+    assert all(p.avis.exists() and p.debut for p in passages)
+    a_venir = PassageJury.objects.filter(session=prevue)
+    assert a_venir.count() == 2 and not a_venir.exclude(decision="").exists()
+    assert {p.dossier.statut for p in a_venir} == {StatutDossier.INSCRIT}
 
     labellises = dossiers.filter(statut=StatutDossier.LABELLISE)
-    assert labellises.exists()
+    assert labellises.count() == Label.objects.count() == 3
     for dossier in labellises:
         label = dossier.label
+        passage = dossier.passages.get(decision="labellise")
         assert label.entreprise_id == dossier.entreprise_id
-        assert label.date_obtention == tenue.date.date()
+        assert label.date_obtention == passage.session.date.date()
         debut = label.date_obtention
         assert label.date_expiration == debut.replace(year=debut.year + 3)
-    assert Label.objects.count() == labellises.count()
+        assert label.numero and label.code_verification
+    # One label to renew within six months (reminder, animator's home).
+    assert selectors.labels_a_renouveler(date.today()).count() == 1
 
-    assert EvenementAnimation.objects.count() == 3
-    assert ParticipationEvenement.objects.count() >= 10
+    assert EvenementAnimation.objects.count() == 4
+    assert ParticipationEvenement.objects.count() >= 15
+    assert ParticipationEvenement.objects.filter(present=None).count() == 5  # the one to come
 
 
 @pytest.mark.django_db

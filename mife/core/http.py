@@ -84,6 +84,10 @@ class LimiteCorpsMiddleware:
             fnmatchcase(vue, motif) for motif in settings.UPLOAD_VIEWS
         ):
             return None
+        # Pages reached with a personal link (a company filling its label dossier): the link
+        # itself is checked by the view, which also limits each file's size.
+        if any(fnmatchcase(vue, motif) for motif in settings.UPLOAD_VIEWS_LIEN):
+            return None
         return _trop_volumineuse(taille)
 
 

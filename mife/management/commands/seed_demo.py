@@ -11,6 +11,7 @@ déjà présent (déduit de sa première déclaration mensuelle), pour que relan
 autre mois sur la même base ne duplique rien. Pour des dates fraîches : une base neuve.
 """
 
+import hashlib
 import math
 import random
 from dataclasses import dataclass, field
@@ -58,10 +59,13 @@ from label.models import (
     College,
     ConvocationJury,
     Decision,
+    DiagnosticEligibilite,
     DossierLabel,
     EvenementAnimation,
+    JournalDossier,
     Label,
     MembreJury,
+    NatureJournal,
     ParticipationEvenement,
     PassageJury,
     SessionJury,
@@ -595,7 +599,9 @@ MEMBRES_JURY = [
 ]  # fmt: skip
 ABSENTS_SESSION_TENUE = {"Roussel", "Vernier"}
 
-# entreprise, statut, renouvellement, passage (session, ordre, décision, motivation)
+# entreprise, statut, renouvellement, passage (session, ordre, décision, motivation) :
+# un dossier dans chaque statut ; « ancienne » est la session d'il y a près de trois ans, dont
+# le label arrive à échéance dans les six mois (renouvellement à préparer).
 DOSSIERS = [
     ("lion", StatutDossier.LABELLISE, False, ("tenue", 1, Decision.LABELLISE,
      "Dossier solide sur les trois axes ; tutorat exemplaire sur les chantiers.")),
@@ -603,10 +609,26 @@ DOSSIERS = [
      "Renouvellement : le plan d'amélioration du précédent label a été réalisé.")),
     ("miotte", StatutDossier.AJOURNE, False, ("tenue", 3, Decision.AJOURNE,
      "Axe scolaires à construire : dossier à représenter avec un plan d'actions daté.")),
-    ("paysages", StatutDossier.RECEVABLE, False, ("prevue", 1, "", "")),
+    ("thermique", StatutDossier.REFUSE, False, ("tenue", 4, Decision.REFUSE,
+     "Actions ponctuelles sans engagement pluriannuel ; candidature à reprendre plus tard.")),
+    ("paysages", StatutDossier.INSCRIT, False, ("prevue", 1, "", "")),
+    ("savoureuse", StatutDossier.INSCRIT, False, ("prevue", 2, "", "")),
+    ("salbert", StatutDossier.RECEVABLE, False, None),
     ("tremplin", StatutDossier.DEPOSE, False, None),
+    ("grosjean", StatutDossier.INCOMPLET, False, None),
     ("vauban", StatutDossier.EN_PREPARATION, False, None),
+    ("batest", StatutDossier.LABELLISE, False, ("ancienne", 1, Decision.LABELLISE,
+     "Engagement fort sur l'accueil de scolaires et le recrutement via la clause.")),
 ]  # fmt: skip
+MOTIF_INCOMPLET = "Pièces justificatives manquantes pour les actions de l'axe salariés."
+# Diagnostic sans suite : entreprise, implantée, engagements, effectif, commentaire
+DIAGNOSTIC_NON_ELIGIBLE = (
+    "faivre",
+    True,
+    False,
+    6,
+    "L'entreprise ne souhaite pas s'engager sur un plan à trois ans.",
+)
 ACTIONS_DEMANDEURS = [
     ("Accueil de personnes en immersion professionnelle (PMSMP)", "4 immersions par an"),
     ("Participation aux jobs datings de la MIFE", "2 sessions par an"),
@@ -628,7 +650,8 @@ ACTIONS_SALARIES = [
     (ThemeSalaries.TUTORAT, "Formation de tuteurs en entreprise", "2 tuteurs formés par an"),
 ]  # fmt: skip
 
-# titre, thème, mois (par rapport au mois de référence), heure, lieu, entreprises
+# titre, thème, mois (par rapport au mois de référence), heure, lieu, entreprises ; les
+# événements passés ont leurs présences, celui à venir ses invitations.
 EVENEMENTS = [
     ("Petit-déjeuner des entreprises Empl'itudes", "Recruter autrement : la méthode de "
      "recrutement par simulation", -10, 8, "CCI du Territoire de Belfort, Belfort",
@@ -638,6 +661,8 @@ EVENEMENTS = [
     ("Rencontre entreprises — écoles", "Faire découvrir nos métiers aux collégiens", -2, 17,
      "MIFE du Territoire de Belfort, Belfort",
      ["lion", "vauban", "savoureuse", "proprete90", "ea_lion", "thermique", "miotte"]),
+    ("Forum de l'alternance", "Accueillir et accompagner un alternant", 2, 9,
+     "Atria, Belfort", ["lion", "batest", "proprete90", "salbert", "vauban"]),
 ]  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
@@ -1579,37 +1604,56 @@ class JeuDemo:
                 )
             )
 
-        date_tenue = instant(self.jour(-5, 16), 14)
-        date_prevue = instant(self.jour(1, 18), 14)
+        dates = {
+            "ancienne": instant(self.jour(-32, 14), 14),
+            "tenue": instant(self.jour(-5, 16), 14),
+            "prevue": instant(self.jour(1, 18), 14),
+        }
         sessions = {
+            "ancienne": self.enregistrer(
+                SessionJury,
+                {"date": dates["ancienne"]},
+                {
+                    "lieu": "CCI du Territoire de Belfort, Belfort",
+                    "statut": StatutSession.CLOTUREE,
+                    "duree_passage": 30,
+                    "convocations_envoyees_le": dates["ancienne"] - timedelta(days=21),
+                    "compte_rendu": "Un dossier examiné, labellisé à l'unanimité.",
+                },
+            ),
             "tenue": self.enregistrer(
                 SessionJury,
-                {"date": date_tenue},
+                {"date": dates["tenue"]},
                 {
                     "lieu": "MIFE du Territoire de Belfort — salle du conseil",
                     "statut": StatutSession.TENUE,
-                    "compte_rendu": "Trois dossiers examinés : deux labellisations (dont un "
-                    "renouvellement) et un ajournement. Prochaine session dans six mois.",
+                    "duree_passage": 30,
+                    "convocations_envoyees_le": dates["tenue"] - timedelta(days=21),
+                    "compte_rendu": "Quatre dossiers examinés : deux labellisations (dont un "
+                    "renouvellement), un ajournement et un refus. Prochaine session dans six "
+                    "mois.",
                 },
             ),
             "prevue": self.enregistrer(
                 SessionJury,
-                {"date": date_prevue},
+                {"date": dates["prevue"]},
                 {
                     "lieu": "CCI du Territoire de Belfort, Belfort",
                     "statut": StatutSession.PLANIFIEE,
+                    "duree_passage": 30,
                 },
             ),
         }
         for membre in membres:
-            self.enregistrer(
-                ConvocationJury,
-                {"session": sessions["tenue"], "membre": membre},
-                {
-                    "invite_le": date_tenue - timedelta(days=21),
-                    "present": membre.nom not in ABSENTS_SESSION_TENUE,
-                },
-            )
+            for code in ("ancienne", "tenue"):
+                self.enregistrer(
+                    ConvocationJury,
+                    {"session": sessions[code], "membre": membre},
+                    {
+                        "invite_le": dates[code] - timedelta(days=21),
+                        "present": membre.nom not in ABSENTS_SESSION_TENUE,
+                    },
+                )
             self.enregistrer(
                 ConvocationJury,
                 {"session": sessions["prevue"], "membre": membre},
@@ -1618,13 +1662,27 @@ class JeuDemo:
 
         for index, (code, statut, renouvellement, passage) in enumerate(DOSSIERS):
             entreprise = self.entreprises[code]
-            if passage and passage[0] == "tenue":
-                depot = date_tenue.date() - timedelta(days=75)
+            if passage and passage[0] in ("ancienne", "tenue"):
+                depot = dates[passage[0]].date() - timedelta(days=75)
             elif statut == StatutDossier.EN_PREPARATION:
                 depot = None
             else:
-                depot = self.jour(-1 if statut == StatutDossier.RECEVABLE else 0, 1) - timedelta(
-                    days=10
+                depot = self.jour(-1, 1) - timedelta(days=10 + 5 * index)
+            ouverture = (depot or self.jour(0, 1)) - timedelta(days=45)
+            diagnostic = None
+            if not renouvellement:
+                diagnostic = self.enregistrer(
+                    DiagnosticEligibilite,
+                    {"entreprise": entreprise, "date": ouverture - timedelta(days=7)},
+                    {
+                        "implantee_territoire": True,
+                        "engagements": True,
+                        "effectif": 8 + 7 * index,
+                        "label_precedent": "Aucun label précédent",
+                        "eligible": True,
+                        "motifs": "",
+                        "realise_par": animateur,
+                    },
                 )
             dossier = self.enregistrer(
                 DossierLabel,
@@ -1634,46 +1692,122 @@ class JeuDemo:
                     "statut": statut,
                     "animateur": animateur,
                     "date_depot": depot,
+                    "diagnostic_eligibilite": diagnostic,
                     "diagnostic": f"Diagnostic réalisé avec {entreprise.raison_sociale} : "
                     "pratiques de recrutement ouvertes, accueil des nouveaux à formaliser.",
                     "bonnes_pratiques": "Parrainage des nouveaux arrivants ; ouverture des "
-                    "chantiers aux visites de scolaires.",
+                    "chantiers aux visites de scolaires."
+                    if statut != StatutDossier.EN_PREPARATION
+                    else "",
                     "plan_amelioration": "Formaliser l'intégration ; suivre les indicateurs "
                     "chaque semestre avec l'animateur du label.",
+                    "engagements_annee1": "Livret d'accueil et parrainage de chaque nouvel "
+                    "arrivant.",
+                    "engagements_annee2": "Six stages de 3e par an et deux visites de chantier.",
+                    "engagements_annee3": "Deux tuteurs formés ; bilan partagé au réseau."
+                    if statut != StatutDossier.EN_PREPARATION
+                    else "",
                 },
             )
             self.charger_actions(dossier, index, statut == StatutDossier.LABELLISE)
+            self.charger_journal(dossier, ouverture, passage, dates, animateur)
             if passage:
                 self.charger_passage(dossier, sessions[passage[0]], passage, membres)
             if statut == StatutDossier.LABELLISE:
-                obtention = date_tenue.date()
+                obtention = dates[passage[0]].date()
                 self.enregistrer(
                     Label,
                     {"dossier": dossier},
                     {
                         "entreprise": entreprise,
+                        "numero": f"EMP-{obtention.year}-{passage[1]:03d}",
+                        "code_verification": hashlib.sha256(
+                            f"emplitudes-demo-{code}".encode()
+                        ).hexdigest()[:20],
                         "date_obtention": obtention,
                         "date_expiration": ajouter_annees(obtention, DUREE_LABEL_ANNEES),
                     },
                 )
 
+        code, implantee, engagements, effectif, commentaire = DIAGNOSTIC_NON_ELIGIBLE
+        self.enregistrer(
+            DiagnosticEligibilite,
+            {"entreprise": self.entreprises[code], "date": self.jour(-1, 20)},
+            {
+                "implantee_territoire": implantee,
+                "engagements": engagements,
+                "effectif": effectif,
+                "label_precedent": "Aucun label précédent",
+                "eligible": False,
+                "motifs": "L'entreprise n'accepte pas les engagements du label.",
+                "commentaire": commentaire,
+                "realise_par": animateur,
+            },
+        )
+
         for titre, theme, mois, heure, lieu, codes in EVENEMENTS:
+            date_evenement = instant(self.jour(mois, 12), heure, 30)
+            passe = mois < 0
             evenement = self.enregistrer(
                 EvenementAnimation,
                 {"titre": titre},
                 {
                     "theme": theme,
-                    "date": instant(self.jour(mois, 12), heure, 30),
+                    "date": date_evenement,
                     "lieu": lieu,
                     "description": f"{theme}. Animation du réseau des entreprises partenaires.",
                 },
             )
             for i, code in enumerate(codes):
-                self.enregistrer(
+                present = (i != len(codes) - 1) if passe else None
+                participation = self.enregistrer(
                     ParticipationEvenement,
                     {"evenement": evenement, "entreprise": self.entreprises[code]},
-                    {"nombre_personnes": i % 3 + 1, "present": i != len(codes) - 1},
+                    {
+                        "invitee_le": date_evenement - timedelta(days=30),
+                        "nombre_personnes": i % 3 + 1 if present else 0,
+                        "present": present,
+                    },
                 )
+                principaux = [
+                    c for c in self.entreprises[code].contacts.all() if c.principal and c.email
+                ]
+                self.synchroniser(participation.contacts, principaux)
+
+    def charger_journal(self, dossier, ouverture, passage, dates, animateur) -> None:
+        """Les étapes passées du dossier, tracées comme l'application le fait."""
+        S = StatutDossier
+        etapes = [("", S.EN_PREPARATION, "Dossier ouvert après le diagnostic d'éligibilité", "")]
+        chemin = {
+            S.EN_PREPARATION: [],
+            S.DEPOSE: [S.DEPOSE],
+            S.INCOMPLET: [S.DEPOSE, S.INCOMPLET],
+            S.RECEVABLE: [S.DEPOSE, S.RECEVABLE],
+            S.INSCRIT: [S.DEPOSE, S.RECEVABLE, S.INSCRIT],
+        }
+        suite = chemin.get(dossier.statut, [S.DEPOSE, S.RECEVABLE, S.INSCRIT, dossier.statut])
+        avant = S.EN_PREPARATION
+        for apres in suite:
+            commentaire = MOTIF_INCOMPLET if apres == S.INCOMPLET else ""
+            if passage and apres == dossier.statut and passage[3]:
+                commentaire = passage[3]
+            etapes.append((avant, apres, f"{S(avant).label} → {S(apres).label}", commentaire))
+            avant = apres
+        for rang, (de, vers, description, commentaire) in enumerate(etapes):
+            le = instant(ouverture + timedelta(days=12 * rang), 10)
+            if passage and vers == dossier.statut and vers in (S.LABELLISE, S.AJOURNE, S.REFUSE):
+                le = dates[passage[0]] + timedelta(hours=3)
+            self.enregistrer(
+                JournalDossier,
+                {"dossier": dossier, "statut_apres": vers, "description": description},
+                {
+                    "le": le,
+                    "auteur": animateur,
+                    "nature": NatureJournal.TRANSITION,
+                    "statut_avant": de,
+                    "commentaire": commentaire,
+                },
+            )
 
     def charger_actions(self, dossier: DossierLabel, index: int, labellise: bool) -> None:
         actions = [
@@ -1685,23 +1819,37 @@ class JeuDemo:
         ]
         for rang, (axe, theme, intitule, indicateur) in enumerate(actions):
             realisee = labellise and rang < 2
+            fin = self.jour(-7 + rang if realisee else 6 + 2 * rang, 28)
             self.enregistrer(
                 ActionLabel,
                 {"dossier": dossier, "axe": axe, "intitule": intitule},
                 {
                     "theme": theme,
                     "indicateur": indicateur,
-                    "echeance": self.jour(-7 + rang if realisee else 6 + 2 * rang, 28),
+                    "description": f"{intitule} : action menée avec l'appui de la MIFE.",
+                    "date_debut": fin - timedelta(days=180),
+                    "date_fin": fin,
+                    "personnes": 2 + (index + rang) % 6,
+                    "heures": Decimal(7 * (1 + (index + rang) % 5)),
                     "realisee": realisee,
                 },
             )
 
     def charger_passage(self, dossier, session, passage, membres) -> None:
         _, ordre, decision, motivation = passage
+        debut = session.date + timedelta(minutes=session.duree_passage * (ordre - 1))
         objet = self.enregistrer(
             PassageJury,
             {"session": session, "dossier": dossier},
-            {"ordre": ordre, "decision": decision, "motivation": motivation},
+            {
+                "ordre": ordre,
+                "debut": debut,
+                "duree": session.duree_passage,
+                "convocation_envoyee_le": session.convocations_envoyees_le,
+                "decision": decision,
+                "motivation": motivation,
+                "decide_le": debut + timedelta(minutes=session.duree_passage) if decision else None,
+            },
         )
         if not decision:
             return
@@ -1709,6 +1857,8 @@ class JeuDemo:
         for i, membre in enumerate(presents):
             if decision == Decision.LABELLISE:
                 avis = Avis.RESERVE if i == ordre else Avis.FAVORABLE
+            elif decision == Decision.REFUSE:
+                avis = Avis.DEFAVORABLE if i % 3 else Avis.RESERVE
             else:
                 avis = Avis.DEFAVORABLE if i % 2 else Avis.RESERVE
             self.enregistrer(

@@ -1,0 +1,192 @@
+"""Network animation: events with the partner companies, invitations by e-mail (with an
+``.ics``), attendance, and its Excel export."""
+
+import tempfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl.styles import Font
+
+from label.models import EvenementAnimation, ParticipationEvenement
+from label.services import documents
+from mife.core import formats
+from mife.core.concurrence import enregistrer_versionne
+from mife.core.excel import Classeur
+from mife.core.models import Parametres
+
+
+@transaction.atomic
+def enregistrer_evenement(
+    evenement: EvenementAnimation, version_lue: int | None, user
+) -> EvenementAnimation:
+    evenement.full_clean()
+    return enregistrer_versionne(evenement, version_lue or 0, user=user)
+
+
+@dataclass
+class BilanInvitations:
+    ajoutees: int = 0
+    envoyees: int = 0
+    sans_adresse: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        texte = (
+            f"{self.ajoutees} entreprise(s) ajoutée(s), {self.envoyees} invitation(s) envoyée(s)."
+        )
+        if self.sans_adresse:
+            texte += " Sans adresse e-mail : " + ", ".join(self.sans_adresse) + "."
+        return texte
+
+
+def personnes_invitees(entreprise) -> list:
+    """The contacts invited: the principal one, else every contact with an e-mail."""
+    contacts = [c for c in entreprise.contacts.all() if c.email]
+    principaux = [c for c in contacts if c.principal]
+    return principaux or contacts
+
+
+@transaction.atomic
+def inviter(evenement: EvenementAnimation, entreprises, user, envoyer: bool = True):
+    """Add companies to the event; with ``envoyer``, e-mail their contacts (event to come)."""
+    evenement = EvenementAnimation.objects.select_for_update().get(pk=evenement.pk)
+    entreprises = list(entreprises)
+    if not entreprises:
+        raise ValidationError({"entreprises": "Choisissez au moins une entreprise."})
+    if envoyer and evenement.date <= timezone.now():
+        raise ValidationError(
+            f"L'événement du {formats.date_fr(evenement.date)} est passé : aucune invitation "
+            "n'a été envoyée (ajoutez les entreprises présentes sans envoyer d'invitation)."
+        )
+    bilan = BilanInvitations()
+    maintenant = timezone.now()
+    ics = documents.ics_evenement(evenement) if envoyer else b""
+    nom_structure = Parametres.get().nom_structure
+    for entreprise in entreprises:
+        participation, creee = ParticipationEvenement.objects.get_or_create(
+            evenement=evenement, entreprise=entreprise
+        )
+        bilan.ajoutees += int(creee)
+        if not envoyer:
+            continue
+        contacts = personnes_invitees(entreprise)
+        adresses = [c.email for c in contacts] or ([entreprise.email] if entreprise.email else [])
+        if not adresses:
+            bilan.sans_adresse.append(str(entreprise))
+            continue
+        texte = render_to_string(
+            "label/email_invitation.txt",
+            {
+                "evenement": evenement,
+                "entreprise": entreprise,
+                "nom_structure": nom_structure,
+                "animateur": user,
+            },
+        )
+        sujet, _, corps = texte.strip().partition("\n")
+        message = EmailMessage(
+            sujet.strip(), corps.strip() + "\n", settings.DEFAULT_FROM_EMAIL, adresses
+        )
+        message.attach("invitation.ics", ics, "text/calendar; method=REQUEST; charset=utf-8")
+        message.send(fail_silently=False)
+        participation.invitee_le = maintenant
+        participation.save(update_fields=["invitee_le"])
+        participation.contacts.add(*contacts)
+        bilan.envoyees += 1
+    evenement.modifie_par = user
+    evenement.save(update_fields=["modifie_par", "modifie_le"])
+    return bilan
+
+
+@transaction.atomic
+def enregistrer_presences(
+    evenement: EvenementAnimation, presences: dict[int, tuple[bool | None, int | None]], user
+) -> None:
+    """``presences``: participation pk → (present, number of people)."""
+    if evenement.date > timezone.now():
+        raise ValidationError(
+            f"L'événement du {formats.date_fr(evenement.date)} n'a pas encore eu lieu : la "
+            "présence se note le jour même."
+        )
+    participations = {p.pk: p for p in evenement.participations.select_related("entreprise")}
+    erreurs = []
+    for pk, (present, nombre) in presences.items():
+        participation = participations.get(pk)
+        if participation is None:
+            continue
+        if nombre is not None and nombre < 0:
+            erreurs.append(f"{participation.entreprise} : nombre de personnes négatif.")
+        if present and not nombre:
+            erreurs.append(
+                f"{participation.entreprise} : indiquez le nombre de personnes présentes."
+            )
+    if erreurs:
+        raise ValidationError(erreurs)
+    for pk, (present, nombre) in presences.items():
+        participation = participations.get(pk)
+        if participation is None:
+            continue
+        participation.present = present
+        participation.nombre_personnes = nombre if present else 0
+        participation.save(update_fields=["present", "nombre_personnes"])
+    evenement.modifie_par = user
+    evenement.save(update_fields=["modifie_par", "modifie_le"])
+
+
+def _presence(present) -> str:
+    return {True: "Présente", False: "Absente"}.get(present, "Non renseignée")
+
+
+def classeur_presences(evenement: EvenementAnimation):
+    """The attendance sheet of an event (a temporary file, closed by the response)."""
+    classeur = Classeur()
+    feuille = classeur.active
+    feuille.title = "Présences"
+    gras = Font(bold=True)
+    feuille.append([evenement.titre])
+    feuille["A1"].font = Font(bold=True, size=13)
+    feuille.append([f"{formats.date_fr(evenement.date)} — {evenement.lieu}", evenement.theme or ""])
+    feuille.append([])
+    entetes = [
+        "Entreprise",
+        "Commune",
+        "Invitée le",
+        "Présence",
+        "Personnes présentes",
+        "Personnes invitées",
+    ]
+    feuille.append(entetes)
+    for cellule in feuille[4]:
+        cellule.font = gras
+    participations = evenement.participations.select_related("entreprise").prefetch_related(
+        "contacts"
+    )
+    total = 0
+    for p in participations.order_by("entreprise__raison_sociale"):
+        invite_le = timezone.localtime(p.invitee_le).replace(tzinfo=None) if p.invitee_le else None
+        feuille.append(
+            [
+                p.entreprise.raison_sociale,
+                p.entreprise.commune,
+                invite_le,
+                _presence(p.present),
+                p.nombre_personnes if p.present else 0,
+                ", ".join(f"{c} <{c.email}>" for c in p.contacts.all()),
+            ]
+        )
+        if invite_le:
+            feuille.cell(row=feuille.max_row, column=3).number_format = "DD/MM/YYYY HH:MM"
+        total += p.nombre_personnes if p.present else 0
+    feuille.append(["Total", None, None, None, total])
+    feuille.cell(row=feuille.max_row, column=1).font = gras
+    feuille.cell(row=feuille.max_row, column=5).font = gras
+    for colonne, largeur in zip("ABCDEF", (36, 18, 18, 14, 12, 60), strict=True):
+        feuille.column_dimensions[colonne].width = largeur
+    fichier = tempfile.TemporaryFile()  # noqa: SIM115 — closed by the FileResponse
+    classeur.save(fichier)
+    fichier.seek(0)
+    return fichier
