@@ -13,6 +13,8 @@ from entreprises.models import Entreprise
 from heures import perms, selectors
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
+from journal import services as journal
+from journal.models import Action
 from marches.models import Lot
 from mife.core import formats
 from mife.core.champs import ChampMois
@@ -208,11 +210,12 @@ def action(request, pk: int, action: str):
     return redirect("heures:declaration_saisie", pk=declaration.pk)
 
 
-@permission_required("heures.view_attestation", raise_exception=True)
+@permission_required(perms.PDF_ATTESTATIONS, raise_exception=True)
 def attestation_pdf(request, pk: int):
     attestation = get_object_or_404(Attestation, pk=pk)
     if not attestation.fichier:
         raise Http404("Fichier absent.")
+    journal.acces(request, Action.EXPORT_FICHIER, objet=f"Attestation {attestation.numero}")
     return FileResponse(
         attestation.fichier.open("rb"),
         as_attachment=True,

@@ -119,6 +119,7 @@ ROLES: tuple[Role, ...] = (
             "auth.*",
             "axes.*",
             "django_tasks_database.*",
+            "journal.view_entreejournal",
         ),
     ),
 )

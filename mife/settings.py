@@ -58,12 +58,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "entreprises.apps.EntreprisesConfig",
     "marches.apps.MarchesConfig",
     "heures.apps.HeuresConfig",
     "label.apps.LabelConfig",
+    "journal.apps.JournalConfig",
 ]
 
 MIDDLEWARE = [
@@ -74,7 +78,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the two above: an account that must use a second factor waits for it.
+    "mife.middleware.DoubleFacteurMiddleware",
+    "journal.middleware.SessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -135,6 +143,16 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/verrouille.html"
+
+# Second factor (django-otp, TOTP + recovery codes): required for the accounts that may see
+# protected criteria or administer, whenever DEBUG is off (MFA_OBLIGATOIRE=0 to disable it,
+# e.g. the local demo of `make run`, which runs with DEBUG=1). See mife/double_facteur.py.
+MFA_OBLIGATOIRE = env_bool("MFA_OBLIGATOIRE", not DEBUG)
+OTP_TOTP_ISSUER = "Clauses & Label"
+
+# Access and security log (journal app): entries older than this are deleted by
+# `manage.py purger_journaux` (also run by `anonymiser_participants`).
+JOURNAL_CONSERVATION_MOIS = int(os.environ.get("JOURNAL_CONSERVATION_MOIS", "12"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]  # the interface is French only, whatever the browser says

@@ -547,9 +547,9 @@ def test_requetes_liste_entreprises(client_for, django_assert_max_num_queries, n
     client = client_for(roles.FACILITATEUR)
     url = reverse("entreprises:liste")
     client.get(url)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get(url, {"type_structure": TypeStructure.CLASSIQUE}).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))
 
 
@@ -569,7 +569,7 @@ def test_requetes_fiche_entreprise(client_for, django_assert_max_num_queries, n)
     client = client_for(roles.FACILITATEUR)
     url = entreprise.get_absolute_url()
     client.get(url)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         response = client.get(url)
     assert response.status_code == 200
     echanges = response.context["tableaux"][1]

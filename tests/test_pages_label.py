@@ -195,7 +195,7 @@ def test_requetes_liste_dossiers(client_for, django_assert_max_num_queries, n):
     client.get(url)
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))
 
 
@@ -293,5 +293,5 @@ def test_requetes_liste_sessions(client_for, django_assert_max_num_queries, n):
     client.get(url)
     with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))

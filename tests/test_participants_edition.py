@@ -686,7 +686,7 @@ def test_requetes_page_de_modification(client_for, django_assert_max_num_queries
     client = client_for("facilitateur")
     url = reverse("heures:participant_modifier", args=[p.pk])
     client.get(url)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
 
 
@@ -698,5 +698,5 @@ def test_requetes_liste_participants_facilitateur(client_for, django_assert_max_
     client = client_for("facilitateur")
     url = reverse("heures:participant_liste")
     client.get(url)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200

@@ -1,0 +1,189 @@
+"""The account pages of every user: second factor (enrolment, verification, recovery codes)
+and « Mes sessions ». The rules are in ``mife.double_facteur`` and ``journal.sessions``."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from journal import services as journal
+from journal import sessions
+from journal.models import Action
+from mife import double_facteur
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+def _suite(request) -> str:
+    suite = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        suite, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return suite
+    return reverse("accueil")
+
+
+def _fil(titre):
+    return [(titre, None)]
+
+
+def _codes(request, codes, titre="Vos codes de secours"):
+    return render(
+        request,
+        "compte/codes_secours.html",
+        {"titre": titre, "codes": codes, "suite": _suite(request), "fil": _fil(titre)},
+    )
+
+
+def double_facteur_page(request):
+    """Enrolment (QR code, manual key, first code) or, once enrolled, its status."""
+    user = request.user
+    if double_facteur.a_un_appareil(user):
+        if not double_facteur.est_verifiee(request):
+            return redirect(f"{reverse('double_facteur_verifier')}?next={_suite(request)}")
+        titre = "Double authentification"
+        return render(
+            request,
+            "compte/double_facteur.html",
+            {
+                "titre": titre,
+                "fil": _fil(titre),
+                "active": True,
+                "codes_restants": double_facteur.codes_restants(user),
+                "exigee": double_facteur.exige_par_le_role(user),
+            },
+        )
+    appareil = double_facteur.appareil_en_attente(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = double_facteur.confirmer(request, appareil, form.cleaned_data["code"])
+        if codes is not None:
+            messages.success(request, "Double authentification activée.")
+            return _codes(request, codes)
+        form.add_error("code", "Code incorrect : saisissez le code affiché maintenant.")
+    titre = "Activer la double authentification"
+    return render(
+        request,
+        "compte/double_facteur.html",
+        {
+            "titre": titre,
+            "fil": _fil(titre),
+            "active": False,
+            "form": form,
+            "qr_code": double_facteur.qr_code_svg(appareil),
+            "cle": double_facteur.cle_manuelle(appareil),
+            "suite": _suite(request),
+            "sans_navigation": not double_facteur.est_verifiee(request)
+            and double_facteur.exige(user, request.session),
+        },
+    )
+
+
+def verifier(request):
+    """The step after the password: a code of the application, or a recovery code."""
+    if double_facteur.est_verifiee(request):
+        return redirect(_suite(request))
+    if not double_facteur.a_un_appareil(request.user):
+        return redirect(f"{reverse('double_facteur')}?next={_suite(request)}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appareil = double_facteur.verifier(request, form.cleaned_data["code"])
+        except double_facteur.Refus as refus:
+            form.add_error("code", str(refus))
+        else:
+            if appareil.name == double_facteur.NOM_CODES:
+                restants = double_facteur.codes_restants(request.user)
+                messages.warning(
+                    request,
+                    f"Code de secours utilisé : il vous en reste {restants}. Générez-en de "
+                    "nouveaux depuis « Double authentification » si besoin.",
+                )
+            return redirect(_suite(request))
+    return render(
+        request,
+        "compte/double_facteur_verifier.html",
+        {
+            "titre": "Vérification en deux étapes",
+            "form": form,
+            "suite": _suite(request),
+            "sans_navigation": True,
+        },
+    )
+
+
+@require_POST
+def codes_de_secours(request):
+    """New recovery codes (the old ones stop working); needs a verified session."""
+    if not double_facteur.est_verifiee(request):
+        return redirect(f"{reverse('double_facteur')}")
+    codes = double_facteur.nouveaux_codes_de_secours(request.user, request)
+    return _codes(request, codes, "Nouveaux codes de secours")
+
+
+# --- « Mes sessions » --------------------------------------------------------------------------
+
+
+def mes_sessions(request):
+    courante = request.session.session_key
+    lignes = sessions.sessions_de(request.user)
+    if courante and not any(ligne.cle == courante for ligne in lignes):
+        sessions.toucher(request)  # the current session is always listed
+        lignes = sessions.sessions_de(request.user)
+    titre = "Mes sessions"
+    return render(
+        request,
+        "compte/sessions.html",
+        {
+            "titre": titre,
+            "fil": _fil(titre),
+            "sessions": [
+                {
+                    "pk": ligne.pk,
+                    "appareil": sessions.appareil(ligne.navigateur),
+                    "navigateur": ligne.navigateur,
+                    "adresse_ip": ligne.adresse_ip,
+                    "ouverte_le": ligne.ouverte_le,
+                    "derniere_activite": ligne.derniere_activite,
+                    "courante": ligne.cle == courante,
+                }
+                for ligne in sorted(lignes, key=lambda s: (s.cle != courante, -s.pk))
+            ],
+        },
+    )
+
+
+@require_POST
+def fermer_sessions(request):
+    """End one of my other sessions (``session``: its number) or all of them (``toutes``)."""
+    courante = request.session.session_key
+    autres = [ligne for ligne in sessions.sessions_de(request.user) if ligne.cle != courante]
+    if request.POST.get("toutes"):
+        cles = [ligne.cle for ligne in autres]
+    else:
+        cles = [ligne.cle for ligne in autres if str(ligne.pk) == request.POST.get("session", "")]
+    nombre = sessions.fermer(request.user, cles)
+    if nombre:
+        journal.securite(
+            request,
+            Action.SESSIONS_FERMEES,
+            objet=f"{nombre} session{'s' if nombre > 1 else ''} fermée{'s' if nombre > 1 else ''}",
+        )
+        messages.success(
+            request,
+            f"{nombre} session{'s' if nombre > 1 else ''} fermée{'s' if nombre > 1 else ''} : "
+            "les appareils concernés devront se reconnecter.",
+        )
+    else:
+        messages.info(request, "Aucune autre session à fermer.")
+    return redirect("compte_sessions")
