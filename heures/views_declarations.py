@@ -108,6 +108,8 @@ def _contexte(request, declaration, **extra):
         "peut_soumettre": modifiable,
         "peut_traiter": declaration.statut == StatutDeclaration.SOUMISE
         and perms.peut_valider_declaration(user),
+        "quatre_yeux": declaration.statut == StatutDeclaration.SOUMISE
+        and not services.peut_valider(declaration, user),
         "peut_corriger": declaration.statut == StatutDeclaration.VALIDEE
         and user.has_perm("heures.change_declarationmensuelle")
         and not hasattr(declaration, "remplacee_par"),

@@ -159,9 +159,11 @@ def verifier(request, code: str):
         appareils = [
             a for a in devices_for_user(user, confirmed=True, for_verify=True) if type(a) in types
         ]
+        # Each failure doubles the wait before the next try (django-otp's throttling).
+        bloque = bool(appareils) and not any(a.verify_is_allowed()[0] for a in appareils)
         for appareil in appareils:
-            if not appareil.verify_is_allowed()[0]:
-                continue
+            if bloque:
+                break
             if appareil.verify_token(code):
                 _entrer(request, appareil)
                 if secours:
@@ -171,7 +173,6 @@ def verifier(request, code: str):
                         objet=f"Code de secours utilisé (reste {codes_restants(user)})",
                     )
                 return appareil
-    bloque = appareils and all(not a.verify_is_allowed()[0] for a in appareils)
     journal.securite(
         request,
         Action.DOUBLE_FACTEUR_ECHOUE,
