@@ -510,7 +510,7 @@ def test_fiche_sans_identite_des_participants(client_for, lion_complete, role):
     contenu = texte(response)
     assert "M-LION-1" in contenu
     assert "Haddad" not in contenu and "HADDAD" not in contenu
-    assert "N.H." in contenu
+    assert "N.H." not in contenu  # aggregates only: not even the initials
     assert mission.get_absolute_url() not in contenu
     titres = [t.titre for t in response.context["tableaux"]]
     # The animator has no access to hours documents; the direction reads attestations.
