@@ -327,9 +327,8 @@ def test_matrice_des_acces(make_user, tmp_path):
             for profil in ("sans_role", roles.ANIMATEUR, roles.DIRECTION):
                 if mots[PROFILS.index(profil)] == "200":
                     erreurs.append(f"{cle} {methode} : données personnelles pour {profil}")
-        if cle == "journal:liste" and [p for p, m in zip(PROFILS, mots) if m == "200"] != [
-            roles.ADMIN
-        ]:
+        ouverts = [p for p, m in zip(PROFILS, mots, strict=True) if m == "200"]
+        if cle == "journal:liste" and ouverts != [roles.ADMIN]:
             erreurs.append("journal:liste : réservé à l'administrateur")
     assert not erreurs, "\n".join(erreurs)
 
