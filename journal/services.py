@@ -8,6 +8,7 @@ deployment), so the log and the login throttling agree on who is who.
 """
 
 import datetime as dt
+import json
 import logging
 
 from axes.helpers import get_client_ip_address
@@ -51,7 +52,7 @@ def journaliser(
 ) -> EntreeJournal:
     """Append one entry. ``utilisateur`` defaults to the request's user (if logged in)."""
     auteur = _auteur(request, utilisateur)
-    return EntreeJournal.objects.create(
+    entree = EntreeJournal.objects.create(
         categorie=CATEGORIE_DES_ACTIONS.get(action, Categorie.SECURITE),
         action=action,
         utilisateur=auteur,
@@ -61,6 +62,23 @@ def journaliser(
         objet=objet[:250],
         details=details or {},
     )
+    # The same event on the console (logger « journal »), one JSON line (no line break can
+    # be injected), for the deployment to ship to a separate log system.
+    logger.info(
+        json.dumps(
+            {
+                "moment": entree.moment.isoformat(),
+                "categorie": entree.categorie,
+                "action": entree.action,
+                "identifiant": entree.identifiant,
+                "adresse_ip": entree.adresse_ip,
+                "participant_id": entree.participant_id,
+                "objet": entree.objet,
+            },
+            ensure_ascii=True,
+        )
+    )
+    return entree
 
 
 def acces(

@@ -11,7 +11,9 @@ import time
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from journal.models import SessionUtilisateur
 from journal.services import adresse_ip
@@ -80,19 +82,31 @@ def oublier(cle: str | None) -> None:
         SessionUtilisateur.objects.filter(cle=cle).delete()
 
 
+def _ouverte(ligne: SessionUtilisateur, utilisateur) -> bool:
+    """The session still exists and still logs ``utilisateur`` in (a password change ends
+    the other sessions: their hash no longer matches)."""
+    if not _store().exists(ligne.cle):
+        return False
+    donnees = _store(ligne.cle)
+    return donnees.get(SESSION_KEY) == str(utilisateur.pk) and constant_time_compare(
+        donnees.get(HASH_SESSION_KEY, ""), utilisateur.get_session_auth_hash()
+    )
+
+
 def sessions_de(utilisateur) -> list[SessionUtilisateur]:
-    """The open sessions of ``utilisateur``, most recent first; expired ones are forgotten."""
-    lignes = list(SessionUtilisateur.objects.filter(utilisateur=utilisateur))
-    store = _store()
+    """The open sessions of ``utilisateur``, most recent first; ended ones are forgotten."""
     ouvertes = []
-    for ligne in lignes:
-        if store.exists(ligne.cle) and _store(ligne.cle).get("_auth_user_id") == str(
-            utilisateur.pk
-        ):
+    for ligne in SessionUtilisateur.objects.filter(utilisateur=utilisateur):
+        if _ouverte(ligne, utilisateur):
             ouvertes.append(ligne)
         else:
             ligne.delete()
     return ouvertes
+
+
+def fermer_toutes(utilisateur) -> int:
+    """End every session of ``utilisateur`` (administrator's action, second factor reset)."""
+    return fermer(utilisateur, list(utilisateur.sessions_ouvertes.values_list("cle", flat=True)))
 
 
 def fermer(utilisateur, cles: list[str]) -> int:

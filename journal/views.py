@@ -24,7 +24,7 @@ class JournalListeView(ListeView):
     nom_export = "journal-acces"
     paginate_by = 50
     colonnes = [
-        Colonne("Date et heure", "moment", tri="moment", format="date"),
+        Colonne("Date et heure (Paris)", "moment", tri="moment", format="date"),
         Colonne("Catégorie", "get_categorie_display", tri="categorie"),
         Colonne("Action", "get_action_display", tri="action"),
         Colonne("Utilisateur", lambda e: str(e.utilisateur or ""), tri="utilisateur__last_name"),

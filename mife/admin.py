@@ -21,7 +21,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from journal import services as journal
 from journal import sessions
+from journal.models import Action
 from mife import double_facteur, roles
 from mife.models import Parametres, User
 
@@ -87,7 +89,7 @@ class UserAdmin(BaseUserAdmin):
         ("Rôle", {"fields": ("role", "is_staff")}),
     )
     readonly_fields = ("is_superuser",)
-    actions = ["reinitialiser_double_facteur"]
+    actions = ["reinitialiser_double_facteur", "fermer_les_sessions"]
     list_display = (
         "username",
         "last_name",
@@ -141,7 +143,7 @@ class UserAdmin(BaseUserAdmin):
                 continue
             double_facteur.reinitialiser(user, request)
             # Its open sessions end too: the next login asks for the password, then enrolment.
-            sessions.fermer(user, list(user.sessions_ouvertes.values_list("cle", flat=True)))
+            sessions.fermer_toutes(user)
             faits += 1
         self.message_user(
             request,
@@ -149,6 +151,22 @@ class UserAdmin(BaseUserAdmin):
             "l'activera de nouveau à sa prochaine connexion.",
             messages.SUCCESS if faits else messages.WARNING,
         )
+
+    @admin.action(description="Fermer toutes les sessions ouvertes", permissions=["change"])
+    def fermer_les_sessions(self, request, queryset):
+        fermees = 0
+        for user in queryset:
+            if user.is_superuser and not request.user.is_superuser:
+                continue
+            nombre = sessions.fermer_toutes(user)
+            fermees += nombre
+            journal.securite(
+                request,
+                Action.SESSIONS_FERMEES,
+                objet=f"{user.get_username()} : {nombre} session(s) fermée(s) par l'administrateur",
+                details={"compte": user.get_username()},
+            )
+        self.message_user(request, f"{fermees} session(s) fermée(s).", messages.SUCCESS)
 
 
 # Roles are groups kept in sync by migrations (``mife.roles.sync_roles``), never by hand:

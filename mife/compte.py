@@ -14,6 +14,34 @@ from journal.models import Action
 from mife import double_facteur
 
 
+class ConfirmationForm(forms.Form):
+    """Authenticate again before a change of the account's security (ASVS 7.5)."""
+
+    mot_de_passe = forms.CharField(
+        label="Votre mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_mot_de_passe(self):
+        mot_de_passe = self.cleaned_data["mot_de_passe"]
+        if not self.user.check_password(mot_de_passe):
+            raise forms.ValidationError("Mot de passe incorrect.")
+        return mot_de_passe
+
+
+class RegenerationForm(ConfirmationForm):
+    code = forms.CharField(
+        label="Code de votre application",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code",
@@ -51,18 +79,7 @@ def double_facteur_page(request):
     if double_facteur.a_un_appareil(user):
         if not double_facteur.est_verifiee(request):
             return redirect(f"{reverse('double_facteur_verifier')}?next={_suite(request)}")
-        titre = "Double authentification"
-        return render(
-            request,
-            "compte/double_facteur.html",
-            {
-                "titre": titre,
-                "fil": _fil(titre),
-                "active": True,
-                "codes_restants": double_facteur.codes_restants(user),
-                "exigee": double_facteur.exige_par_le_role(user),
-            },
-        )
+        return _page_active(request)
     appareil = double_facteur.appareil_en_attente(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -122,11 +139,37 @@ def verifier(request):
     )
 
 
+def _page_active(request, form=None):
+    titre = "Double authentification"
+    return render(
+        request,
+        "compte/double_facteur.html",
+        {
+            "titre": titre,
+            "fil": _fil(titre),
+            "active": True,
+            "form": form or RegenerationForm(user=request.user),
+            "codes_restants": double_facteur.codes_restants(request.user),
+            "exigee": double_facteur.exige_par_le_role(request.user),
+        },
+    )
+
+
 @require_POST
 def codes_de_secours(request):
-    """New recovery codes (the old ones stop working); needs a verified session."""
+    """New recovery codes (the old ones stop working): a verified session, and the password
+    and a current code again (a change of the second factor, ASVS 7.5.1)."""
     if not double_facteur.est_verifiee(request):
         return redirect(f"{reverse('double_facteur')}")
+    form = RegenerationForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            double_facteur.verifier_code_application(request, form.cleaned_data["code"])
+        except double_facteur.Refus as refus:
+            form.add_error("code", str(refus))
+    if not form.is_valid():
+        journal.securite(request, Action.DOUBLE_FACTEUR_ECHOUE, objet="Confirmation refusée")
+        return _page_active(request, form)
     codes = double_facteur.nouveaux_codes_de_secours(request.user, request)
     return _codes(request, codes, "Nouveaux codes de secours")
 
@@ -134,10 +177,11 @@ def codes_de_secours(request):
 # --- « Mes sessions » --------------------------------------------------------------------------
 
 
-def mes_sessions(request):
+def mes_sessions(request, form=None):
     courante = request.session.session_key
     lignes = sessions.sessions_de(request.user)
     if courante and not any(ligne.cle == courante for ligne in lignes):
+        request.session[sessions.CLE_ACTIVITE] = 0
         sessions.toucher(request)  # the current session is always listed
         lignes = sessions.sessions_de(request.user)
     titre = "Mes sessions"
@@ -147,6 +191,7 @@ def mes_sessions(request):
         {
             "titre": titre,
             "fil": _fil(titre),
+            "form": form or ConfirmationForm(user=request.user),
             "sessions": [
                 {
                     "pk": ligne.pk,
@@ -165,7 +210,12 @@ def mes_sessions(request):
 
 @require_POST
 def fermer_sessions(request):
-    """End one of my other sessions (``session``: its number) or all of them (``toutes``)."""
+    """End one of my other sessions (``session``: its number) or all of them (``toutes``),
+    after typing the password again (ASVS 7.5.2)."""
+    form = ConfirmationForm(request.POST, user=request.user)
+    if not form.is_valid():
+        journal.securite(request, Action.SESSIONS_FERMEES, objet="Mot de passe refusé : rien fermé")
+        return mes_sessions(request, form)
     courante = request.session.session_key
     autres = [ligne for ligne in sessions.sessions_de(request.user) if ligne.cle != courante]
     if request.POST.get("toutes"):

@@ -62,10 +62,14 @@ def memoriser_appareil(request, user) -> None:
 
 
 def appareil_en_attente(user) -> TOTPDevice:
-    """The unconfirmed TOTP device of an enrolment in progress (created if needed)."""
+    """The unconfirmed TOTP device of an enrolment in progress (created if needed).
+
+    A code is valid during its 30-second step only (``tolerance=0``: ASVS 6.5.5)."""
     appareil = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if appareil is None:
-        appareil = TOTPDevice.objects.create(user=user, name=NOM_APPLICATION, confirmed=False)
+        appareil = TOTPDevice.objects.create(
+            user=user, name=NOM_APPLICATION, confirmed=False, tolerance=0
+        )
     return appareil
 
 
@@ -182,6 +186,16 @@ def verifier(request, code: str):
         raise Refus("Trop de codes erronés : patientez quelques secondes avant de réessayer.")
     if secours:
         raise Refus("Code de secours inconnu ou déjà utilisé.")
+    raise Refus("Code incorrect ou expiré : saisissez le code affiché maintenant.")
+
+
+@transaction.atomic
+def verifier_code_application(request, code: str) -> TOTPDevice:
+    """A current code of the application, to confirm a change (no new login)."""
+    code = _normaliser(code)
+    for appareil in devices_for_user(request.user, confirmed=True, for_verify=True):
+        if isinstance(appareil, TOTPDevice) and appareil.verify_token(code):
+            return appareil
     raise Refus("Code incorrect ou expiré : saisissez le code affiché maintenant.")
 
 

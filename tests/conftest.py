@@ -25,6 +25,16 @@ def appareil_de_test(user) -> TOTPDevice:
     return appareil
 
 
+def debut_de_pas(marge: float = 5) -> None:
+    """Wait for a fresh 30-second TOTP step if the current one ends within ``marge`` seconds
+    (an enrolled device accepts the current step only: no flaky test at the boundary)."""
+    import time
+
+    reste = 30 - time.time() % 30
+    if reste < marge:
+        time.sleep(reste + 0.2)
+
+
 def code_totp(appareil: TOTPDevice) -> str:
     return f"{totp(appareil.bin_key, appareil.step, appareil.t0, appareil.digits):06d}"
 

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from journal.models import Action, EntreeJournal
 from mife import double_facteur, roles
-from tests.conftest import appareil_de_test, code_totp
+from tests.conftest import appareil_de_test, code_totp, debut_de_pas
 
 pytestmark = pytest.mark.django_db
 RACINE = Path(__file__).resolve().parent.parent
@@ -120,6 +120,7 @@ def test_activation_qr_code_cle_manuelle_et_codes_de_secours(client, make_user):
     assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     appareil.refresh_from_db()
     appareil.throttle_reset()
+    debut_de_pas()
     reponse = client.post(
         reverse("double_facteur"),
         {"code": code_courant(appareil), "next": "/heures/participants/"},
@@ -209,19 +210,53 @@ def test_code_de_secours_une_seule_fois(client, make_user):
     ).exists()
 
 
-def test_nouveaux_codes_de_secours(client_for):
+def test_nouveaux_codes_de_secours_apres_nouvelle_authentification(client_for):
     client = client_for(roles.FACILITATEUR)
+    appareil = appareil_de_test(client.user)
     page = client.get(reverse("double_facteur")).content.decode()
     assert "La double authentification est active" in page
     assert "Codes de secours restants : <strong>0</strong>" in page
-    response = client.post(reverse("double_facteur_codes"))
+    # Password and a current code again (ASVS 7.5.1): a stolen open session is not enough.
+    sans = client.post(reverse("double_facteur_codes"), {"code": code_totp(appareil)})
+    assert "Ce champ est obligatoire." in sans.content.decode()
+    faux = client.post(
+        reverse("double_facteur_codes"), {"mot_de_passe": "faux", "code": code_totp(appareil)}
+    )
+    assert "Mot de passe incorrect." in faux.content.decode()
+    assert not StaticToken.objects.filter(device__user=client.user).exists()
+    response = client.post(
+        reverse("double_facteur_codes"),
+        {"mot_de_passe": MOT_DE_PASSE, "code": code_totp(appareil)},
+    )
     codes = re.findall(r"<li>([a-z2-9-]{19})</li>", response.content.decode())
     assert len(codes) == 10
     assert StaticToken.objects.filter(device__user=client.user).count() == 10
-    again = client.post(reverse("double_facteur_codes"))
+    # The same code a second time: refused (single use).
+    rejeu = client.post(
+        reverse("double_facteur_codes"),
+        {"mot_de_passe": MOT_DE_PASSE, "code": code_totp(appareil)},
+    )
+    assert "Code incorrect ou expiré" in rejeu.content.decode()
+    appareil.refresh_from_db()
+    appareil.last_t -= 1  # as if the next code had come
+    appareil.throttle_reset()
+    again = client.post(
+        reverse("double_facteur_codes"),
+        {"mot_de_passe": MOT_DE_PASSE, "code": code_totp(appareil)},
+    )
     nouveaux = re.findall(r"<li>([a-z2-9-]{19})</li>", again.content.decode())
-    assert not set(codes) & set(nouveaux)  # the old ones stop working
+    assert len(nouveaux) == 10 and not set(codes) & set(nouveaux)  # old ones stop working
     assert StaticToken.objects.filter(device__user=client.user).count() == 10
+
+
+def test_un_code_ne_vaut_que_30_secondes(make_user):
+    """ASVS 6.5.5: the enrolled device accepts the code of the current step only."""
+    appareil = double_facteur.appareil_en_attente(make_user(roles.ADMIN))
+    assert appareil.tolerance == 0 and appareil.step == 30
+    assert not appareil.verify_token(code_courant(appareil, -1))
+    appareil.throttle_reset()
+    debut_de_pas()
+    assert appareil.verify_token(code_courant(appareil))
 
 
 def test_pas_d_activation_d_un_nouvel_appareil_avec_le_seul_mot_de_passe(client, make_user):

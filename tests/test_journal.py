@@ -245,7 +245,7 @@ def test_journal_liste_filtres_et_export(client_for, make_user):
     feuille = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     export.close()
     lignes = list(feuille.iter_rows(values_only=True))
-    assert lignes[0][:4] == ("Date et heure", "Catégorie", "Action", "Utilisateur")
+    assert lignes[0][:4] == ("Date et heure (Paris)", "Catégorie", "Action", "Utilisateur")
     assert [ligne[6] for ligne in lignes[1:]] == [p.pk]
     assert lignes[1][5] == "203.0.113.8"
     trace = derniere(action=Action.EXPORT_LISTE)

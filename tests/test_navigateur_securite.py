@@ -6,6 +6,7 @@ import pytest
 from django_otp.oath import totp
 
 from mife import roles
+from tests.conftest import debut_de_pas
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +27,7 @@ def test_premiere_connexion_active_le_second_facteur(make_user, page):
     # What a person does with an authenticator application: type the key, read the code.
     cle = page.locator("#cle-manuelle").inner_text().replace(" ", "")
     secret = base64.b32decode(cle + "=" * (-len(cle) % 8))
+    debut_de_pas()
     page.get_by_label("Code").fill(f"{totp(secret):06d}")
     page.get_by_role("button", name="Activer").click()
     page.wait_for_load_state("domcontentloaded")

@@ -11,6 +11,7 @@ from journal.models import Action, EntreeJournal, SessionUtilisateur
 from mife import roles
 
 pytestmark = pytest.mark.django_db
+MOT_DE_PASSE = "mot-de-passe-de-test"
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 ANDROID = (
@@ -21,9 +22,7 @@ ANDROID = (
 
 def connecter(username: str, agent: str, adresse: str) -> Client:
     client = Client(HTTP_USER_AGENT=agent, REMOTE_ADDR=adresse)
-    response = client.post(
-        reverse("login"), {"username": username, "password": "mot-de-passe-de-test"}
-    )
+    response = client.post(reverse("login"), {"username": username, "password": MOT_DE_PASSE})
     assert response.status_code == 302
     return client
 
@@ -55,20 +54,34 @@ def test_fermer_une_autre_session(sam):
     telephone = connecter("sam", ANDROID, "198.51.100.2")
     cle_telephone = telephone.session.session_key
     ligne = SessionUtilisateur.objects.get(cle=cle_telephone)
-    response = bureau.post(reverse("compte_sessions_fermer"), {"session": ligne.pk}, follow=True)
+    # The password is asked again first.
+    refus = bureau.post(
+        reverse("compte_sessions_fermer"), {"session": ligne.pk, "mot_de_passe": "faux"}
+    )
+    assert "Mot de passe incorrect." in refus.content.decode()
+    assert telephone.get(reverse("accueil")).status_code == 200
+    response = bureau.post(
+        reverse("compte_sessions_fermer"),
+        {"session": ligne.pk, "mot_de_passe": MOT_DE_PASSE},
+        follow=True,
+    )
     assert "1 session fermée" in response.content.decode()
     # The phone is logged out on its next request; the office stays in.
     assert telephone.get(reverse("accueil"))["Location"].startswith(reverse("login"))
     assert bureau.get(reverse("accueil")).status_code == 200
     assert not SessionUtilisateur.objects.filter(cle=cle_telephone).exists()
-    e = EntreeJournal.objects.get(action=Action.SESSIONS_FERMEES)
+    e = EntreeJournal.objects.filter(action=Action.SESSIONS_FERMEES).latest("pk")
     assert e.utilisateur == sam and e.objet == "1 session fermée"
 
 
 def test_fermer_toutes_les_autres(sam):
     bureau = connecter("sam", FIREFOX, "192.0.2.1")
     autres = [connecter("sam", ANDROID, f"198.51.100.{i}") for i in range(3)]
-    response = bureau.post(reverse("compte_sessions_fermer"), {"toutes": "1"}, follow=True)
+    response = bureau.post(
+        reverse("compte_sessions_fermer"),
+        {"toutes": "1", "mot_de_passe": MOT_DE_PASSE},
+        follow=True,
+    )
     assert "3 sessions fermées" in response.content.decode()
     for autre in autres:
         assert autre.get(reverse("accueil")).status_code == 302
@@ -81,7 +94,11 @@ def test_on_ne_ferme_pas_la_session_d_un_autre(sam, make_user):
     victor = connecter("victor", FIREFOX, "192.0.2.3")
     ligne = SessionUtilisateur.objects.get(cle=victor.session.session_key)
     pirate = connecter("sam", FIREFOX, "192.0.2.4")
-    response = pirate.post(reverse("compte_sessions_fermer"), {"session": ligne.pk}, follow=True)
+    response = pirate.post(
+        reverse("compte_sessions_fermer"),
+        {"session": ligne.pk, "mot_de_passe": MOT_DE_PASSE},
+        follow=True,
+    )
     assert "Aucune autre session à fermer" in response.content.decode()
     assert victor.get(reverse("accueil")).status_code == 200
 
@@ -119,6 +136,36 @@ def test_les_sessions_expirees_disparaissent(sam):
     texte = bureau.get(reverse("compte_sessions")).content.decode()
     assert "Chrome sur Android" not in texte
     assert SessionUtilisateur.objects.filter(utilisateur=sam).count() == 1
+
+
+def test_changer_de_mot_de_passe_ferme_les_autres_sessions(sam):
+    bureau = connecter("sam", FIREFOX, "192.0.2.1")
+    telephone = connecter("sam", ANDROID, "198.51.100.2")
+    nouveau = "Une autre phrase de passe assez longue"
+    response = bureau.post(
+        reverse("password_change"),
+        {"old_password": MOT_DE_PASSE, "new_password1": nouveau, "new_password2": nouveau},
+        follow=True,
+    )
+    assert "Vos autres sessions ont été fermées" in response.content.decode()
+    assert telephone.get(reverse("accueil")).status_code == 302
+    texte = bureau.get(reverse("compte_sessions")).content.decode()
+    assert "Chrome sur Android" not in texte and "Firefox sur Windows" in texte
+
+
+def test_l_administrateur_ferme_les_sessions_d_un_compte(sam, client_for):
+    telephone = connecter("sam", ANDROID, "198.51.100.2")
+    admin = client_for(roles.ADMIN, is_staff=True)
+    response = admin.post(
+        reverse("admin:mife_user_changelist"),
+        {"action": "fermer_les_sessions", "_selected_action": [sam.pk]},
+        follow=True,
+    )
+    assert "1 session(s) fermée(s)." in response.content.decode()
+    assert telephone.get(reverse("accueil")).status_code == 302
+    e = EntreeJournal.objects.filter(action=Action.SESSIONS_FERMEES).latest("pk")
+    assert e.utilisateur == admin.user
+    assert e.objet == "sam : 1 session(s) fermée(s) par l'administrateur"
 
 
 def test_menu_utilisateur(client_for):
