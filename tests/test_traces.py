@@ -295,6 +295,18 @@ def test_une_declaration_validee_garde_ses_heures(ancienne):
     assert list(total) == avant
 
 
+def test_le_journal_admin_d_un_homonyme_partiel_ne_change_pas(admin_client):
+    """Only whole words: the log of « Combo Lingerie » survives the deletion of « Li Bo »."""
+    p = f.ParticipantFactory(nom="Li", prenom="Bo")
+    entreprise = f.EntrepriseFactory(raison_sociale="Combo Lingerie")
+    journal_admin(admin_client.user, entreprise)
+    journal_admin(admin_client.user, p)
+    admin_client.post(reverse("admin:heures_participant_delete", args=[p.pk]), {"post": "1"})
+    type_entreprise = ContentType.objects.get_for_model(entreprise)
+    entree = LogEntry.objects.get(content_type=type_entreprise, object_id=str(entreprise.pk))
+    assert entree.object_repr == "Combo Lingerie"
+
+
 def test_formes_du_nom():
     assert set(traces._formes({("Lefèvre", "Amélie")})) == {
         "LEFÈVRE Amélie",

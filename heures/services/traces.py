@@ -206,7 +206,12 @@ def nettoyer_journal_admin(pk: int, noms: set[tuple[str, str]], dry_run: bool = 
         condition |= Q(object_repr__contains=forme) | Q(change_message__contains=forme)
         if echappee != forme:
             condition |= Q(change_message__contains=echappee)
-    motif = re.compile("|".join(re.escape(f) for f in formes), re.IGNORECASE) if formes else None
+    # Whole words only: « Bo Li » must not rewrite « Combo Lingerie ».
+    motif = (
+        re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in formes) + r")(?!\w)", re.I)
+        if formes
+        else None
+    )
     libelle = libelle_anonyme(pk)
     propre = (types[Participant].pk, str(pk))
     changees = 0
