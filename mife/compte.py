@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from journal import services as journal
@@ -61,6 +61,11 @@ def _suite(request) -> str:
     return reverse("accueil")
 
 
+def _vers(page: str, request) -> str:
+    """The URL of ``page``, carrying on where the user was going."""
+    return f"{reverse(page)}?{urlencode({'next': _suite(request)})}"
+
+
 def _fil(titre):
     return [(titre, None)]
 
@@ -78,7 +83,7 @@ def double_facteur_page(request):
     user = request.user
     if double_facteur.a_un_appareil(user):
         if not double_facteur.est_verifiee(request):
-            return redirect(f"{reverse('double_facteur_verifier')}?next={_suite(request)}")
+            return redirect(_vers("double_facteur_verifier", request))
         return _page_active(request)
     appareil = double_facteur.appareil_en_attente(user)
     form = CodeForm(request.POST or None)
@@ -111,7 +116,7 @@ def verifier(request):
     if double_facteur.est_verifiee(request):
         return redirect(_suite(request))
     if not double_facteur.a_un_appareil(request.user):
-        return redirect(f"{reverse('double_facteur')}?next={_suite(request)}")
+        return redirect(_vers("double_facteur", request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,7 +165,7 @@ def codes_de_secours(request):
     """New recovery codes (the old ones stop working): a verified session, and the password
     and a current code again (a change of the second factor, ASVS 7.5.1)."""
     if not double_facteur.est_verifiee(request):
-        return redirect(f"{reverse('double_facteur')}")
+        return redirect("double_facteur")
     form = RegenerationForm(request.POST, user=request.user)
     if form.is_valid():
         try:

@@ -179,6 +179,18 @@ def test_code_faux_puis_attente(client, make_user):
     assert DEVICE_ID_SESSION_KEY not in client.session
 
 
+def test_la_page_demandee_garde_ses_filtres(client, make_user):
+    make_user(roles.FACILITATEUR, username="fanny")
+    connexion(client, "fanny")
+    suite = "/heures/participants/?commune=Delle&sexe=F"
+    response = client.get(reverse("double_facteur_verifier"), {"next": suite})
+    assert response["Location"] == (
+        reverse("double_facteur") + "?next=%2Fheures%2Fparticipants%2F%3Fcommune%3DDelle%26sexe%3DF"
+    )
+    page = client.get(response["Location"])
+    assert f'name="next" value="{suite.replace("&", "&amp;")}"' in page.content.decode()
+
+
 def test_redirection_vers_une_autre_adresse_refusee(client, make_user):
     user = make_user(roles.ADMIN, username="alice")
     appareil = appareil_de_test(user)
