@@ -2,6 +2,9 @@
 
 import json
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
 from journal.filters import EntreeJournalFilter
 from journal.models import EntreeJournal
 from mife.core.listes import Colonne, ListeView
@@ -13,6 +16,7 @@ def _details(entree: EntreeJournal) -> str:
     return json.dumps(entree.details, ensure_ascii=False, sort_keys=True)
 
 
+@method_decorator(never_cache, name="dispatch")
 class JournalListeView(ListeView):
     """Reads and exports of personal data, security events: admin role only."""
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from journal import services as journal
@@ -78,6 +79,7 @@ def _codes(request, codes, titre="Vos codes de secours"):
     )
 
 
+@never_cache  # QR code, key and recovery codes are secrets: never kept by a cache
 def double_facteur_page(request):
     """Enrolment (QR code, manual key, first code) or, once enrolled, its status."""
     user = request.user
@@ -111,6 +113,7 @@ def double_facteur_page(request):
     )
 
 
+@never_cache
 def verifier(request):
     """The step after the password: a code of the application, or a recovery code."""
     if double_facteur.est_verifiee(request):
@@ -160,6 +163,7 @@ def _page_active(request, form=None):
     )
 
 
+@never_cache
 @require_POST
 def codes_de_secours(request):
     """New recovery codes (the old ones stop working): a verified session, and the password
@@ -182,6 +186,7 @@ def codes_de_secours(request):
 # --- « Mes sessions » --------------------------------------------------------------------------
 
 
+@never_cache
 def mes_sessions(request, form=None):
     courante = request.session.session_key
     lignes = sessions.sessions_de(request.user)

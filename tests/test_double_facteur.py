@@ -125,6 +125,7 @@ def test_activation_qr_code_cle_manuelle_et_codes_de_secours(client, make_user):
         reverse("double_facteur"),
         {"code": code_courant(appareil), "next": "/heures/participants/"},
     )
+    assert "no-store" in reponse["Cache-Control"]  # the codes are never cached
     texte = reponse.content.decode()
     assert "Vos codes de secours" in texte
     codes = re.findall(r"<li>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</li>", texte)

@@ -236,6 +236,7 @@ def test_journal_liste_filtres_et_export(client_for, make_user):
     url = reverse("journal:liste")
     page = admin.get(url, {"participant_id": p.pk, "categorie": "acces"})
     assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
     texte = page.content.decode()
     assert "Journal des accès et de la sécurité" in texte
     assert "203.0.113.8" in texte and "Consultation d&#x27;une fiche" in texte
