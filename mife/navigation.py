@@ -128,15 +128,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "Administration",
-        (
-            Entree("Administration", "admin:index", "mife.administrer", "gear"),
-            Entree(
-                "Journal des accès",
-                "journal:liste",
-                "journal.view_entreejournal",
-                "journal-text",
-            ),
-        ),
+        (Entree("Administration", "admin:index", "mife.administrer", "gear"),),
     ),
 )
 

@@ -129,7 +129,6 @@ ROLES: tuple[Role, ...] = (
             "auth.*",
             "axes.*",
             "django_tasks_database.*",
-            "journal.view_entreejournal",
         ),
     ),
 )
