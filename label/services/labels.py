@@ -82,7 +82,9 @@ def modifier_dates(
 ) -> Label:
     """Change a label's dates (administrator only: checked by the view), with a reason kept
     in the label's history."""
-    actuel = Label.objects.select_for_update(of=("self",)).select_related("modifie_par").get(pk=label.pk)
+    actuel = (
+        Label.objects.select_for_update(of=("self",)).select_related("modifie_par").get(pk=label.pk)
+    )
     if version_lue is not None and actuel.version != version_lue:
         raise ConflitDeVersion(actuel)
     erreurs = {}
