@@ -382,10 +382,8 @@ def _tableau_missions(e, user) -> Tableau:
     lignes = [
         [
             (m.reference, m.get_absolute_url() if voir_missions else ""),
-            (
-                m.participant.nom_affiche if voir_personnes else m.participant.initiales_affichees,
-                "",
-            ),
+            # No initials without the right to see participants: docs/autorisations.md.
+            (m.participant.nom_affiche if voir_personnes else "—", ""),
             (str(m.lot), m.lot.get_absolute_url()),
             (m.get_modalite_display(), ""),
             (formats.date_fr(m.date_debut), ""),

@@ -17,6 +17,7 @@ from heures.models import (
     Relance,
     StatutDeclaration,
 )
+from journal import services as journal
 from mife.core.admin import HistoryAdmin, LectureSeuleAdminMixin
 
 PERMISSION_DONNEES_SENSIBLES = "heures.voir_donnees_sensibles"
@@ -117,6 +118,18 @@ class ParticipantAdmin(HistoryAdmin):
         ("Notes", {"fields": ("notes",)}),
     )
     inlines = [CritereParticipantInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        reponse = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and reponse.status_code == 200 and object_id.isdigit():
+            journal.consultation_participant(request, int(object_id))  # access log
+        return reponse
+
+    def history_view(self, request, object_id, extra_context=None):
+        reponse = super().history_view(request, object_id, extra_context)
+        if reponse.status_code == 200 and object_id.isdigit():
+            journal.consultation_participant(request, int(object_id))  # access log
+        return reponse
 
 
 @admin.register(CritereParticipant)

@@ -42,5 +42,16 @@ def peut_emettre_attestation(user) -> bool:
     return user.has_perm("heures.emettre_attestation")
 
 
+# The attestation documents carry the participants' initials (their full names if the
+# settings say so): only who may see the participants downloads them. The direction sees
+# the list of attestations (company, lot, month, hours) but not the documents
+# (docs/autorisations.md).
+PDF_ATTESTATIONS = ("heures.view_attestation", "heures.view_participant")
+
+
+def peut_telecharger_attestations(user) -> bool:
+    return user.has_perms(PDF_ATTESTATIONS)
+
+
 def peut_exporter_donnees_personnelles(user) -> bool:
     return user.has_perm("heures.exporter_donnees_personnelles")

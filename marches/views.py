@@ -497,7 +497,9 @@ class LotFicheView(FicheView):
                 [
                     [
                         (m.reference, m.get_absolute_url() if voir_personnes else ""),
-                        (str(m.participant) if voir_personnes else m.participant.initiales, ""),
+                        # No initials without the right to see participants (direction,
+                        # animation): aggregates only, docs/autorisations.md.
+                        (str(m.participant) if voir_personnes else "—", ""),
                         (str(m.employeur), ""),
                         (m.get_modalite_display(), ""),
                         (formats.date_fr(m.date_debut), ""),

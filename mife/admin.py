@@ -1,15 +1,31 @@
-"""Admin site: users, roles (read-only) and the settings row."""
+"""Admin site: users (given a role, never raw permissions), roles (read-only), settings row.
 
-from django.contrib import admin
+Rights are granted only through the roles of ``mife.roles``: the user form offers a role
+(one group), not the groups and permissions widgets, and cannot set ``is_superuser`` (a
+superuser is created on the command line only: ``manage.py createsuperuser``). An account
+that is a superuser can be changed only by a superuser.
+"""
+
+# Imported first so that their ModelAdmins are registered, then unregistered below.
+import django_otp.plugins.otp_static.admin
+import django_otp.plugins.otp_totp.admin  # noqa: F401
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.db.models import Count, Prefetch
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 import mife.admin_tentatives  # noqa: F401  (failed logins: the « Débloquer » action)
-from mife import roles
+from journal import services as journal
+from journal import sessions
+from journal.models import Action
+from mife import double_facteur, roles
 from mife.core.admin import LectureSeuleAdminMixin
 from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 
@@ -19,12 +35,49 @@ admin.site.index_title = "Administration des données"
 admin.site.empty_value_display = "—"
 
 
+# Second-factor devices hold secrets (TOTP keys, recovery codes): no admin page shows them.
+# A lost phone is handled by the action « Réinitialiser la double authentification ».
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+def _choix_roles():
+    return [("", "Aucun rôle"), *((role.code, role.libelle) for role in roles.ROLES)]
+
+
+class RoleMixin(forms.Form):
+    role = forms.ChoiceField(
+        label="rôle",
+        choices=_choix_roles,
+        required=False,
+        help_text="Les droits viennent du rôle (mife/roles.py) ; aucune permission ne se "
+        "donne une à une.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            role = roles.role_of(self.instance)
+            self.fields["role"].initial = role.code if role else ""
+
+
+class UtilisateurForm(RoleMixin, UserChangeForm):
+    pass
+
+
+class NouvelUtilisateurForm(RoleMixin, AdminUserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UtilisateurForm
+    add_form = NouvelUtilisateurForm
     fieldsets = (
         *BaseUserAdmin.fieldsets[:2],
         ("Poste", {"fields": ("fonction", "telephone")}),
-        *BaseUserAdmin.fieldsets[2:],
+        ("Rôle et accès", {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
+        BaseUserAdmin.fieldsets[3],  # dates
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
@@ -35,7 +88,10 @@ class UserAdmin(BaseUserAdmin):
                 "fields": ("first_name", "last_name", "email", "fonction", "telephone"),
             },
         ),
+        ("Rôle", {"fields": ("role", "is_staff")}),
     )
+    readonly_fields = ("is_superuser",)
+    actions = ["reinitialiser_double_facteur", "fermer_les_sessions"]
     list_display = (
         "username",
         "last_name",
@@ -58,6 +114,61 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description="rôles")
     def roles(self, obj):
         return ", ".join(sorted(g.name for g in obj.groups.all())) or "—"
+
+    def has_change_permission(self, request, obj=None):
+        # A superuser account is out of reach of anyone who is not a superuser (password,
+        # role, deactivation): nobody takes it over from the admin screen.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "role" in form.cleaned_data:
+            role = roles.ROLES_PAR_CODE.get(form.cleaned_data["role"] or "")
+            obj.groups.set([Group.objects.get(name=role.groupe)] if role else [])
+            obj._role_cache = None
+
+    @admin.action(
+        description="Réinitialiser la double authentification (téléphone perdu)",
+        permissions=["change"],
+    )
+    def reinitialiser_double_facteur(self, request, queryset):
+        faits = 0
+        for user in queryset:
+            if user.is_superuser and not request.user.is_superuser:
+                continue
+            double_facteur.reinitialiser(user, request)
+            # Its open sessions end too: the next login asks for the password, then enrolment.
+            sessions.fermer_toutes(user)
+            faits += 1
+        self.message_user(
+            request,
+            f"Double authentification réinitialisée pour {faits} compte(s) : la personne "
+            "l'activera de nouveau à sa prochaine connexion.",
+            messages.SUCCESS if faits else messages.WARNING,
+        )
+
+    @admin.action(description="Fermer toutes les sessions ouvertes", permissions=["change"])
+    def fermer_les_sessions(self, request, queryset):
+        fermees = 0
+        for user in queryset:
+            if user.is_superuser and not request.user.is_superuser:
+                continue
+            nombre = sessions.fermer_toutes(user)
+            fermees += nombre
+            journal.securite(
+                request,
+                Action.SESSIONS_FERMEES,
+                objet=f"{user.get_username()} : {nombre} session(s) fermée(s) par l'administrateur",
+                details={"compte": user.get_username()},
+            )
+        self.message_user(request, f"{fermees} session(s) fermée(s).", messages.SUCCESS)
 
 
 # Roles are groups kept in sync by migrations (``mife.roles.sync_roles``), never by hand:
@@ -113,6 +224,7 @@ class ParametresAdmin(SimpleHistoryAdmin):
             "Données personnelles",
             {"fields": ("duree_conservation_annees", "identite_sur_attestations")},
         ),
+        ("Contrôle", {"fields": ("validation_quatre_yeux",)}),
     )
 
     def has_add_permission(self, request):

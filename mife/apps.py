@@ -36,6 +36,13 @@ class MifeConfig(AppConfig):
 
         user_logged_in.connect(http.debut_d_activite, dispatch_uid="mife_debut_activite")
 
+        from mife.double_facteur import memoriser_appareil
+
+        user_logged_in.connect(
+            lambda sender, request, user, **kwargs: memoriser_appareil(request, user),
+            dispatch_uid="mife_double_facteur_connexion",
+            weak=False,
+        )
         # Run once, after the last app's migrations (label is the last domain app).
         post_migrate.connect(
             synchroniser_references, sender=self, dispatch_uid="mife_synchroniser_references"

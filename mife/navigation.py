@@ -128,7 +128,15 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "Administration",
-        (Entree("Administration", "admin:index", "mife.administrer", "gear"),),
+        (
+            Entree("Administration", "admin:index", "mife.administrer", "gear"),
+            Entree(
+                "Journal des accès",
+                "journal:liste",
+                "journal.view_entreejournal",
+                "journal-text",
+            ),
+        ),
     ),
 )
 

@@ -129,6 +129,7 @@ ROLES: tuple[Role, ...] = (
             "auth.*",
             "axes.*",
             "django_tasks_database.*",
+            "journal.view_entreejournal",
         ),
     ),
 )

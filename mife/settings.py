@@ -63,12 +63,16 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "entreprises.apps.EntreprisesConfig",
     "marches.apps.MarchesConfig",
     "heures.apps.HeuresConfig",
     "label.apps.LabelConfig",
+    "journal.apps.JournalConfig",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +88,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mife.core.http.DeconnexionMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the two above: an account that must use a second factor waits for it.
+    "mife.middleware.DoubleFacteurMiddleware",
+    "journal.middleware.SessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mife.core.http.InactiviteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -157,6 +165,16 @@ AXES_RESET_ON_SUCCESS = True
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "mife.core.http.adresse_client"
 AXES_LOCKOUT_TEMPLATE = "registration/verrouille.html"
+
+# Second factor (django-otp, TOTP + recovery codes): required for the accounts that may see
+# protected criteria or administer, whenever DEBUG is off (MFA_OBLIGATOIRE=0 to disable it,
+# e.g. the local demo of `make run`, which runs with DEBUG=1). See mife/double_facteur.py.
+MFA_OBLIGATOIRE = env_bool("MFA_OBLIGATOIRE", not DEBUG)
+OTP_TOTP_ISSUER = "Clauses & Label"
+
+# Access and security log (journal app): entries older than this are deleted by
+# `manage.py purger_journaux` (also run by `anonymiser_participants`).
+JOURNAL_CONSERVATION_MOIS = int(os.environ.get("JOURNAL_CONSERVATION_MOIS", "12"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]  # the interface is French only, whatever the browser says

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from heures.views.public import verifier_attestation
-from mife import views
+from mife import compte, views
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
@@ -34,7 +34,13 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("connexion/verification/", compte.verifier, name="double_facteur_verifier"),
+    path("compte/double-facteur/", compte.double_facteur_page, name="double_facteur"),
+    path("compte/double-facteur/codes/", compte.codes_de_secours, name="double_facteur_codes"),
+    path("compte/sessions/", compte.mes_sessions, name="compte_sessions"),
+    path("compte/sessions/fermer/", compte.fermer_sessions, name="compte_sessions_fermer"),
     path("verifier/<str:code>/", verifier_attestation, name="verifier_attestation"),
+    path("journal/", include("journal.urls")),
     path("marches/", include("marches.urls")),
     path("entreprises/", include("entreprises.urls")),
     path("heures/", include("heures.urls")),

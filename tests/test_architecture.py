@@ -48,3 +48,15 @@ def test_le_noyau_ne_depend_pas_du_reste_de_mife():
         module.unlink()
     assert resultat.returncode != 0
     assert "Le noyau mife.core" in resultat.stdout
+
+
+def test_le_journal_n_importe_pas_le_domaine():
+    """Every app writes to the journal: it must not depend on them (nor on mife's top)."""
+    module = RACINE / "journal" / f"zz_violation_{uuid.uuid4().hex[:8]}.py"
+    module.write_text("from heures import models  # noqa: F401\n", encoding="utf-8")
+    try:
+        resultat = _lint_imports()
+    finally:
+        module.unlink()
+    assert resultat.returncode != 0
+    assert "Le journal n'utilise de mife que son noyau" in resultat.stdout

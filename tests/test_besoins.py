@@ -265,7 +265,7 @@ def test_requetes_liste_besoins(facilitateur, django_assert_max_num_queries, n):
         PropositionFactory(besoin=b)
     url = reverse("heures:besoin_liste")
     facilitateur.get(url)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert facilitateur.get(url).status_code == 200
 
 
@@ -689,7 +689,7 @@ def test_requetes_page_du_besoin(facilitateur, besoin, django_assert_max_num_que
     _peupler(besoin, n)
     url = besoin.get_absolute_url()
     facilitateur.get(url)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = facilitateur.get(url)
     assert len(response.context["propositions"]) == n + 1
 

@@ -38,6 +38,15 @@ def media_temporaire(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def sans_quatre_yeux(db):
+    """These tests are about figures: one user enters, submits and validates (the four-eyes
+    rule has its own tests in test_autorisations.py)."""
+    from mife.core.models import Parametres
+
+    Parametres.objects.update_or_create(pk=1, defaults={"validation_quatre_yeux": False})
+
+
 @pytest.fixture
 def suivi(make_user):
     return make_user(roles.SUIVI, username="suivi", first_name="Sandrine", last_name="Faivre")

@@ -64,6 +64,12 @@ def suivi(make_user):
     return make_user(roles.SUIVI, username="suivi", first_name="Sandrine", last_name="Faivre")
 
 
+@pytest.fixture
+def facilitateur(make_user):
+    """Enters and submits the hours; the suivi validates them (four eyes)."""
+    return make_user(roles.FACILITATEUR, username="fanny", first_name="Fanny")
+
+
 def _declaration_soumise(lot, missions, user, heures=("80", "35.5")):
     d = declarations.creer(lot.titulaire, lot, MOIS, user)
     valeurs = {m.pk: Decimal(h) for m, h in zip(missions, heures, strict=True)}
@@ -81,8 +87,8 @@ def _texte_pdf(attestation: Attestation) -> str:
 
 
 class TestWorkflow:
-    def test_brouillon_soumise_validee_et_attestation(self, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_brouillon_soumise_validee_et_attestation(self, lot, missions, suivi, facilitateur):
+        d = _declaration_soumise(lot, missions, facilitateur)
         assert d.statut == StatutDeclaration.SOUMISE
         assert selectors.heures_realisees_lot(lot) == 0  # not validated yet
         d, attestation = declarations.valider(d, d.version, suivi)
@@ -95,8 +101,8 @@ class TestWorkflow:
         assert attestation.heures_requises == Decimal("500")
         assert len(attestation.sha256) == 64
 
-    def test_pdf_contient_les_bons_totaux_sans_identite(self, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_pdf_contient_les_bons_totaux_sans_identite(self, lot, missions, suivi, facilitateur):
+        d = _declaration_soumise(lot, missions, facilitateur)
         _, attestation = declarations.valider(d, d.version, suivi)
         texte = _texte_pdf(attestation)
         assert "ATT-2026-03-00001" in texte
@@ -113,16 +119,16 @@ class TestWorkflow:
         assert lot.marche.donneur_ordre.nom in texte
         assert f"/verifier/{attestation.code_verification}/" in texte
 
-    def test_identite_complete_si_configuree(self, lot, missions, suivi):
+    def test_identite_complete_si_configuree(self, lot, missions, suivi, facilitateur):
         parametres = Parametres.get()
         parametres.identite_sur_attestations = True
         parametres.save()
-        d = _declaration_soumise(lot, missions, suivi)
+        d = _declaration_soumise(lot, missions, facilitateur)
         _, attestation = declarations.valider(d, d.version, suivi)
         assert "ZÉBULON Awa" in _texte_pdf(attestation)
 
-    def test_rejet_motive_puis_correction_du_brouillon(self, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_rejet_motive_puis_correction_du_brouillon(self, lot, missions, suivi, facilitateur):
+        d = _declaration_soumise(lot, missions, facilitateur)
         with pytest.raises(ValidationError):
             declarations.rejeter(d, "  ", d.version, suivi)
         d = declarations.rejeter(d, "Heures de mars incohérentes", d.version, suivi)
@@ -131,8 +137,8 @@ class TestWorkflow:
         assert d.statut == StatutDeclaration.BROUILLON
         assert LigneDeclaration.objects.get(declaration=d, mission=missions[0]).heures == 70
 
-    def test_validee_verrouillee(self, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_validee_verrouillee(self, lot, missions, suivi, facilitateur):
+        d = _declaration_soumise(lot, missions, facilitateur)
         d, _ = declarations.valider(d, d.version, suivi)
         with pytest.raises(ValidationError, match="ne se modifie plus"):
             declarations.enregistrer_lignes(d, {missions[0].pk: Decimal("1")}, d.version, suivi)
@@ -167,8 +173,8 @@ class TestWorkflow:
         assert declarations.creer(lot.titulaire, lot, dt.date(2026, 3, 15), suivi) == premiere
         assert DeclarationMensuelle.objects.count() == 1
 
-    def test_validation_concurrente_refusee(self, lot, missions, suivi, make_user):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_validation_concurrente_refusee(self, lot, missions, suivi, facilitateur, make_user):
+        d = _declaration_soumise(lot, missions, facilitateur)
         version_ouverte = d.version
         autre = make_user(roles.SUIVI, username="autre", first_name="Paul", last_name="Roy")
         declarations.rejeter(d, "Manque une ligne", version_ouverte, autre)
@@ -178,8 +184,8 @@ class TestWorkflow:
         assert d.statut == StatutDeclaration.REJETEE
         assert not Attestation.objects.exists()
 
-    def test_emission_idempotente(self, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_emission_idempotente(self, lot, missions, suivi, facilitateur):
+        d = _declaration_soumise(lot, missions, facilitateur)
         d, attestation = declarations.valider(d, d.version, suivi)
         assert attestations.emettre_mensuelle(d, suivi) == attestation
         assert Attestation.objects.count() == 1
@@ -230,8 +236,8 @@ def test_numerotation_concurrente_sans_doublon_ni_trou():
 
 
 class TestVerification:
-    def test_page_publique_sans_connexion(self, client, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_page_publique_sans_connexion(self, client, lot, missions, suivi, facilitateur):
+        d = _declaration_soumise(lot, missions, facilitateur)
         _, attestation = declarations.valider(d, d.version, suivi)
         response = client.get(reverse("verifier_attestation", args=[attestation.code_verification]))
         texte = response.content.decode()
@@ -291,10 +297,15 @@ class TestMois:
 
 
 class TestRealisation:
+    @pytest.fixture(autouse=True)
+    def _saisie(self, facilitateur):
+        self.saisie = facilitateur  # enters and submits; the suivi validates (four eyes)
+
     def _valider(self, lot, missions, suivi, heures):
-        d = declarations.creer(lot.titulaire, lot, MOIS, suivi)
-        d = declarations.enregistrer_lignes(d, {missions[0].pk: Decimal(heures)}, d.version, suivi)
-        d = declarations.soumettre(d, d.version, suivi)
+        saisie = self.saisie
+        d = declarations.creer(lot.titulaire, lot, MOIS, saisie)
+        d = declarations.enregistrer_lignes(d, {missions[0].pk: Decimal(heures)}, d.version, saisie)
+        d = declarations.soumettre(d, d.version, saisie)
         return declarations.valider(d, d.version, suivi)
 
     def test_refusee_tant_que_l_obligation_n_est_pas_atteinte(self, lot, missions, suivi):
@@ -337,17 +348,21 @@ class TestRealisation:
 
 
 class TestCorrection:
-    def test_correction_nouvelle_version_et_attestation_remplacee(self, lot, missions, suivi):
-        d = _declaration_soumise(lot, missions, suivi)
+    def test_correction_nouvelle_version_et_attestation_remplacee(
+        self, lot, missions, suivi, facilitateur
+    ):
+        d = _declaration_soumise(lot, missions, facilitateur)
         d, premiere = declarations.valider(d, d.version, suivi)
         with pytest.raises(ValidationError, match="motif"):
-            declarations.corriger(d, "", d.version, suivi)
-        v2 = declarations.corriger(d, "Heures de M. D. mal reportées", d.version, suivi)
+            declarations.corriger(d, "", d.version, facilitateur)
+        v2 = declarations.corriger(d, "Heures de M. D. mal reportées", d.version, facilitateur)
         assert (v2.numero_version, v2.statut, v2.remplace) == (2, StatutDeclaration.BROUILLON, d)
         # The validated version keeps counting while the correction is entered.
         assert selectors.heures_realisees_lot(lot) == Decimal("115.50")
-        v2 = declarations.enregistrer_lignes(v2, {missions[1].pk: Decimal("40")}, v2.version, suivi)
-        v2 = declarations.soumettre(v2, v2.version, suivi)
+        v2 = declarations.enregistrer_lignes(
+            v2, {missions[1].pk: Decimal("40")}, v2.version, facilitateur
+        )
+        v2 = declarations.soumettre(v2, v2.version, facilitateur)
         v2, seconde = declarations.valider(v2, v2.version, suivi)
         d.refresh_from_db()
         premiere.refresh_from_db()

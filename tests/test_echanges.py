@@ -428,7 +428,9 @@ def test_requetes_accueil_facilitateur(client, make_user, django_assert_max_num_
         f.EchangeFactory(lot=lot, entreprise=lot.titulaire, echeance=AUJOURDHUI)
     client.force_login(moi)
     client.get(reverse("accueil"))
-    with django_assert_max_num_queries(16):  # + the « nouveaux marchés à qualifier » tile
+    with django_assert_max_num_queries(
+        17
+    ):  # + the « nouveaux marchés à qualifier » tile, + the second factor's device
         response = client.get(reverse("accueil"))
     assert response.context["nb_prochaines_actions"] == n
 
@@ -476,7 +478,7 @@ def test_requetes_liste_echanges(client_for, django_assert_max_num_queries, n):
     client.get(url)
     with django_assert_max_num_queries(9):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))
 
 

@@ -258,7 +258,15 @@ class TestVues:
         g = GenerationAttestations.objects.create(mois=MOIS)
         generation.executer(g.pk)
         g.refresh_from_db()
-        client = client_for(roles.DIRECTION)  # may read attestations
+        # The documents carry the participants' initials: the direction may not download
+        # them (docs/autorisations.md), the suivi may.
+        assert (
+            client_for(roles.DIRECTION, username="dir")
+            .get(reverse("heures:generation_zip", args=[g.pk]))
+            .status_code
+            == 403
+        )
+        client = client_for(roles.SUIVI)
         zip_ = client.get(reverse("heures:generation_zip", args=[g.pk]))
         assert zip_.status_code == 200 and zip_["Content-Type"] == "application/zip"
         contenu = b"".join(zip_.streaming_content)

@@ -572,7 +572,7 @@ def test_requetes_liste_missions_avec_action(facilitateur, django_assert_max_num
     _missions(n)
     url = reverse("heures:mission_liste")
     facilitateur.get(url)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert "Nouvelle mission" in facilitateur.get(url).content.decode()
 
 

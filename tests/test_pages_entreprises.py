@@ -204,7 +204,7 @@ def test_requetes_liste_entreprises(client_for, django_assert_max_num_queries, n
     client = client_for("facilitateur")
     url = reverse("entreprises:liste")
     client.get(url)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))

@@ -442,9 +442,9 @@ def test_requetes_liste_missions(client_for, django_assert_max_num_queries, n):
     client = client_for("facilitateur")
     url = reverse("heures:mission_liste")
     client.get(url)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))
 
 

@@ -196,7 +196,7 @@ def test_requetes_liste_dossiers(client_for, django_assert_max_num_queries, n):
     client.get(url)
     with django_assert_max_num_queries(9):  # + the animators of the filter
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))
 
 
@@ -294,5 +294,5 @@ def test_requetes_liste_sessions(client_for, django_assert_max_num_queries, n):
     client.get(url)
     with django_assert_max_num_queries(7):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         lignes_xlsx(client.get(url, {"export": "xlsx"}))

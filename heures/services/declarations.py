@@ -3,7 +3,10 @@
 brouillon → soumise → validée, or rejetée (with a reason) and back to brouillon on the next
 edit. Only the admin staff (permission ``heures.valider_declaration``) validates or rejects:
 ``TRANSITIONS`` says who may do what from which status, and ``transitions_permises`` is what
-the pages show and accept. A validated declaration is locked: a correction creates a new
+the pages show and accept; with the four-eyes setting
+(``Parametres.validation_quatre_yeux``, on by default) never the person who entered or
+submitted the declaration (``peut_valider``). A validated declaration is locked: a
+correction creates a new
 version (copy of the lines, with a reason); the validated one keeps counting until the new
 version is validated, then it becomes « remplacée ». Concurrent edits are refused (version
 field, required on every change).
@@ -29,6 +32,34 @@ PERMISSION_SAISIE = "heures.change_declarationmensuelle"
 VERSION_ABSENTE = (
     "Version de la déclaration absente : rechargez la page puis recommencez (rien n'a été modifié)."
 )
+
+MESSAGE_QUATRE_YEUX = (
+    "Validation à quatre yeux : vous avez saisi ou soumis cette déclaration, une autre "
+    "personne doit la valider."
+)
+
+
+def auteurs_saisie(declaration: DeclarationMensuelle) -> set[int]:
+    """Who entered or submitted ``declaration``: the authors of its draft and submitted
+    states in its history (creation, hours typed or imported, submission), and its submitter.
+    Rejecting it does not count: the person who rejected may validate the next submission."""
+    auteurs = set(
+        DeclarationMensuelle.history.filter(
+            id=declaration.pk, statut__in=[StatutDeclaration.BROUILLON, StatutDeclaration.SOUMISE]
+        ).values_list("history_user_id", flat=True)
+    )
+    auteurs.add(declaration.soumise_par_id)
+    auteurs.discard(None)
+    return auteurs
+
+
+def peut_valider(declaration: DeclarationMensuelle, user) -> bool:
+    """The four-eyes rule: with ``Parametres.validation_quatre_yeux`` (on by default), the
+    person who entered or submitted a declaration cannot validate it. (The permission
+    ``heures.valider_declaration`` is checked apart, by ``TRANSITIONS``.)"""
+    if not Parametres.get().validation_quatre_yeux:
+        return True
+    return user.pk not in auteurs_saisie(declaration)
 
 
 @dataclass(frozen=True)
@@ -72,7 +103,9 @@ def transitions_permises(declaration: DeclarationMensuelle, user) -> tuple[str, 
     return tuple(
         action
         for action, transition in TRANSITIONS.items()
-        if user.has_perm(transition.permission) and _statut_permet(declaration, action)
+        if user.has_perm(transition.permission)
+        and _statut_permet(declaration, action)
+        and (action != "valider" or peut_valider(declaration, user))
     )
 
 
@@ -211,6 +244,8 @@ def valider(declaration: DeclarationMensuelle, version_lue: int | None, user):
 
     declaration = _verrouiller(declaration, version_lue)
     _exiger(declaration, "valider")
+    if not peut_valider(declaration, user):
+        raise ValidationError(MESSAGE_QUATRE_YEUX)
     if declaration.remplace_id:
         precedente = DeclarationMensuelle.objects.select_for_update().get(
             pk=declaration.remplace_id

@@ -10,7 +10,9 @@ every rule about their personal data lives here, in one place:
   version (who/when) and any change to a protected criterion by a user without the right;
 - ``participants_a_anonymiser`` / ``anonymiser``: the retention period
   (``Parametres.duree_conservation_annees`` years after the last mission ends) and the
-  anonymisation that keeps the statistics unchanged (docs/donnees-personnelles.md);
+  anonymisation that keeps the statistics unchanged (docs/donnees-personnelles.md), with
+  the traces elsewhere (free texts, admin log: ``heures.services.traces``);
+- ``nettoyer_participants_supprimes``: the traces left by participants deleted earlier;
 - ``donnees_personnelles`` / ``journaliser_export``: the right of access (everything the
   app holds on one person) and its trace in the participant's history.
 """
@@ -27,6 +29,9 @@ from django.utils import timezone
 
 from heures import perms
 from heures.models import CritereParticipant, LigneDeclaration, Mission, Participant
+from heures.services import traces
+from journal import services as journal
+from journal.models import Action
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.historique import CHAMPS_TECHNIQUES, LigneHistorique, lignes_historique
 from mife.core.models import Parametres
@@ -34,7 +39,6 @@ from mife.core.texte import cle_recherche
 
 AGE_MINIMUM = 16
 ANNEE_MINIMUM = 1900
-NOM_ANONYME = "ANONYME"
 MOTIF_ANONYMISATION = "Anonymisation (durée de conservation dépassée)"
 MOTIF_EXPORT = "Export des données (droit d'accès)"
 CODE_CRITERE_AUTRE = "autre"
@@ -240,15 +244,7 @@ def identite_anonyme(participant: Participant) -> dict:
     Kept for the statistics: sex, birth year, commune, QPV flag, level of qualification,
     situation at entry, criteria, missions (sortie, situation six months later), hours.
     """
-    return {
-        "nom": NOM_ANONYME,
-        "prenom": f"P-{participant.pk:06d}",
-        "date_naissance": dt.date(participant.date_naissance.year, 1, 1),
-        "telephone": "",
-        "email": "",
-        "notes": "",
-        "code_postal": "",
-    }
+    return traces.identite_pseudonyme(participant.pk, participant.date_naissance.year)
 
 
 @dataclass
@@ -257,8 +253,10 @@ class RapportAnonymisation:
     historique_participants: int = 0
     criteres: int = 0
     historique_criteres: int = 0
+    effacement: traces.RapportTraces = field(default_factory=traces.RapportTraces)
     ids: list[int] = field(default_factory=list)
     refuses: list[int] = field(default_factory=list)  # changed meanwhile: next run
+    supprimes: list[int] = field(default_factory=list)  # deleted earlier, traces cleaned
 
 
 def anonymiser(participants: Iterable[Participant], dry_run: bool = False) -> RapportAnonymisation:
@@ -268,8 +266,10 @@ def anonymiser(participants: Iterable[Participant], dry_run: bool = False) -> Ra
     refused instead of writing the identity back) with the history reason
     « Anonymisation… »; the identity fields of all its earlier historical rows are
     overwritten with the pseudonym; the free-text justification of its criteria (live and
-    historical) is emptied. Criteria, dates and prescribers stay, so past statistics do not
-    change. A participant modified while this runs is left for the next run.
+    historical) is emptied; the free texts attached to it and the admin log entries naming
+    it are rewritten (``traces.effacer_traces``). Criteria, dates and prescribers stay, so
+    past statistics do not change. A participant modified while this runs is left for the
+    next run.
     """
     rapport = RapportAnonymisation()
     CritereHistorique = CritereParticipant.history.model
@@ -285,7 +285,12 @@ def anonymiser(participants: Iterable[Participant], dry_run: bool = False) -> Ra
         criteres_historiques = CritereHistorique.objects.filter(
             participant_id=participant.pk
         ).exclude(justification="")
+        noms = traces.identites(participant.pk, participant)
+        annee = participant.date_naissance.year
         if dry_run:
+            rapport.effacement += traces.effacer_traces(
+                participant.pk, noms, annee, dry_run=True, historique=False
+            )
             rapport.participants += 1
             rapport.ids.append(participant.pk)
             rapport.historique_participants += len(historiques)
@@ -306,11 +311,31 @@ def anonymiser(participants: Iterable[Participant], dry_run: bool = False) -> Ra
                 ).update(**anonyme)
                 rapport.criteres += criteres.update(justification="")
                 rapport.historique_criteres += criteres_historiques.update(justification="")
+                rapport.effacement += traces.effacer_traces(
+                    participant.pk, noms, annee, historique=False
+                )
         except ConflitDeVersion:
             rapport.refuses.append(participant.pk)
             continue
         rapport.participants += 1
         rapport.ids.append(participant.pk)
+    return rapport
+
+
+def nettoyer_participants_supprimes(
+    rapport: RapportAnonymisation | None = None, dry_run: bool = False
+) -> RapportAnonymisation:
+    """Participants deleted before their traces were cleaned at deletion: their history
+    rows, criteria justifications, free texts and admin log entries (one transaction each)."""
+    rapport = rapport or RapportAnonymisation()
+    for pk in traces.participants_supprimes_a_nettoyer():
+        with transaction.atomic():
+            resultat = traces.nettoyer_participant_supprime(pk, dry_run)
+        rapport.supprimes.append(pk)
+        rapport.historique_participants += resultat.historique_participant
+        rapport.historique_criteres += resultat.historique_criteres
+        resultat.historique_participant = resultat.historique_criteres = 0
+        rapport.effacement += resultat
     return rapport
 
 
@@ -324,12 +349,19 @@ def peut_exporter(user) -> bool:
     )
 
 
-def journaliser_export(participant: Participant, user) -> None:
+def journaliser_export(participant: Participant, user, request=None) -> None:
     """Trace the export in the participant's history, without touching the record itself
-    (its modification date drives the retention period)."""
+    (its modification date drives the retention period), and in the access log."""
     Participant.history.bulk_history_create(
         [participant], update=True, default_user=user, default_change_reason=MOTIF_EXPORT
     )
+    if request is not None:
+        journal.acces(
+            request,
+            Action.EXPORT_DROIT_ACCES,
+            participant_id=participant.pk,
+            objet=f"Données du participant n° {participant.pk} (droit d'accès)",
+        )
 
 
 def _iso(valeur):

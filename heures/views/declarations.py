@@ -13,6 +13,8 @@ from heures.forms.declarations import OuvrirForm
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from heures.services import declarations as services
 from heures.views.coherence import message_validation
+from journal import services as journal
+from journal.models import Action
 from marches.models import Lot
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion
@@ -77,6 +79,9 @@ def _contexte(request, declaration, **extra):
         "total": selectors.heures_declarees(declaration),
         "modifiable": services.saisie_permise(declaration, user),
         "transitions": services.transitions_permises(declaration, user),
+        "quatre_yeux": declaration.statut == StatutDeclaration.SOUMISE
+        and user.has_perm("heures.valider_declaration")
+        and not services.peut_valider(declaration, user),
         "attestations": declaration.attestations.order_by("-emise_le"),
         "voir_identites": perms.peut_voir_participants(user),
         "titre": f"Heures de {formats.mois_fr(declaration.mois)} — {declaration.entreprise}",
@@ -174,11 +179,12 @@ def action(request, pk: int, action: str):
     return redirect("heures:declaration_saisie", pk=declaration.pk)
 
 
-@permission_required("heures.view_attestation", raise_exception=True)
+@permission_required(perms.PDF_ATTESTATIONS, raise_exception=True)
 def attestation_pdf(request, pk: int):
     attestation = get_object_or_404(Attestation, pk=pk)
     if not attestation.fichier:
         raise Http404("Fichier absent.")
+    journal.acces(request, Action.EXPORT_FICHIER, objet=f"Attestation {attestation.numero}")
     return FileResponse(
         attestation.fichier.open("rb"),
         as_attachment=True,

@@ -22,6 +22,8 @@ from entreprises.models import Entreprise
 from heures import perms
 from heures.forms.excel import ImportForm, ModeleForm
 from heures.services import excel_heures
+from journal import services as journal
+from journal.models import Action
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.televersement import Televersement, TeleversementIntrouvable
 
@@ -58,6 +60,7 @@ def modele(request):
         form.add_error(None, erreur)
         return _page(request, modele_form=form)
     nom = f"heures-{mois:%Y-%m}-{slugify(entreprise.raison_sociale)[:40]}-{entreprise.identifiant}"
+    journal.acces(request, Action.EXPORT_FICHIER, objet=f"Modèle d'heures {nom}.xlsx")
     reponse = HttpResponse(contenu, content_type=TYPE_XLSX)
     reponse["Content-Disposition"] = f'attachment; filename="{nom}.xlsx"'
     return reponse

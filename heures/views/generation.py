@@ -7,9 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from heures import perms
 from heures.forms.generation import GenerationForm
 from heures.models import GenerationAttestations
 from heures.services import attestations, generation
+from journal import services as journal
+from journal.models import Action
 from mife.core import formats
 from mife.core.mois import mois_precedent
 
@@ -88,13 +91,15 @@ def _fichier(champ, nom: str, type_mime: str):
     return FileResponse(champ.open("rb"), as_attachment=True, filename=nom, content_type=type_mime)
 
 
-@permission_required("heures.view_attestation", raise_exception=True)
+@permission_required(perms.PDF_ATTESTATIONS, raise_exception=True)
 def telecharger_zip(request, pk: int):
     lot = generation.actualiser_fichiers(get_object_or_404(GenerationAttestations, pk=pk))
+    journal.acces(request, Action.EXPORT_FICHIER, objet=f"Attestations de {lot.mois:%m/%Y} (ZIP)")
     return _fichier(lot.fichier_zip, f"attestations-{lot.mois:%Y-%m}.zip", "application/zip")
 
 
-@permission_required("heures.view_attestation", raise_exception=True)
+@permission_required(perms.PDF_ATTESTATIONS, raise_exception=True)
 def telecharger_pdf(request, pk: int):
     lot = generation.actualiser_fichiers(get_object_or_404(GenerationAttestations, pk=pk))
+    journal.acces(request, Action.EXPORT_FICHIER, objet=f"Attestations de {lot.mois:%m/%Y} (PDF)")
     return _fichier(lot.fichier_pdf, f"attestations-{lot.mois:%Y-%m}.pdf", "application/pdf")

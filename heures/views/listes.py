@@ -20,6 +20,7 @@ from heures.models import (
     StatutDeclaration,
 )
 from heures.services import participants as services_participants
+from journal import services as journal
 from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
 from mife.core.listes import Colonne, ListeView
@@ -235,6 +236,7 @@ class ParticipantFicheView(FicheView):
         ]
 
     def get_context_data(self, **kwargs):
+        journal.consultation_participant(self.request, self.object.pk)  # access log
         context = super().get_context_data(**kwargs)
         if self.object.anonymise_le:
             # The history would show the identity as it was before the anonymisation.

@@ -123,7 +123,7 @@ class _ExportMixin(PermissionRequiredMixin):
         return get_object_or_404(Participant, pk=self.kwargs["pk"])
 
     def donnees(self, participant) -> dict:
-        services.journaliser_export(participant, self.request.user)
+        services.journaliser_export(participant, self.request.user, self.request)
         return services.donnees_personnelles(participant, self.request.user)
 
 

@@ -23,8 +23,11 @@ def enregistrer_versionne(instance, version_lue: int, user=None, **save_kwargs):
     """Save ``instance`` only if the stored version is still ``version_lue``.
 
     Uses a conditional UPDATE on (pk, version) so two concurrent saves cannot both win.
+    ``user`` is also the author of the history row, even outside a request (commands, tasks).
     """
     model = type(instance)
+    if user is not None:
+        instance._history_user = user
     with transaction.atomic():
         if instance.pk is None:
             instance.version = 1

@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 
 from mife.core import formats
 from mife.core.excel import Classeur
+from mife.core.signaux import liste_exportee
 
 FORMATS = {
     "": lambda v: "" if v is None else str(v),
@@ -161,6 +162,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
 
     # --- Excel export ------------------------------------------------------------------
     def exporter_excel(self, queryset) -> FileResponse:
+        liste_exportee.send(sender=type(self), request=self.request, titre=self.titre)
         colonnes = self.get_colonnes()
         wb = Classeur(write_only=True)
         ws = wb.create_sheet(title=(self.titre or "Export")[:31])

@@ -96,6 +96,11 @@ class Parametres(models.Model):
         default=False,
         help_text="Par défaut, les attestations n'indiquent que les initiales.",
     )
+    validation_quatre_yeux = models.BooleanField(
+        "validation à quatre yeux des déclarations",
+        default=True,
+        help_text="La personne qui a saisi ou soumis une déclaration ne peut pas la valider.",
+    )
     history = HistoricalRecords()
 
     class Meta:
