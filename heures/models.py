@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -466,7 +467,12 @@ class DeclarationMensuelle(Versionne):
         blank=True,
         related_name="+",
     )
-    history = HistoricalRecords()
+    #: Sum of the declaration's own lines, whatever its status, kept up to date by
+    #: ``heures.services.totaux`` in the transaction that changes a line (sortable, indexed).
+    total_declare = models.DecimalField(
+        "total déclaré", max_digits=10, decimal_places=2, default=ZERO, editable=False
+    )
+    history = HistoricalRecords(excluded_fields=["total_declare"])
 
     objects = DeclarationMensuelleQuerySet.as_manager()
 
@@ -504,6 +510,12 @@ class DeclarationMensuelle(Versionne):
         indexes = [
             models.Index(fields=["mois", "statut"]),
             models.Index(fields=["lot", "mois"]),
+            # the list's default ordering and its sorts (deep pages stay index scans)
+            models.Index(
+                F("mois").desc(), "entreprise", "lot", "id", name="declaration_ordre_liste"
+            ),
+            models.Index(fields=["total_declare", "id"], name="declaration_tri_total"),
+            models.Index(fields=["entreprise", "mois"], name="declaration_entreprise_mois"),
         ]
 
     def __str__(self) -> str:
@@ -554,6 +566,64 @@ class LigneDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mission.reference} : {self.heures} h"
+
+
+class TotalHeuresMois(models.Model):
+    """Validated hours of one company on one lot for one month: a maintained copy of
+    ``heures.selectors.heures_entreprise_mois`` (the one definition), so that lists, home pages
+    and indicators never sum millions of lines.
+
+    Rewritten by ``heures.services.totaux`` in the transaction that validates, replaces or
+    deletes a declaration or changes a validated line; ``python manage.py totaux_heures``
+    compares every row with the definition (and rebuilds them with ``--corriger``).
+    """
+
+    lot = models.ForeignKey(
+        Lot, verbose_name="lot", on_delete=models.CASCADE, related_name="totaux_mois"
+    )
+    entreprise = models.ForeignKey(
+        Entreprise, verbose_name="entreprise", on_delete=models.CASCADE, related_name="+"
+    )
+    mois = models.DateField("mois")
+    heures = models.DecimalField("heures validées", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "total d'heures du mois (maintenu)"
+        verbose_name_plural = "totaux d'heures par mois (maintenus)"
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "entreprise", "mois"], name="total_mois_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["mois"], name="total_mois_mois"),
+            models.Index(fields=["entreprise", "mois"], name="total_mois_entreprise"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"lot {self.lot_id}, entreprise {self.entreprise_id}, {self.mois:%m/%Y} : {self.heures}"
+        )
+
+
+class TotalHeuresLot(models.Model):
+    """Validated hours of a lot, all companies and months: the sum of its ``TotalHeuresMois``
+    rows, maintained with them (what the lists of lots, « en retard » and the homes read)."""
+
+    lot = models.OneToOneField(
+        Lot,
+        verbose_name="lot",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="total_heures",
+    )
+    heures = models.DecimalField("heures validées", max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = "total d'heures du lot (maintenu)"
+        verbose_name_plural = "totaux d'heures des lots (maintenus)"
+        indexes = [models.Index(fields=["heures"], name="total_lot_heures")]
+
+    def __str__(self) -> str:
+        return f"lot {self.lot_id} : {self.heures}"
 
 
 class TypeAttestation(models.TextChoices):

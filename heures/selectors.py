@@ -1,5 +1,10 @@
 """Read-side rules of hours: the one place where "hours done" is defined.
 
+The definition is ``lignes_validees``. Figures read on every list (a lot's hours, a year's, a
+company's per year, a declaration's total) come from totals maintained with the declarations
+(``heures/services/totaux.py``), each a copy of a sum defined here and checked against it by
+``python manage.py totaux_heures`` (and ``controler_chiffres``).
+
 Hours done count only the lines of **validated** declarations. A corrected declaration is a
 new version and the old one becomes « remplacée », so counting validated declarations counts
 the latest validated version only. Pages, PDFs and exports all use these functions.
@@ -33,6 +38,7 @@ from heures.models import (
     LigneDeclaration,
     StatutAttestation,
     StatutDeclaration,
+    TotalHeuresMois,
     TypeAttestation,
 )
 from marches.models import StatutLot
@@ -60,23 +66,23 @@ def heures_realisees_lot(lot) -> Decimal:
 
 
 def heures_annee(annee: int) -> Decimal:
-    return total_heures(lignes_validees().filter(declaration__mois__year=annee))
+    """Validated hours of a year's months, read from the maintained totals (``TotalHeuresMois``,
+    checked against the lines by ``totaux_heures`` and ``controler_chiffres``)."""
+    total = TotalHeuresMois.objects.filter(mois__year=annee).aggregate(
+        total=Coalesce(Sum("heures"), Value(ZERO), output_field=_DECIMAL)
+    )["total"]
+    return Decimal(total).quantize(CENTIEME)
 
 
 def annoter_heures_realisees(lots: QuerySet) -> QuerySet:
-    """Add ``heures_realisees`` (validated hours) to a queryset of lots, in one query."""
-    somme = (
-        lignes_validees()
-        .filter(declaration__lot=OuterRef("pk"))
-        .order_by()
-        .values("declaration__lot")
-        .annotate(total=Sum("heures"))
-        .values("total")
-    )
+    """Add ``heures_realisees`` (validated hours) to a queryset of lots, in one query.
+
+    Read from the maintained ``TotalHeuresLot`` (a join, sortable), which holds
+    ``heures_realisees_lot`` of each lot: ``heures/services/totaux.py`` rewrites it with every
+    validation and ``python manage.py totaux_heures`` checks it against the lines.
+    """
     return lots.annotate(
-        heures_realisees=Coalesce(
-            Subquery(somme, output_field=_DECIMAL), Value(ZERO), output_field=_DECIMAL
-        )
+        heures_realisees=Coalesce(F("total_heures__heures"), Value(ZERO), output_field=_DECIMAL)
     )
 
 
@@ -100,21 +106,22 @@ def heures_par_annee_entreprise(entreprise) -> list[tuple[int, Decimal]]:
 
 
 def heures_par_annee_entreprises(entreprises=None) -> dict[int, list[tuple[int, Decimal]]]:
-    """``heures_par_annee_entreprise`` of several companies (all when None), in one query."""
-    lignes = lignes_validees()
+    """``heures_par_annee_entreprise`` of several companies (all when None), in one query on
+    the maintained totals per month (``TotalHeuresMois``)."""
+    totaux = TotalHeuresMois.objects.all()
     if entreprises is not None:
-        lignes = lignes.filter(declaration__entreprise__in=entreprises)
-    lignes = (
-        lignes.annotate(annee=ExtractYear("declaration__mois"))
+        totaux = totaux.filter(entreprise__in=entreprises)
+    totaux = (
+        totaux.annotate(annee=ExtractYear("mois"))
         .order_by()
-        .values("declaration__entreprise", "annee")
+        .values("entreprise", "annee")
         .annotate(total=Sum("heures", output_field=_DECIMAL))
-        .order_by("declaration__entreprise", "annee")
+        .order_by("entreprise", "annee")
     )
     resultat: dict[int, list[tuple[int, Decimal]]] = {}
-    for ligne in lignes:
+    for ligne in totaux:
         total = Decimal(ligne["total"] or ZERO).quantize(CENTIEME)
-        resultat.setdefault(ligne["declaration__entreprise"], []).append((ligne["annee"], total))
+        resultat.setdefault(ligne["entreprise"], []).append((ligne["annee"], total))
     return resultat
 
 
@@ -254,10 +261,10 @@ def _somme_par(lignes: QuerySet[LigneDeclaration], champ: str) -> Coalesce:
 
 
 def annoter_heures_declarees(declarations: QuerySet) -> QuerySet:
-    """Add ``total_declare`` (sum of the declaration's lines) to declarations, in one query."""
-    return declarations.annotate(
-        total_declare=_somme_par(LigneDeclaration.objects.all(), "declaration")
-    )
+    """Declarations with ``total_declare`` (sum of the declaration's lines, = ``heures_declarees``):
+    a field maintained with the lines (``heures/services/totaux.py``), indexed for sorting, so
+    nothing to add to the query."""
+    return declarations
 
 
 def annoter_heures_validees_missions(missions: QuerySet) -> QuerySet:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from heures.models import DeclarationMensuelle, LigneDeclaration, Mission, StatutDeclaration
+from heures.services import totaux
 from mife.core import formats
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
@@ -305,6 +306,7 @@ def corriger(declaration: DeclarationMensuelle, motif: str, version_lue: int | N
         )
         for ligne in declaration.lignes.all()
     )
+    totaux.recalculer_declaration(nouvelle.pk)  # bulk_create sends no signal
     return nouvelle
 
 

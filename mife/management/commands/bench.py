@@ -29,6 +29,7 @@ from heures.models import (
     StatutDeclaration,
     TypeContrat,
 )
+from heures.services import totaux
 from marches.models import Clause, DonneurOrdre, Lot, Marche, NatureMarche
 from mife import roles
 from mife.core.mois import ajouter_mois
@@ -137,6 +138,7 @@ class Command(BaseCommand):
                 ),
                 batch_size=5000,
             )
+        totaux.reconstruire()  # bulk-created lines: rebuild the maintained totals
         self.stdout.write(
             f"Jeu de données : {nb_lots} lots, {len(entreprises)} entreprises, "
             f"{nb_participants} participants et missions, {nb_mois * nb_participants} lignes "

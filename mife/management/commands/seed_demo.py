@@ -50,6 +50,7 @@ from heures.models import (
     TypeContrat,
     TypePrescripteur,
 )
+from heures.services import totaux
 from label.models import (
     DUREE_LABEL_ANNEES,
     ActionLabel,
@@ -1909,4 +1910,5 @@ class Command(BaseCommand):
         jeu = JeuDemo()
         with transaction.atomic():
             jeu.charger()
+            totaux.reconstruire()  # lines were bulk-created: no signal rewrote the totals
         self.stdout.write(self.style.SUCCESS(jeu.resume()))
