@@ -16,7 +16,7 @@ from label.selectors import EtatLabel
 from marches import perms as marches_perms
 from marches.models import EtatAction
 from mife.core import formats
-from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
+from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, limiter
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 from mife.core.models import Parametres
@@ -189,17 +189,23 @@ class EntrepriseFicheView(FicheView):
             )
         if marches_perms.peut_voir_echanges(user):
             tableaux.append(_tableau_echanges(e))
-        titulaire = heures_selectors.annoter_heures_realisees(
-            e.lots_titulaire.select_related("marche__donneur_ordre", "clause").order_by(
-                "-date_debut", "pk"
-            )
+        titulaire, titre, suite = _limiter(
+            heures_selectors.annoter_heures_realisees(
+                e.lots_titulaire.select_related("marche__donneur_ordre", "clause").order_by(
+                    "-date_debut", "-pk"
+                )
+            ),
+            "Lots comme titulaire",
+            reverse("marches:lot_liste") + f"?entreprise={e.pk}",
+            "Voir tous les lots de l'entreprise comme titulaire",
         )
         entetes = ["Lot", "Donneur d'ordre", "Début", "Fin", "Statut"]
+        lignes = _lignes_lots(titulaire, colonne_titulaire=False)
         tableaux.append(
             Tableau(
-                "Lots comme titulaire",
+                titre,
                 [*entetes, "Heures requises", "Heures réalisées"],
-                _lignes_lots(titulaire, colonne_titulaire=False),
+                [*lignes, suite] if suite else lignes,
                 vide="Aucun lot.",
             )
         )
@@ -207,8 +213,14 @@ class EntrepriseFicheView(FicheView):
             ("Lots comme cotraitant", e.lots_cotraitant),
             ("Lots comme sous-traitant", e.lots_sous_traitant),
         ):
-            lots = lots.select_related("marche__donneur_ordre", "titulaire").order_by(
-                "-date_debut", "pk"
+            # no list filter for these roles: bounded, the title says when rows are left out
+            lots, titre, _ = _limiter(
+                lots.select_related("marche__donneur_ordre", "titulaire").order_by(
+                    "-date_debut", "-pk"
+                ),
+                titre,
+                "",
+                "",
             )
             tableaux.append(
                 Tableau(
@@ -314,11 +326,7 @@ def _tableau_evenements(e) -> Tableau:
 
 def _limiter(queryset, titre: str, url_tout: str, libelle_tout: str, feminin=False):
     """At most LIMITE_TABLEAU rows; when there are more, say so and link to the full list."""
-    objets = list(queryset[: LIMITE_TABLEAU + 1])
-    tronque = len(objets) > LIMITE_TABLEAU
-    if tronque:
-        titre = f"{titre} ({LIMITE_TABLEAU} plus {'récentes' if feminin else 'récents'})"
-    return objets[:LIMITE_TABLEAU], titre, [(libelle_tout, url_tout)] if tronque else None
+    return limiter(queryset, titre, url_tout, libelle_tout, feminin, limite=LIMITE_TABLEAU)
 
 
 def _tableau_echanges(e) -> Tableau:

@@ -1,23 +1,18 @@
 """The month board: every company × lot expected to declare a month, with its status.
 
 A pair (employer, lot) is *expected to declare* a month when at least one of its missions
-is active that month on a lot active that month. The board is built with three queries,
-whatever the number of rows (DESIGN: lists stay fast):
-
-1. the distinct expected pairs, from the missions (with the names needed for display);
-2. the current declarations of the month (« remplacée » excluded) with their total hours;
-3. the last reminder sent per pair for the month.
-
-The rows are then joined, filtered (status, text) and paginated in Python: a month has at
-most a few hundred pairs, and the status « non reçue » (no row at all) is easier to filter
-on a list than in SQL. Company, lot and buyer filters are pushed into query 1.
+is active that month on a lot active that month. The board is one SQL query
+(``paires_du_mois``): the distinct expected pairs, each with its current declaration (status,
+maintained total) and last reminder as correlated subqueries, filtered (company, lot, buyer,
+status, words of text without accents nor case), sorted and paginated by the database, so a
+page costs the same whether the month has 50 pairs or 50 000.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -29,6 +24,7 @@ from heures.models import (
     StatutRelance,
 )
 from marches.models import Lot
+from mife.core.expressions import SansAccents
 from mife.core.mois import dernier_jour, premier_jour
 from mife.core.texte import cle_recherche
 
@@ -88,7 +84,19 @@ class LigneMois:
         )
 
 
-def lignes_du_mois(
+_CHAMPS_PAIRE = (
+    "employeur_id",
+    "employeur__raison_sociale",
+    "lot_id",
+    "lot__numero",
+    "lot__intitule",
+    "lot__marche__reference",
+    "lot__marche__donneur_ordre_id",
+    "lot__marche__donneur_ordre__nom",
+)
+
+
+def paires_du_mois(
     mois: date,
     *,
     entreprise=None,
@@ -96,13 +104,17 @@ def lignes_du_mois(
     donneur_ordre=None,
     statut: str = "",
     q: str = "",
-) -> list[LigneMois]:
-    """The board's rows for ``mois`` (three queries), sorted by company then lot."""
+) -> QuerySet:
+    """The board of ``mois`` as one SQL query (dicts), filtered and sorted in the database:
+    the distinct expected (employer, lot) pairs with the current declaration (latest version,
+    « remplacée » excluded: its id, status, maintained total, reason for rejection) and the
+    last reminder sent, each a correlated subquery on an index. Paginate it, count it, or turn
+    rows into ``LigneMois`` with ``ligne_mois``."""
     mois = premier_jour(mois)
-
-    # 1. Expected pairs: employers × lots with a mission active this month on an active lot.
-    missions = Mission.objects.actives_sur_mois(mois).filter(
-        lot__in=Lot.objects.actifs_sur_mois(mois, dernier_jour(mois))
+    missions = _annoter_cles(
+        Mission.objects.actives_sur_mois(mois).filter(
+            lot__in=Lot.objects.actifs_sur_mois(mois, dernier_jour(mois))
+        )
     )
     if entreprise is not None:
         missions = missions.filter(employeur=entreprise)
@@ -110,68 +122,84 @@ def lignes_du_mois(
         missions = missions.filter(lot=lot)
     if donneur_ordre is not None:
         missions = missions.filter(lot__marche__donneur_ordre=donneur_ordre)
+    for mot in cle_recherche(q).split():
+        missions = missions.filter(
+            Q(cle_entreprise__contains=mot)
+            | Q(cle_lot__contains=mot)
+            | Q(cle_marche__contains=mot)
+            | Q(cle_donneur__contains=mot)
+        )
+    courante = (
+        DeclarationMensuelle.objects.courantes()
+        .filter(mois=mois, entreprise=OuterRef("employeur_id"), lot=OuterRef("lot_id"))
+        .order_by("-numero_version")
+    )
+    relance = (
+        Relance.objects.filter(
+            mois=mois,
+            statut=StatutRelance.ENVOYEE,
+            entreprise=OuterRef("employeur_id"),
+            lot=OuterRef("lot_id"),
+        )
+        .order_by("-cree_le")
+        .values("cree_le")[:1]
+    )
     paires = (
         missions.order_by()
-        .values(
-            "employeur_id",
-            "employeur__raison_sociale",
-            "lot_id",
-            "lot__numero",
-            "lot__intitule",
-            "lot__marche__reference",
-            "lot__marche__donneur_ordre_id",
-            "lot__marche__donneur_ordre__nom",
-        )
+        .values(*_CHAMPS_PAIRE)
         .distinct()
-    )
-    lignes = {
-        (p["employeur_id"], p["lot_id"]): LigneMois(
-            mois=mois,
-            entreprise_id=p["employeur_id"],
-            entreprise=p["employeur__raison_sociale"],
-            lot_id=p["lot_id"],
-            lot=f"{p['lot__marche__reference']} lot {p['lot__numero']} — {p['lot__intitule']}",
-            marche_reference=p["lot__marche__reference"],
-            donneur_ordre_id=p["lot__marche__donneur_ordre_id"],
-            donneur_ordre=p["lot__marche__donneur_ordre__nom"] or "",
+        .annotate(
+            declaration_id=Subquery(courante.values("pk")[:1]),
+            declaration_statut=Subquery(courante.values("statut")[:1]),
+            declaration_total=Subquery(courante.values("total_declare")[:1]),
+            declaration_motif=Subquery(courante.values("motif_rejet")[:1]),
+            derniere_relance=Subquery(relance),
         )
-        for p in paires
-    }
-    if not lignes:
-        return []
-
-    # 2. Current declarations. A validated version and its correction in progress may both
-    # exist: the row shows the most recent version (the one the company is working on).
-    declarations = (
-        DeclarationMensuelle.objects.courantes()
-        .filter(mois=mois)
-        .order_by("numero_version")
-        .values("pk", "entreprise_id", "lot_id", "statut", "numero_version", "motif_rejet")
-        .annotate(total=Sum("lignes__heures"))
     )
-    for d in declarations:
-        ligne = lignes.get((d["entreprise_id"], d["lot_id"]))
-        if ligne is not None:  # ordered by version: the last one wins
-            ligne.statut = d["statut"]
-            ligne.declaration_id = d["pk"]
-            ligne.total_heures = d["total"] or Decimal("0")
-            ligne.motif_rejet = d["motif_rejet"]
-
-    # 3. Last reminder actually sent, per pair.
-    relances = (
-        Relance.objects.filter(mois=mois, statut=StatutRelance.ENVOYEE)
-        .order_by()
-        .values("entreprise_id", "lot_id")
-        .annotate(derniere=Max("cree_le"))
+    if statut == NON_RECUE:
+        paires = paires.filter(declaration_id__isnull=True)
+    elif statut:
+        paires = paires.filter(declaration_statut=statut)
+    return paires.order_by(
+        "employeur__raison_sociale",
+        "lot__marche__reference",
+        "lot__numero",
+        "employeur_id",
+        "lot_id",
     )
-    for r in relances:
-        ligne = lignes.get((r["entreprise_id"], r["lot_id"]))
-        if ligne is not None:
-            ligne.derniere_relance = r["derniere"]
 
-    resultat = sorted(lignes.values(), key=lambda li: (cle_recherche(li.entreprise), li.lot))
-    if statut:
-        resultat = [li for li in resultat if li.statut == statut]
-    for mot in cle_recherche(q).split():
-        resultat = [li for li in resultat if mot in li.texte_recherche]
-    return resultat
+
+def _annoter_cles(missions: QuerySet) -> QuerySet:
+    return missions.alias(
+        cle_entreprise=SansAccents("employeur__raison_sociale"),
+        cle_lot=SansAccents("lot__intitule"),
+        cle_marche=SansAccents("lot__marche__reference"),
+        cle_donneur=SansAccents("lot__marche__donneur_ordre__nom"),
+    )
+
+
+def ligne_mois(mois: date, p: dict) -> LigneMois:
+    """One row of ``paires_du_mois`` as the pages, export and reminders use it."""
+    return LigneMois(
+        mois=premier_jour(mois),
+        entreprise_id=p["employeur_id"],
+        entreprise=p["employeur__raison_sociale"],
+        lot_id=p["lot_id"],
+        lot=f"{p['lot__marche__reference']} lot {p['lot__numero']} — {p['lot__intitule']}",
+        marche_reference=p["lot__marche__reference"],
+        donneur_ordre_id=p["lot__marche__donneur_ordre_id"],
+        donneur_ordre=p["lot__marche__donneur_ordre__nom"] or "",
+        statut=p["declaration_statut"] or NON_RECUE,
+        declaration_id=p["declaration_id"],
+        total_heures=(
+            None if p["declaration_id"] is None else (p["declaration_total"] or Decimal("0"))
+        ),
+        derniere_relance=p["derniere_relance"],
+        motif_rejet=p["declaration_motif"] or "",
+    )
+
+
+def lignes_du_mois(mois: date, **filtres) -> list[LigneMois]:
+    """Every row of the board of ``mois`` (one query), sorted by company then lot: for the
+    reminders, the export and the coherence check. The page paginates ``paires_du_mois``."""
+    return [ligne_mois(mois, p) for p in paires_du_mois(mois, **filtres).iterator()]

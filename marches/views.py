@@ -52,7 +52,7 @@ from marches.models import (
 )
 from mife.core import formats
 from mife.core.excel import Classeur
-from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
+from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique, limiter
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 from mife.core.televersement import Televersement, TeleversementIntrouvable
@@ -488,11 +488,21 @@ class LotFicheView(FicheView):
         return sections
 
     def get_tableaux(self):
-        missions = self.object.missions.select_related("participant", "employeur")
         voir_personnes = heures_perms.peut_voir_participants(self.request.user)
+        missions, titre, suite = limiter(
+            self.object.missions.select_related("participant", "employeur").order_by(
+                "-date_debut", "-pk"
+            ),
+            "Missions",
+            reverse("heures:mission_liste") + f"?lot={self.object.pk}"
+            if heures_perms.peut_voir_missions(self.request.user)
+            else "",
+            "Voir toutes les missions du lot",
+            feminin=True,
+        )
         return [
             Tableau(
-                "Missions",
+                titre,
                 ["Référence", "Participant", "Employeur", "Modalité", "Début", "Fin"],
                 [
                     [
@@ -506,7 +516,8 @@ class LotFicheView(FicheView):
                         (formats.date_fr(m.date_fin), ""),
                     ]
                     for m in missions
-                ],
+                ]
+                + ([suite] if suite else []),
             ),
             *tableaux_echanges_du_lot(self.object, self.request.user),
         ]
@@ -1062,7 +1073,12 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
     if not perms.peut_voir_echanges(user):
         return tableaux
     jour = timezone.localdate()
-    echanges = lot.echanges.select_related("entreprise", "auteur")
+    echanges, titre, suite = limiter(
+        lot.echanges.select_related("entreprise", "auteur"),
+        "Échanges avec les entreprises",
+        reverse("marches:echange_liste") + f"?lot={lot.pk}",
+        "Voir tous les échanges sur ce lot",
+    )
     lignes = []
     for echange in echanges:
         etat = echange.etat_action_le(jour)
@@ -1078,9 +1094,11 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
                 ("—" if etat == EtatAction.AUCUNE else EtatAction(etat).label, ""),
             ]
         )
+    if suite:
+        lignes.append(suite)
     tableaux.append(
         Tableau(
-            "Échanges avec les entreprises",
+            titre,
             [
                 "Date",
                 "Entreprise",

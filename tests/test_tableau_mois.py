@@ -208,3 +208,33 @@ def test_permissions_du_tableau(client_for, role, attendu):
 def test_navigation(client_for):
     html = client_for("suivi").get(reverse("heures:declaration_liste")).content.decode()
     assert URL in html and "Tableau du mois" in html
+
+
+def test_pagine_trie_et_compte_en_sql(client_for):
+    """55 expected pairs: the database sorts by company, pages by 50, counts with the filter;
+    the page query reads 50 rows (LIMIT), not the whole month."""
+    lot = _lot()
+    for i in range(55):
+        employeur = f.EntrepriseFactory(raison_sociale=f"Entreprise {i:02d}")
+        _paire(lot=lot, employeur=employeur, statut=StatutDeclaration.VALIDEE if i % 5 else None)
+    client = client_for("suivi")
+    with CaptureQueriesContext(connection) as contexte:
+        page1 = client.get(URL, {"mois": "2025-06"}).context
+    noms = [li.entreprise for li in page1["lignes"]]
+    assert noms == [f"Entreprise {i:02d}" for i in range(50)]
+    assert page1["total"] == 55 and page1["non_recues"] == 11
+    sql_page = [q["sql"] for q in contexte.captured_queries if "LIMIT 50" in q["sql"]]
+    assert len(sql_page) == 1 and "DISTINCT" in sql_page[0]
+    page2 = client.get(URL, {"mois": "2025-06", "page": 2}).context
+    assert [li.entreprise for li in page2["lignes"]] == [
+        f"Entreprise {i:02d}" for i in range(50, 55)
+    ]
+    valides = client.get(URL, {"mois": "2025-06", "statut": "validee"}).context
+    assert valides["total"] == 44 and valides["non_recues"] == 0
+    assert all(li.total_heures == Decimal("35") for li in valides["lignes"])
+    f.EntrepriseFactory._meta.model.objects.filter(raison_sociale="Entreprise 15").update(
+        raison_sociale="Menuiserie Œuvre Élan"
+    )
+    trouvee = client.get(URL, {"mois": "2025-06", "statut": "non_recue", "q": "OEUVRE elan"})
+    assert [li.entreprise for li in trouvee.context["lignes"]] == ["Menuiserie Œuvre Élan"]
+    assert trouvee.context["total"] == 1 and trouvee.context["non_recues"] == 1

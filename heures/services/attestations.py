@@ -198,7 +198,7 @@ def emettre_mensuelle(declaration: DeclarationMensuelle, user=None) -> Attestati
     """
     declaration = (
         DeclarationMensuelle.objects.select_for_update(of=("self",))
-        .select_related("lot__clause", "entreprise")
+        .select_related("lot__clause", "lot__marche__donneur_ordre", "entreprise")
         .get(pk=declaration.pk)
     )
     if declaration.statut != StatutDeclaration.VALIDEE:

@@ -22,10 +22,11 @@ its files were built from.
 """
 
 import io
+import tempfile
 import zipfile
 from datetime import date, timedelta
 
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,14 +134,19 @@ def executer(generation_id: int) -> None:
 def _construire_fichiers(generation: GenerationAttestations) -> None:
     """(Re)build the batch's ZIP and print-all PDF from the month's attestations in force."""
     debut = timezone.now()
-    emises = list(_attestations_emises(generation.mois))
-    zip_, pdf = _archive(emises), _pdf_a_imprimer(emises)
-    generation.refresh_from_db()
-    nom = f"attestations-{generation.mois:%Y-%m}-lot-{generation.pk}"
-    generation.fichier_zip.save(f"{nom}.zip", ContentFile(zip_), save=False)
-    generation.fichier_pdf.save(f"{nom}.pdf", ContentFile(pdf), save=False)
+    emises = _attestations_emises(generation.mois)
+    nombre = 0
+    with tempfile.TemporaryFile() as zip_, tempfile.TemporaryFile() as pdf:
+        nombre = _fichiers(emises.iterator(chunk_size=TAILLE_PAQUET), zip_, pdf)
+        generation.refresh_from_db()
+        nom = f"attestations-{generation.mois:%Y-%m}-lot-{generation.pk}"
+        zip_.seek(0)
+        pdf.seek(0)
+        # File(): the storage copies the temporary files in chunks, never whole in memory
+        generation.fichier_zip.save(f"{nom}.zip", File(zip_), save=False)
+        generation.fichier_pdf.save(f"{nom}.pdf", File(pdf), save=False)
     generation.statut = StatutGeneration.TERMINEE
-    generation.total = generation.faites = len(emises)
+    generation.total = generation.faites = nombre
     generation.save(update_fields=["fichier_zip", "fichier_pdf", "statut", "total", "faites"])
     # When the files were built from (``fichiers_perimes``); .update: auto_now would say later.
     GenerationAttestations.objects.filter(pk=generation.pk).update(modifie_le=debut)
@@ -168,31 +174,53 @@ def actualiser_fichiers(generation: GenerationAttestations) -> GenerationAttesta
     return generation
 
 
-def _archive(emises: list[Attestation]) -> bytes:
-    """One ZIP of the attestations' PDFs, each named by its number (« REMPLACÉE » added to a
-    replaced one, which is also stamped)."""
-    tampon = io.BytesIO()
-    with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
-        for attestation in emises:
-            if attestation.fichier:
-                archive.writestr(
-                    attestations.nom_fichier(attestation),
-                    attestations.pdf_pour_sortie(attestation),
-                )
-    return tampon.getvalue()
+#: Attestations read from the database at a time, and merged into the print-all PDF at a time.
+TAILLE_PAQUET = 50
 
 
-def _pdf_a_imprimer(emises: list[Attestation]) -> bytes:
-    """One PDF with every attestation in number order, to print them all at once."""
-    from pypdf import PdfReader, PdfWriter
+def _fichiers(emises, zip_, pdf) -> int:
+    """Write the ZIP (one PDF per attestation, named by its number, « REMPLACÉE » added to a
+    replaced one) and the print-all PDF (every attestation in number order) into the open
+    files ``zip_`` and ``pdf``, reading one attestation's PDF at a time: memory is bounded by a
+    packet of ``TAILLE_PAQUET`` attestations, not by the month. The print-all PDF is merged by
+    packets: each packet is written to a temporary PDF on disk, and the packets are then
+    appended from those files (pypdf reads them lazily). Returns the number of attestations."""
+    from pypdf import PdfWriter
 
+    nombre = 0
+    paquets = []
     writer = PdfWriter()
-    for attestation in emises:
-        if attestation.fichier:
-            writer.append(PdfReader(io.BytesIO(attestations.pdf_pour_sortie(attestation))))
-    tampon = io.BytesIO()
-    writer.write(tampon)
-    return tampon.getvalue()
+    try:
+        with zipfile.ZipFile(zip_, "w", zipfile.ZIP_DEFLATED) as archive:
+            for attestation in emises:
+                nombre += 1
+                if not attestation.fichier:
+                    continue
+                contenu = attestations.pdf_pour_sortie(attestation)
+                archive.writestr(attestations.nom_fichier(attestation), contenu)
+                writer.append(io.BytesIO(contenu))
+                del contenu
+                if len(writer.pages) and nombre % TAILLE_PAQUET == 0:
+                    paquets.append(_ecrire_paquet(writer))
+                    writer = PdfWriter()
+        if len(writer.pages):
+            paquets.append(_ecrire_paquet(writer))
+        final = PdfWriter()
+        for paquet in paquets:
+            paquet.seek(0)
+            final.append(paquet)
+        final.write(pdf)
+    finally:
+        for paquet in paquets:
+            paquet.close()
+    return nombre
+
+
+def _ecrire_paquet(writer):
+    paquet = tempfile.TemporaryFile()  # noqa: SIM115 — closed by _fichiers
+    writer.compress_identical_objects(remove_duplicates=True)
+    writer.write(paquet)
+    return paquet
 
 
 def reprendre_interrompues() -> int:

@@ -13,7 +13,6 @@ from heures.models import (
     Attestation,
     CritereParticipant,
     DeclarationMensuelle,
-    EtatMission,
     LigneDeclaration,
     Mission,
     Participant,
@@ -22,7 +21,7 @@ from heures.models import (
 from heures.services import participants as services_participants
 from journal import services as journal
 from mife.core import formats
-from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
+from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, limiter
 from mife.core.listes import Colonne, ListeView
 
 CRITERE_PROTEGE = "critère protégé"
@@ -165,21 +164,24 @@ class ParticipantFicheView(FicheView):
                 Champ("Notes", p.notes),
             ]
         aujourd_hui = timezone.localdate()
-        en_cours = [m for m in self.missions if m.etat_le(aujourd_hui) == EtatMission.EN_COURS]
         parcours = [
             Champ("Heures validées", heures_selectors.heures_participant(p), "heures"),
-            Champ("Missions", len(self.missions), "nombre"),
-            Champ("Missions en cours", len(en_cours), "nombre"),
+            Champ("Missions", p.missions.count(), "nombre"),
+            Champ("Missions en cours", p.missions.actives_le(aujourd_hui).count(), "nombre"),
         ]
         return [Section("Identité", identite), Section("Parcours", parcours)]
 
     @cached_property
-    def missions(self) -> list[Mission]:
-        return list(
+    def missions(self) -> tuple[list[Mission], str]:
+        """The participant's missions, latest first, bounded (``limiter``), and the title."""
+        missions, titre, _ = limiter(
             heures_selectors.annoter_heures_validees_missions(
                 self.object.missions.select_related("lot__marche", "employeur")
-            ).order_by("date_debut", "pk")
+            ).order_by("-date_debut", "-pk"),
+            "Missions",
+            feminin=True,
         )
+        return missions, titre
 
     def get_tableaux(self):
         user = self.request.user
@@ -209,7 +211,7 @@ class ParticipantFicheView(FicheView):
                 (m.get_sortie_display() or "—", ""),
                 (formats.heures(m.heures_validees), ""),
             ]
-            for m in self.missions
+            for m in self.missions[0]
         ]
         return [
             Tableau(
@@ -219,7 +221,7 @@ class ParticipantFicheView(FicheView):
                 vide="Aucun critère validé.",
             ),
             Tableau(
-                "Missions",
+                self.missions[1],
                 [
                     "Référence",
                     "Lot",
@@ -268,15 +270,16 @@ class ParticipantFicheView(FicheView):
 
     def heures_par_mois(self) -> Tableau:
         """The timeline of validated hours: one row per month and mission."""
-        lignes = (
+        lignes, titre, _ = limiter(
             heures_selectors.lignes_validees()
             .filter(mission__participant=self.object)
             .select_related("declaration__entreprise", "mission")
-            .order_by("declaration__mois", "mission__reference")
+            .order_by("-declaration__mois", "mission__reference"),
+            "Heures validées par mois",
         )
         voir_missions = perms.peut_voir_missions(self.request.user)
         return Tableau(
-            "Heures validées par mois",
+            titre,
             ["Mois", "Mission", "Entreprise", "Heures validées"],
             [
                 [

@@ -1,8 +1,9 @@
 """The month board (who had to declare, who did) and the reminders sent from it.
 
-The rows are a Python list (see ``heures/selectors_mois.py``): the filters are a plain form
-kept in the URL, the list is paginated with Django's paginator, and the Excel export writes
-exactly the filtered rows.
+The rows come from one SQL query (``heures/selectors_mois.paires_du_mois``): the filters are a
+plain form kept in the URL, the database filters, sorts and paginates (only the 50 rows shown
+are read), the counts are restricted by the same filters, and the Excel export writes exactly
+the filtered rows.
 """
 
 import tempfile
@@ -21,7 +22,7 @@ from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
 from heures.forms.mois import TableauMoisForm
-from heures.selectors_mois import lignes_du_mois
+from heures.selectors_mois import NON_RECUE, ligne_mois, lignes_du_mois, paires_du_mois
 from heures.services import relances
 from marches.models import Lot
 from mife.core import formats
@@ -49,10 +50,16 @@ def _url_tableau(mois: date) -> str:
 @permission_required("heures.view_declarationmensuelle", raise_exception=True)
 def tableau(request):
     form, mois, criteres = _filtres(request)
-    lignes = lignes_du_mois(mois, **criteres)
     if request.GET.get("export") == "xlsx":
-        return _export(lignes, mois)
-    page = Paginator(lignes, 50).get_page(request.GET.get("page"))
+        return _export(lignes_du_mois(mois, **criteres), mois)
+    paires = paires_du_mois(mois, **criteres)
+    page = Paginator(paires, 50).get_page(request.GET.get("page"))
+    page.object_list = [ligne_mois(mois, p) for p in page.object_list]
+    non_recues = (
+        0
+        if criteres["statut"] not in ("", NON_RECUE)
+        else paires.filter(declaration_id__isnull=True).count()
+    )
     titre = f"Tableau du mois — {formats.mois_fr(mois)}"
     return render(
         request,
@@ -64,8 +71,8 @@ def tableau(request):
             "lignes": page.object_list,
             "page_obj": page,
             "is_paginated": page.has_other_pages(),
-            "total": len(lignes),
-            "non_recues": sum(1 for li in lignes if li.statut == "non_recue"),
+            "total": page.paginator.count,
+            "non_recues": non_recues,
             "peut_relancer": request.user.has_perm("heures.add_relance"),
             "titre": titre,
             "fil": [("Tableau du mois", None)],

@@ -38,6 +38,29 @@ class Tableau:
     vide: str = "Aucun élément."
 
 
+#: Rows shown at most in a table of a detail page (the rest: a link to the filtered list).
+LIMITE_TABLEAU = 50
+
+
+def limiter(
+    queryset,
+    titre: str,
+    url_tout: str = "",
+    libelle_tout: str = "",
+    feminin: bool = False,
+    limite: int = LIMITE_TABLEAU,
+):
+    """At most ``limite`` rows of ``queryset`` (read with LIMIT ``limite`` + 1, whatever the
+    number of rows); when there are more, the title says so and, given ``url_tout``, a last row
+    links to the full filtered list. Returns (rows, title, that last row or None)."""
+    objets = list(queryset[: limite + 1])
+    tronque = len(objets) > limite
+    if tronque:
+        titre = f"{titre} ({limite} plus {'récentes' if feminin else 'récents'})"
+    suite = [(libelle_tout, url_tout)] if tronque and url_tout else None
+    return objets[:limite], titre, suite
+
+
 @dataclass
 class Action:
     libelle: str
