@@ -90,7 +90,9 @@ def test_heures_du_participant_bornees(client_for):
     tableau = _tableau(reponse, "Heures validées par mois")
     assert tableau.titre == f"Heures validées par mois ({LIMITE} plus récents)"
     assert len(tableau.lignes) == LIMITE
-    assert tableau.lignes[0][0] == ("mars 2024", "")  # newest first
+    # the latest 50 months, in chronological order: the 3rd month to the 52nd
+    assert tableau.lignes[0][0] == ("mars 2020", "")
+    assert tableau.lignes[-1][0] == ("avril 2024", "")
     missions = _tableau(reponse, "Missions")
     assert missions.lignes[0][-1] == (formats.heures(Decimal(2 * (LIMITE + 2))), "")
 

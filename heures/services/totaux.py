@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from heures import selectors
@@ -67,19 +67,20 @@ def recalculer(lot_id: int, entreprise_id: int, mois: date) -> None:
     definition, under a lock on the lot's total row (serialises writers of one lot)."""
     TotalHeuresLot.objects.get_or_create(lot_id=lot_id, defaults={"heures": ZERO})
     total_lot = TotalHeuresLot.objects.select_for_update().get(lot_id=lot_id)
-    heures = selectors.total_heures(
-        selectors.lignes_validees().filter(
-            declaration__lot_id=lot_id,
-            declaration__entreprise_id=entreprise_id,
-            declaration__mois=mois,
-        )
+    lignes = selectors.lignes_validees().filter(
+        declaration__lot_id=lot_id,
+        declaration__entreprise_id=entreprise_id,
+        declaration__mois=mois,
     )
-    valide = DeclarationMensuelle.objects.filter(
-        lot_id=lot_id, entreprise_id=entreprise_id, mois=mois, statut=StatutDeclaration.VALIDEE
-    ).exists()
-    if valide:
+    resultat = lignes.aggregate(
+        n=Count("pk"), total=Coalesce(Sum("heures"), Value(ZERO), output_field=_DECIMAL)
+    )
+    if resultat["n"]:  # a row when validated lines exist, as heures_validees_par_… groups them
         TotalHeuresMois.objects.update_or_create(
-            lot_id=lot_id, entreprise_id=entreprise_id, mois=mois, defaults={"heures": heures}
+            lot_id=lot_id,
+            entreprise_id=entreprise_id,
+            mois=mois,
+            defaults={"heures": Decimal(resultat["total"]).quantize(selectors.CENTIEME)},
         )
     else:
         TotalHeuresMois.objects.filter(

@@ -173,7 +173,8 @@ class ParticipantFicheView(FicheView):
 
     @cached_property
     def missions(self) -> tuple[list[Mission], str]:
-        """The participant's missions, latest first, bounded (``limiter``), and the title."""
+        """The participant's latest missions (``limiter``), in chronological order, and the
+        table's title."""
         missions, titre, _ = limiter(
             heures_selectors.annoter_heures_validees_missions(
                 self.object.missions.select_related("lot__marche", "employeur")
@@ -181,7 +182,7 @@ class ParticipantFicheView(FicheView):
             "Missions",
             feminin=True,
         )
-        return missions, titre
+        return missions[::-1], titre
 
     def get_tableaux(self):
         user = self.request.user
@@ -277,6 +278,7 @@ class ParticipantFicheView(FicheView):
             .order_by("-declaration__mois", "mission__reference"),
             "Heures validées par mois",
         )
+        lignes = lignes[::-1]  # the latest months, in chronological order
         voir_missions = perms.peut_voir_missions(self.request.user)
         return Tableau(
             titre,
