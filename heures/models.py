@@ -510,10 +510,8 @@ class DeclarationMensuelle(Versionne):
         indexes = [
             models.Index(fields=["mois", "statut"]),
             models.Index(fields=["lot", "mois"]),
-            # the list's default ordering and its sorts (deep pages stay index scans)
-            models.Index(
-                F("mois").desc(), "entreprise", "lot", "id", name="declaration_ordre_liste"
-            ),
+            # the list's default ordering (-mois, pk) and its sort by total (deep pages)
+            models.Index(F("mois").desc(), "id", name="declaration_ordre_liste"),
             models.Index(fields=["total_declare", "id"], name="declaration_tri_total"),
             models.Index(fields=["entreprise", "mois"], name="declaration_entreprise_mois"),
         ]
