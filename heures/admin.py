@@ -16,6 +16,8 @@ from heures.models import (
     Proposition,
     Relance,
     StatutDeclaration,
+    TotalHeuresLot,
+    TotalHeuresMois,
 )
 from journal import services as journal
 from mife.core.admin import HistoryAdmin, LectureSeuleAdminMixin
@@ -419,6 +421,26 @@ class CompteurNumeroAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
 
     list_display = ("prefixe", "dernier")
     search_fields = ("prefixe",)
+
+
+@admin.register(TotalHeuresMois)
+class TotalHeuresMoisAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
+    """Maintained totals (heures/services/totaux.py): rewritten with the declarations, checked
+    and rebuilt by ``python manage.py totaux_heures``, never changed by hand."""
+
+    list_display = ("lot", "entreprise", "mois", "heures")
+    list_select_related = ("lot__marche", "entreprise")
+    search_fields = ("lot__marche__reference", "entreprise__raison_sociale")
+    date_hierarchy = "mois"
+
+
+@admin.register(TotalHeuresLot)
+class TotalHeuresLotAdmin(LectureSeuleAdminMixin, admin.ModelAdmin):
+    """Maintained total of a lot (see ``TotalHeuresMoisAdmin``)."""
+
+    list_display = ("lot", "heures")
+    list_select_related = ("lot__marche",)
+    search_fields = ("lot__marche__reference", "lot__intitule")
 
 
 class PropositionInline(admin.TabularInline):

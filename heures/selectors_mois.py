@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -106,10 +106,10 @@ def paires_du_mois(
     q: str = "",
 ) -> QuerySet:
     """The board of ``mois`` as one SQL query (dicts), filtered and sorted in the database:
-    the distinct expected (employer, lot) pairs with the current declaration (latest version,
-    « remplacée » excluded: its id, status, maintained total, reason for rejection) and the
-    last reminder sent, each a correlated subquery on an index. Paginate it, count it, or turn
-    rows into ``LigneMois`` with ``ligne_mois``."""
+    the expected (employer, lot) pairs (each from its first active mission) with the current
+    declaration (latest version, « remplacée » excluded: its id, status, maintained total,
+    reason for rejection) and the last reminder sent, each a correlated subquery on an index.
+    Paginate it, count it, or turn rows into ``LigneMois`` with ``ligne_mois``."""
     mois = premier_jour(mois)
     missions = _annoter_cles(
         Mission.objects.actives_sur_mois(mois).filter(
@@ -144,10 +144,15 @@ def paires_du_mois(
         .order_by("-cree_le")
         .values("cree_le")[:1]
     )
+    # One row per pair without DISTINCT: the pair's first active mission (so the database can
+    # sort, cut the page, and only then evaluate the subqueries of the 50 rows shown).
+    autre_avant = Mission.objects.actives_sur_mois(mois).filter(
+        lot=OuterRef("lot_id"), employeur=OuterRef("employeur_id"), pk__lt=OuterRef("pk")
+    )
     paires = (
-        missions.order_by()
+        missions.filter(~Exists(autre_avant))
+        .order_by()
         .values(*_CHAMPS_PAIRE)
-        .distinct()
         .annotate(
             declaration_id=Subquery(courante.values("pk")[:1]),
             declaration_statut=Subquery(courante.values("statut")[:1]),

@@ -44,6 +44,8 @@ from heures.models import (
     StatutDeclaration,
     StatutGeneration,
     StatutProposition,
+    TotalHeuresLot,
+    TotalHeuresMois,
     TypeAttestation,
     TypeContrat,
     TypePrescripteur,
@@ -479,6 +481,26 @@ class LigneDeclarationFactory(DjangoModelFactory):
     commentaire = ""
 
 
+class TotalHeuresMoisFactory(DjangoModelFactory):
+    """A maintained total written by hand: only for tests of the check (``totaux_heures``)."""
+
+    class Meta:
+        model = TotalHeuresMois
+
+    lot = factory.SubFactory(LotFactory)
+    entreprise = factory.SelfAttribute("lot.titulaire")
+    mois = dt.date(2026, 3, 1)
+    heures = Decimal("10")
+
+
+class TotalHeuresLotFactory(DjangoModelFactory):
+    class Meta:
+        model = TotalHeuresLot
+
+    lot = factory.SubFactory(LotFactory)
+    heures = Decimal("10")
+
+
 class CompteurNumeroFactory(DjangoModelFactory):
     class Meta:
         model = CompteurNumero
@@ -888,6 +910,8 @@ class SourceVeilleFactory(DjangoModelFactory):
 
 
 TOUTES = [
+    TotalHeuresMoisFactory,
+    TotalHeuresLotFactory,
     RelanceFactory,
     BesoinRecrutementFactory,
     PropositionFactory,

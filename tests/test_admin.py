@@ -27,6 +27,8 @@ from heures.models import (
     Participant,
     Relance,
     StatutDeclaration,
+    TotalHeuresLot,
+    TotalHeuresMois,
 )
 from label.models import JournalDossier, LienEntreprise, PieceJointe
 from marches.models import Lot, RapportImport, TacheImportDecp
@@ -60,6 +62,7 @@ SANS_AJOUT = {
     PieceJointe,
 }
 SANS_AJOUT |= {RapportImport, TacheImportDecp}
+SANS_AJOUT |= {TotalHeuresMois, TotalHeuresLot}  # maintained by heures/services/totaux.py
 FACTORIES = {factory._meta.model: factory for factory in factories.TOUTES}
 
 

@@ -224,7 +224,7 @@ def test_pagine_trie_et_compte_en_sql(client_for):
     assert noms == [f"Entreprise {i:02d}" for i in range(50)]
     assert page1["total"] == 55 and page1["non_recues"] == 11
     sql_page = [q["sql"] for q in contexte.captured_queries if "LIMIT 50" in q["sql"]]
-    assert len(sql_page) == 1 and "DISTINCT" in sql_page[0]
+    assert len(sql_page) == 1
     page2 = client.get(URL, {"mois": "2025-06", "page": 2}).context
     assert [li.entreprise for li in page2["lignes"]] == [
         f"Entreprise {i:02d}" for i in range(50, 55)
