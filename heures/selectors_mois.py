@@ -162,7 +162,7 @@ def paires_du_mois(
         )
     )
     if statut == NON_RECUE:
-        paires = paires.filter(declaration_id__isnull=True)
+        paires = paires.filter(~Exists(courante))  # an anti-join, not a subquery per pair
     elif statut:
         paires = paires.filter(declaration_statut=statut)
     return paires.order_by(

@@ -58,7 +58,7 @@ def tableau(request):
     non_recues = (
         0
         if criteres["statut"] not in ("", NON_RECUE)
-        else paires.filter(declaration_id__isnull=True).count()
+        else paires_du_mois(mois, **{**criteres, "statut": NON_RECUE}).count()
     )
     titre = f"Tableau du mois — {formats.mois_fr(mois)}"
     return render(
