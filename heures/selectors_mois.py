@@ -166,6 +166,7 @@ def paires_du_mois(
     elif statut:
         paires = paires.filter(declaration_statut=statut)
     return paires.order_by(
+        SansAccents("employeur__raison_sociale"),  # sorted as French readers expect
         "employeur__raison_sociale",
         "lot__marche__reference",
         "lot__numero",

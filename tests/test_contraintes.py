@@ -342,6 +342,16 @@ def _declaration_version_unique():
     return lambda: creer(2), lambda: creer(1)
 
 
+@cas("total_mois_unique")
+def _total_mois_unique():
+    existant = f.TotalHeuresMoisFactory()
+
+    def creer(mois):
+        f.TotalHeuresMoisFactory(lot=existant.lot, entreprise=existant.entreprise, mois=mois)
+
+    return lambda: creer(dt.date(2026, 4, 1)), lambda: creer(existant.mois)
+
+
 @cas("declaration_mois_premier_jour")
 def _declaration_mois_premier_jour():
     lot = f.LotFactory()

@@ -6,7 +6,14 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from heures.models import Attestation, CompteurNumero, GenerationAttestations, Relance
+from heures.models import (
+    Attestation,
+    CompteurNumero,
+    GenerationAttestations,
+    Relance,
+    TotalHeuresLot,
+    TotalHeuresMois,
+)
 from mife import roles
 from mife.core.admin import LectureSeuleAdminMixin
 from mife.models import DemandeBilan, RapportDonneur
@@ -107,6 +114,8 @@ def test_admins_en_lecture_seule(rf, make_user):
         Group,
         DemandeBilan,
         RapportDonneur,
+        TotalHeuresMois,
+        TotalHeuresLot,
     }
     request = rf.get("/")
     request.user = make_user(roles.ADMIN, is_staff=True, is_superuser=True)

@@ -1,6 +1,6 @@
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
@@ -164,10 +164,14 @@ class ParticipantFicheView(FicheView):
                 Champ("Notes", p.notes),
             ]
         aujourd_hui = timezone.localdate()
+        en_cours = p.missions.actives_le(aujourd_hui).values("pk")
+        nombres = p.missions.aggregate(
+            total=Count("pk"), en_cours=Count("pk", filter=Q(pk__in=en_cours))
+        )
         parcours = [
             Champ("Heures validées", heures_selectors.heures_participant(p), "heures"),
-            Champ("Missions", p.missions.count(), "nombre"),
-            Champ("Missions en cours", p.missions.actives_le(aujourd_hui).count(), "nombre"),
+            Champ("Missions", nombres["total"], "nombre"),
+            Champ("Missions en cours", nombres["en_cours"], "nombre"),
         ]
         return [Section("Identité", identite), Section("Parcours", parcours)]
 
