@@ -26,6 +26,7 @@ from heures.services import besoins as service
 from mife import roles
 from mife.navigation import navigation_pour
 from tests import factories as f
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 
@@ -254,8 +255,7 @@ def test_export_des_besoins(facilitateur, besoin):
     response = facilitateur.get(reverse("heures:besoin_liste"), {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="besoins-')
-    assert b"".join(response.streaming_content).startswith(b"PK")
-    response.close()
+    assert lire(response).startswith(b"PK")
 
 
 @pytest.mark.parametrize("n", [3, 30])

@@ -28,6 +28,7 @@ from tests.factories import (
     MissionFactory,
     ParticipantFactory,
 )
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 AOUT, SEPTEMBRE, OCTOBRE = dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)
@@ -540,8 +541,7 @@ def test_requetes_liste_a_reemettre(client, suivi, django_assert_max_num_queries
     assert reponse.context["total"] == n
     with django_assert_max_num_queries(8):
         export = client.get(url, {"export": "xlsx"})
-        assert len(b"".join(export.streaming_content)) > 0
-    export.close()
+        assert len(lire(export)) > 0
 
 
 @pytest.mark.parametrize("n", [2, 12])

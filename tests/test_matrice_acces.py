@@ -47,6 +47,7 @@ from mife import roles
 from mife.middleware import PAGES_LIBRES
 from mife.models import DemandeBilan, RapportDonneur
 from tests import factories as f
+from tests.outils_http import lire as lire_reponse
 
 pytestmark = pytest.mark.django_db
 
@@ -354,8 +355,7 @@ def _demander(client: Client, methode: str, url: str) -> str:
     with transaction.atomic():
         reponse = getattr(client, methode)(url)
         mot = _mot(reponse)
-        if hasattr(reponse, "streaming_content"):
-            reponse.close()
+        lire_reponse(reponse)
         transaction.set_rollback(True)
     client.cookies = cookies
     return mot
