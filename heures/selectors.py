@@ -353,12 +353,10 @@ class Eligibilite:
     criteres: tuple  # CritereParticipant rows valid on the date
 
     def raisons(self, user=None) -> list[str]:
-        """Labels of the valid criteria; sensitive ones masked for users without the right."""
+        """Labels of the valid criteria; sensitive ones left out for users without the right
+        (a placeholder would reveal that a health criterion exists)."""
         voir = user is None or user.has_perm("heures.voir_donnees_sensibles")
-        return [
-            c.critere.libelle if (voir or not c.critere.sensible) else "Critère protégé"
-            for c in self.criteres
-        ]
+        return [c.critere.libelle for c in self.criteres if voir or not c.critere.sensible]
 
 
 def criteres_valides_le(jour: date) -> Q:

@@ -25,23 +25,19 @@ from mife.core import formats
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
 from mife.core.listes import Colonne, ListeView
 
-CRITERE_PROTEGE = "critère protégé"
-
-
 # --- display rules of personal data ------------------------------------------------------------
-
-
-def libelle_critere(user, critere) -> str:
-    return critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
+# A criterion the user may not see is left out, not replaced by a placeholder: the only
+# protected criteria are health ones (RQTH, AAH…), so « critère protégé » would tell them.
 
 
 def libelles_criteres(user, validations) -> list[str]:
-    """The criteria of these validations, once each, sensitive ones masked."""
+    """The criteria of these validations this user may see, once each."""
     libelles: list[str] = []
     for validation in validations:
-        libelle = libelle_critere(user, validation.critere)
-        if libelle not in libelles:
-            libelles.append(libelle)
+        if not perms.peut_voir_critere(user, validation.critere):
+            continue
+        if validation.critere.libelle not in libelles:
+            libelles.append(validation.critere.libelle)
     return libelles
 
 
@@ -194,9 +190,7 @@ class ParticipantFicheView(FicheView):
                         (str(validation.prescripteur or "—"), ""),
                     ]
                 )
-            else:
-                # Dates and prescriber (MDPH…) could reveal the criterion: masked too.
-                criteres.append([(CRITERE_PROTEGE, ""), ("—", ""), ("—", ""), ("—", "")])
+            # A protected criterion is left out with its dates and prescriber (MDPH…).
         voir_missions = perms.peut_voir_missions(user)
         missions = [
             [

@@ -79,11 +79,6 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
         )
         return {"criteres": criteres}
 
-    def contexte(self, formulaires, version_form):
-        contexte = super().contexte(formulaires, version_form)
-        contexte["criteres_masques"] = self.formsets["criteres"].criteres_masques()
-        return contexte
-
     def confirmation(self, formulaires):
         """A new record that may be someone already known: ask before creating it."""
         if self.objet is not None:
