@@ -24,7 +24,7 @@ from heures.models import (
 )
 from marches.models import Lot
 from mife.core.champs import ChampMois
-from mife.core.filtres import OuiNonFilter, recherche_texte
+from mife.core.filtres import OuiNonFilter, TexteFilter, recherche_texte
 
 
 class MoisFilter(django_filters.Filter):
@@ -40,7 +40,7 @@ class ParticipantFilter(django_filters.FilterSet):
         label="Recherche (nom, prénom)", method=recherche_texte(["nom", "prenom"])
     )
     sexe = django_filters.ChoiceFilter(label="Sexe", choices=Sexe.choices)
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    commune = TexteFilter(label="Commune")
     resident_qpv = OuiNonFilter(
         label="Résident QPV",
         tous="Tous",
@@ -170,7 +170,7 @@ class BesoinFilter(django_filters.FilterSet):
     entreprise = django_filters.ModelChoiceFilter(
         label="Entreprise", queryset=Entreprise.objects.all()
     )
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    commune = TexteFilter(label="Commune")
 
     class Meta:
         model = BesoinRecrutement
