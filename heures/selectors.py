@@ -31,11 +31,12 @@ from heures.models import (
     Attestation,
     DeclarationMensuelle,
     LigneDeclaration,
+    Mission,
     StatutAttestation,
     StatutDeclaration,
     TypeAttestation,
 )
-from marches.models import StatutLot
+from marches.models import StatutLot, lots_de_l_entreprise
 from mife.core.expressions import JoursEntre
 from mife.core.models import Parametres
 
@@ -439,3 +440,13 @@ def previsions_lots(lots: QuerySet, jour: date) -> list[PrevisionLot]:
         jour,
     )
     return [prevision_lot(lot, jour) for lot in annotes]
+
+
+def lots_ou_travaille(lots: QuerySet, entreprise) -> QuerySet:
+    """The ``lots`` where ``entreprise`` works: titulaire, cotraitant, sous-traitant
+    (``marches.models.lots_de_l_entreprise``) or employer of a mission (an insertion structure
+    that provides staff). The hour entry offers these lots only, and refuses another."""
+    return lots.filter(
+        Q(pk__in=lots_de_l_entreprise(entreprise).values("pk"))
+        | Q(pk__in=Mission.objects.filter(employeur=entreprise).values("lot"))
+    )

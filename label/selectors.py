@@ -287,8 +287,8 @@ def annuaire(jour: date, recherche: str = "", commune: str = "", secteur_naf: st
     )
     for mot in (recherche or "").split():
         qs = qs.filter(
-            models.Q(entreprise__raison_sociale__icontains=mot)
-            | models.Q(entreprise__nom_commercial__icontains=mot)
+            models.Q(entreprise__raison_sociale__contient=mot)
+            | models.Q(entreprise__nom_commercial__contient=mot)
         )
     if commune:
         qs = qs.filter(entreprise__commune__iexact=commune)

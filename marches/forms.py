@@ -17,6 +17,7 @@ from marches.models import (
     lots_de_l_entreprise,
 )
 from mife.core import formats
+from mife.core.autocomplete import en_recherche
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -165,8 +166,8 @@ class LotForm(forms.ModelForm):
         self.fields["cotraitants"].queryset = entreprises
         self.fields["sous_traitants"].queryset = entreprises
         self.marche = marche
-        self.fields["cotraitants"].widget.attrs["size"] = 4
-        self.fields["sous_traitants"].widget.attrs["size"] = 4
+        for nom in ("titulaire", "cotraitants", "sous_traitants"):
+            en_recherche(self.fields[nom], "entreprises", params={"actives": "1"})
         from django.contrib.auth import get_user_model
 
         self.fields["facilitateur"].queryset = (

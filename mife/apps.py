@@ -32,7 +32,9 @@ class MifeConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from mife.core import http, verifications  # noqa: F401  (verifications: deploy checks)
+        from mife.core import http, texte, verifications  # noqa: F401  (verifications: deploy checks)
+
+        texte.installer()  # the accent-insensitive ``__contient`` lookups
 
         user_logged_in.connect(http.debut_d_activite, dispatch_uid="mife_debut_activite")
 

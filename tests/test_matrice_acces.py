@@ -203,6 +203,8 @@ def _objets(tmp_path):
         "label:session_detail": {"pk": session.pk},
         # Bilan, indicators and reports to buyers (mife)
         "indicateurs_graphique": {"nom": "mois"},
+        # Search-as-you-type choices: the most guarded family (people)
+        "choix": {"famille": "participants"},
         "rapport_fichier": {"pk": _premier(RapportDonneur), "format": "pdf"},
         "bilan_detail": {"pk": _premier(DemandeBilan)},
         "bilan_progression": {"pk": _premier(DemandeBilan)},

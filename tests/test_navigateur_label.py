@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from entreprises.models import Entreprise
 from label.models import College, DossierLabel, Label, StatutDossier
 from mife import roles
+from tests.choix_navigateur import choisir
 from tests.factories import ContactFactory, EntrepriseFactory, MembreJuryFactory
 from tests.outils_label import PDF
 
@@ -68,7 +69,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
     # 1. Eligibility diagnosis, from the animator's home.
     page.get_by_role("link", name="Faire un diagnostic d'éligibilité").click()
     page.wait_for_url("**/label/diagnostics/nouveau/")
-    page.locator("#id_entreprise").select_option(label="Menuiserie Vauban SAS")
+    choisir(page, "Entreprise", "vauban", "Menuiserie Vauban SAS")
     page.get_by_label("Implantée sur le Territoire de Belfort").check()
     page.get_by_label("Accepte les engagements du label").check()
     page.get_by_label("Effectif salarié").fill("14")

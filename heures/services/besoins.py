@@ -258,9 +258,9 @@ def candidats(besoin: BesoinRecrutement, filtres: dict | None = None):
     if critere := filtres.get("critere"):
         qs = qs.filter(Exists(valides.filter(critere=critere)))
     if commune := (filtres.get("commune") or "").strip():
-        qs = qs.filter(commune__icontains=commune)
+        qs = qs.filter(commune__contient=commune)
     for mot in (filtres.get("q") or "").split():
-        qs = qs.filter(Q(nom__icontains=mot) | Q(prenom__icontains=mot))
+        qs = qs.filter(Q(nom__contient=mot) | Q(prenom__contient=mot))
     if filtres.get("qpv"):
         qs = qs.filter(resident_qpv=True)
     return (
