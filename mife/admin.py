@@ -210,7 +210,18 @@ class ParametresAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (
             "Structure",
-            {"fields": ("nom_structure", "adresse", "telephone", "email", "url_publique")},
+            {
+                "fields": (
+                    "nom_structure",
+                    "article_structure",
+                    "adresse",
+                    "commune",
+                    "telephone",
+                    "email",
+                    "url_publique",
+                    "adresse_des_documents",
+                )
+            },
         ),
         (
             "En-tête et signature des documents",
@@ -226,6 +237,24 @@ class ParametresAdmin(SimpleHistoryAdmin):
         ),
         ("Contrôle", {"fields": ("validation_quatre_yeux",)}),
     )
+
+    readonly_fields = ("adresse_des_documents",)
+
+    @admin.display(description="adresse imprimée dans les documents")
+    def adresse_des_documents(self, obj):
+        """What the QR codes and verification links will carry, and where it comes from."""
+        adresse = obj.adresse_documents if obj else ""
+        if not adresse:
+            return (
+                "aucune : définissez la variable d'environnement SITE_URL ou l'adresse publique "
+                "ci-dessus, sinon les QR codes des attestations ne mènent nulle part."
+            )
+        origine = (
+            "l'adresse publique ci-dessus"
+            if obj.url_publique
+            else "la variable d'environnement SITE_URL (make run la déduit de HOST et PORT)"
+        )
+        return f"{adresse}/… (tirée de {origine})"
 
     def has_add_permission(self, request):
         if Parametres.objects.exists():

@@ -377,7 +377,8 @@ def test_proposer_un_participant(facilitateur, besoin, viviers):
     assert proposition.date_proposition == timezone.localdate()
     assert proposition.modifie_par == facilitateur.user
     page = facilitateur.get(besoin.get_absolute_url())
-    assert "RSA Rita proposé(e) pour ce besoin." in texte(page)
+    proposee = "proposée" if viviers["rsa"].sexe == "F" else "proposé"  # agreed with the person
+    assert f"RSA Rita {proposee} pour ce besoin." in texte(page)
     assert "RSA" not in candidats(page)  # no longer offered
     # Twice: refused, nothing added.
     response = facilitateur.post(url, {"participant": viviers["rsa"].pk}, follow=True)
