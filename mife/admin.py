@@ -6,6 +6,8 @@ superuser is created on the command line only: ``manage.py createsuperuser``). A
 that is a superuser can be changed only by a superuser.
 """
 
+from pathlib import Path
+
 # Imported first so that their ModelAdmins are registered, then unregistered below.
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
@@ -17,6 +19,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.db.models import Count, Prefetch
+from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -201,12 +204,39 @@ class RoleAdmin(LectureSeuleAdminMixin, BaseGroupAdmin):
         return obj.nb_utilisateurs
 
 
+class ImageDeposee(forms.ClearableFileInput):
+    """The logo or signature field: the stored image is named, never linked (media files have
+    no public address: the PDF generation reads them from disk), PNG or JPEG offered."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/png,image/jpeg", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        contexte = self.get_context(name, value, attrs)["widget"]
+        champ = forms.FileInput(attrs=contexte["attrs"]).render(name, None)
+        if not contexte["is_initial"]:
+            return champ
+        return format_html(
+            '<span class="d-block">Image déposée : {}</span>'
+            '<input type="checkbox" name="{}" id="{}"> <label for="{}">Supprimer l\'image</label>'
+            "<br>Remplacer par : {}",
+            Path(str(value)).name,
+            contexte["checkbox_name"],
+            contexte["checkbox_id"],
+            contexte["checkbox_id"],
+            champ,
+        )
+
+
 @admin.register(Parametres)
 class ParametresAdmin(SimpleHistoryAdmin):
     """The single settings row: it can be edited, never added twice nor deleted."""
 
     list_display = ("nom_structure", "email", "diviseur_etp", "plafond_heures_mensuel")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.ImageField: {"widget": ImageDeposee},
+    }
     fieldsets = (
         (
             "Structure",

@@ -25,6 +25,7 @@ from mife.core.grammaire import Article
 from mife.core.models import Parametres
 from tests.factories import (
     ClauseFactory,
+    DonneurOrdreFactory,
     EntrepriseFactory,
     LabelFactory,
     MissionFactory,
@@ -287,3 +288,40 @@ def test_certificat_du_label(parametres):
     assert "La MIFE du Territoire de Belfort certifie que l'entreprise" in texte
     assert "Fait à Delle, le" in texte
     assert "Fait à Belfort" not in texte  # no longer written in the template
+
+
+def test_couverture_du_bilan(parametres):
+    from mife import bilan
+
+    donneur = DonneurOrdreFactory(nom="Ville de Belfort", article=Article.LA)
+    contenu = bilan.pdf(2026, donneur)
+    texte = _texte(contenu)
+    assert "Marchés de la Ville de Belfort" in texte
+    assert "sur les marchés de la Ville de Belfort" in texte
+    assert "2 rue Jean-Jaurès 90000 Belfort" in texte
+    assert _nombre_images(contenu) >= 1  # the logo
+    Parametres.objects.update(logo="")
+    assert _nombre_images(bilan.pdf(2026, donneur)) < _nombre_images(contenu)
+
+
+def test_la_page_des_parametres_ne_lie_pas_les_images(client_admin, parametres, settings):
+    page = client_admin.get(URL_PARAMETRES).content.decode()
+    nom = Path(parametres.logo.name).name
+    assert f"Image déposée : {nom}" in page
+    assert f"/{settings.MEDIA_URL}" not in page  # media files have no public address
+    assert 'accept="image/png,image/jpeg"' in page
+    # « Supprimer l'image » clears it.
+    data = donnees_du_formulaire(client_admin.get(URL_PARAMETRES))
+    data["logo-clear"] = "on"
+    assert client_admin.post(URL_PARAMETRES, data).status_code == 302
+    assert not Parametres.get().logo and Parametres.get().signature
+
+
+def test_mois_elide_dans_les_pages(attestation, client, make_user):
+    """« Heures d'octobre 2026 », not « Heures de octobre 2026 »."""
+    client.force_login(make_user(roles.SUIVI, username="suivi3"))
+    declaration = attestation.declaration
+    page = client.get(reverse("heures:declaration_saisie", args=[declaration.pk]))
+    texte = page.content.decode().replace("&#x27;", "'")
+    assert "Heures d'octobre 2026" in texte
+    assert "de octobre" not in texte
