@@ -217,9 +217,10 @@ class ImageDeposee(forms.ClearableFileInput):
         if not contexte["is_initial"]:
             return champ
         return format_html(
-            '<span class="d-block">Image déposée : {}</span>'
-            '<input type="checkbox" name="{}" id="{}"> <label for="{}">Supprimer l\'image</label>'
-            "<br>Remplacer par : {}",
+            '<div class="image-deposee"><p>Image déposée : {}</p>'
+            '<p><input type="checkbox" name="{}" id="{}"> '
+            '<label class="vCheckboxLabel" for="{}">Supprimer l\'image</label></p>'
+            "<p>Remplacer par : {}</p></div>",
             Path(str(value)).name,
             contexte["checkbox_name"],
             contexte["checkbox_id"],

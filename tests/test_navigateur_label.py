@@ -182,7 +182,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
     avant = len(mail.outbox)
     page.get_by_role("button", name="Envoyer les convocations").click()
     page.wait_for_load_state()
-    assert "Convocations envoyées : 3 membre(s) du jury, 1 entreprise(s)." in message(page)
+    assert "Convocations envoyées : 3 membres du jury, 1 entreprise." in message(page)
     assert len(mail.outbox) == avant + 4
     assert all(m.attachments[0][0] == "invitation.ics" for m in mail.outbox[avant:])
 
@@ -198,7 +198,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
         page.get_by_label(f"Présence de {nom}").select_option(label="Présent·e")
     page.get_by_role("button", name="Enregistrer les présences").click()
     page.wait_for_load_state()
-    assert "Quorum atteint : 3 présent(s) sur 3" in message(page)
+    assert "Quorum atteint : 3 présents sur 3" in message(page)
     avis = page.get_by_role("form", name="Avis des membres sur Menuiserie Vauban SAS")
     avis.get_by_label("Avis de Anne Dupuis").select_option(label="Favorable")
     avis.get_by_label("Avis de Luc Roux").select_option(label="Favorable avec réserves")
