@@ -205,7 +205,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
     avis.get_by_label("Avis de Aurélie Tisserand").select_option(label="Favorable")
     avis.get_by_role("button", name="Enregistrer les avis").click()
     page.wait_for_load_state()
-    assert "3 avis enregistré(s)" in message(page)
+    assert "3 avis enregistrés" in message(page)
     decision = page.get_by_role("form", name="Décision sur Menuiserie Vauban SAS")
     decision.get_by_label("Décision du jury").select_option(label="Labellisé")
     decision.get_by_label("Motivation").fill("Démarche complète sur les trois axes.")
