@@ -29,12 +29,11 @@ worker: install
 	$(PY) manage.py db_worker
 
 # Installs, migrates the SQLite default, loads the demo data, starts the worker in the
-# background and serves http://127.0.0.1:8000 (Ctrl-C stops both).
+# background and serves http://$(HOST):$(PORT) (Ctrl-C stops both: mife/lancer.py forwards
+# the signal to each and waits). The documents (QR code of the attestations) carry SITE_URL,
+# http://$(HOST):$(PORT) unless the environment sets it.
 run: seed
-	@echo "Démarrage du worker de tâches et du serveur sur http://$(HOST):$(PORT)/"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker & \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) -m mife.lancer $(HOST) $(PORT)
 
 test: lint
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

@@ -6,6 +6,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from stdnum.fr import siret as stdnum_siret
 
+from mife.core import grammaire
 from mife.core.models import Versionne
 
 
@@ -57,6 +58,7 @@ class EntrepriseQuerySet(models.QuerySet):
 
 
 class Entreprise(Versionne):
+    genre_grammatical = grammaire.FEMININ
     type_identifiant = models.CharField(
         "type d'identifiant",
         max_length=10,

@@ -24,6 +24,7 @@ from label.models import (
     SessionJury,
     StatutSession,
 )
+from mife.core import grammaire
 
 
 class EtatLabel(models.TextChoices):
@@ -162,8 +163,9 @@ class Quorum:
     def __str__(self) -> str:
         etat = "atteint" if self.atteint else "non atteint"
         return (
-            f"Quorum {etat} : {self.presents} présent(s) sur {self.convoques} membre(s) "
-            f"convoqué(s), {self.requis} requis"
+            f"Quorum {etat} : {grammaire.pluriel(self.presents, 'présent')} sur "
+            f"{grammaire.pluriel(self.convoques, 'membre convoqué', 'membres convoqués')}, "
+            f"{self.requis} requis"
         )
 
 

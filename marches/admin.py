@@ -31,7 +31,7 @@ class DonneurOrdreAdmin(HistoryAdmin):
     search_fields = ("nom", "siret", "commune", "contact_nom")
     search_help_text = "Nom, SIRET, commune ou contact."
     fieldsets = (
-        (None, {"fields": ("nom", "type", "siret")}),
+        (None, {"fields": ("nom", "article", "type", "siret")}),
         ("Adresse", {"fields": ("adresse", ("code_postal", "commune"))}),
         ("Contact", {"fields": ("contact_nom", "contact_email", "contact_telephone")}),
     )

@@ -32,6 +32,7 @@ class DonneurOrdreForm(forms.ModelForm):
         model = DonneurOrdre
         fields = [
             "nom",
+            "article",
             "type",
             "siret",
             "adresse",

@@ -50,7 +50,7 @@ from marches.models import (
     StatutTache,
     TacheImportDecp,
 )
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.excel import Classeur
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
@@ -592,11 +592,7 @@ class _EditionSimple(PermissionAjoutOuModificationMixin, EditionView):
     def get_titre(self):
         if self.objet is not None:
             return f"Modifier « {self.objet} »"
-        return (
-            f"Nouveau {self.model._meta.verbose_name}"
-            if self.model is not Operation
-            else ("Nouvelle opération")
-        )
+        return grammaire.nouveau(self.model)
 
     def get_fil(self):
         return [(self.libelle_liste, reverse(self.liste)), (self.get_titre(), None)]

@@ -44,8 +44,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Public address of the app, printed in documents (QR code of attestations) when the
-# administrator has not set one in Paramètres.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# administrator has not set one in Paramètres. ``make run`` sets it from HOST and PORT; in
+# production it has no default (never a localhost address: check --deploy fails, mife.E101).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 INSTALLED_APPS = [
     "mife.apps.MifeConfig",

@@ -177,7 +177,7 @@ class TestDonneurOrdre:
         donneur = DonneurOrdre.objects.get()
         assert response.status_code == 302
         assert response["Location"] == donneur.get_absolute_url()
-        assert _messages(response) == ["« Ville de Belfort » enregistré."]
+        assert _messages(response) == ["Donneur d'ordre « Ville de Belfort » enregistré."]
         assert (donneur.siret, donneur.commune) == (SIRET_BELFORT, "Belfort")
         assert (donneur.version, donneur.modifie_par) == (1, facilitateur.user)
 
@@ -192,7 +192,7 @@ class TestDonneurOrdre:
         assert donneur.nom == "Ville de Belfort — services techniques"
         assert (donneur.version, donneur.modifie_par) == (2, facilitateur.user)
         texte = _texte(response)
-        assert "« Ville de Belfort — services techniques » enregistré." in texte
+        assert "Donneur d'ordre « Ville de Belfort — services techniques » enregistré." in texte
         assert "Modification le" in texte and "par Camille Martin" in texte
         assert "nom : « Ville de Belfort » → « Ville de Belfort — services techniques »" in texte
 
@@ -219,7 +219,9 @@ class TestOperation:
         response = facilitateur.post(url, data)
         operation = Operation.objects.get()
         assert response["Location"] == operation.get_absolute_url()
-        assert _messages(response) == ["« Rénovation du groupe scolaire Jean-Jaurès » enregistré."]
+        assert _messages(response) == [
+            "Opération « Rénovation du groupe scolaire Jean-Jaurès » enregistrée."
+        ]
         assert operation.donneur_ordre == donneur
         assert operation.renouvellement_urbain is True
         assert (operation.version, operation.modifie_par) == (1, facilitateur.user)
@@ -263,7 +265,7 @@ class TestMarche:
         assert marche.montant_ht == Decimal("2500000")
         assert (marche.operation, marche.donneur_ordre) == (operation, operation.donneur_ordre)
         assert (marche.version, marche.modifie_par) == (1, facilitateur.user)
-        assert _messages(response) == [f"« {marche} » enregistré."]
+        assert _messages(response) == [f"Marché « {marche} » enregistré."]
 
         url = reverse("marches:marche_modifier", args=[marche.pk])
         page = facilitateur.get(url)

@@ -220,7 +220,7 @@ def test_creer_un_participant_avec_ses_criteres(client_for, prescripteur):
     assert creation.history_type == "+" and creation.history_user == client.user
     assert CritereParticipant.history.filter(participant_id=p.pk, history_type="+").count() == 2
     suivante = client.get(response["Location"])
-    assert "Participant « DUPONT Élodie » créé." in suivante.content.decode()
+    assert "Participante « DUPONT Élodie » créée." in suivante.content.decode()
 
 
 def test_creer_sans_critere(client_for):

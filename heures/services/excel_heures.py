@@ -40,7 +40,7 @@ from heures.models import DeclarationMensuelle, Mission, StatutDeclaration
 from heures.services import declarations
 from heures.services.declarations import MODIFIABLES, lire_heures
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.excel import Classeur
 from mife.core.models import Parametres
@@ -314,14 +314,14 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
             ouverts.append((lot, declaration))
     if not ouverts:
         raise ValidationError(
-            f"Les déclarations de {formats.mois_fr(mois)} de {entreprise} sont toutes soumises "
+            f"Les déclarations {grammaire.de_mois(mois)} de {entreprise} sont toutes soumises "
             "ou validées : plus rien à saisir par import."
         )
     voir_identites = user.has_perm("heures.view_participant")
     plafond = Parametres.get().plafond_heures_mensuel
     genere_le = timezone.localtime()
     identifiant = f"{entreprise.get_type_identifiant_display()} {entreprise.identifiant}"
-    titre = f"Heures d'insertion de {formats.mois_fr(mois)} — {entreprise} ({identifiant})"
+    titre = f"Heures d'insertion {grammaire.de_mois(mois)} — {entreprise} ({identifiant})"
     consigne = CONSIGNE.format(lettre=LETTRE["heures"], plafond=formats.nombre(plafond, 2))
     info = (
         f"Modèle v{VERSION_MODELE} téléchargé le {formats.date_fr(genere_le)} par "
@@ -333,7 +333,7 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
     wb = Classeur()
     wb.remove(wb.active)
     wb.properties.creator = "Clauses & Label"
-    wb.properties.title = f"Heures de {formats.mois_fr(mois)} — {entreprise}"
+    wb.properties.title = f"Heures {grammaire.de_mois(mois)} — {entreprise}"
     pris: set[str] = set()
     meta_lots = []
     for lot, declaration in ouverts:
@@ -822,7 +822,7 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
             statut = declaration.get_statut_display().lower()
             if lu.changements:
                 rapport.erreur(
-                    f"la déclaration de {formats.mois_fr(mois)} de ce lot est {statut} : elle "
+                    f"la déclaration {grammaire.de_mois(mois)} de ce lot est {statut} : elle "
                     "ne se modifie plus par import. Faites-la rejeter ou corriger, ou remettez "
                     "les heures déclarées.",
                     feuille,

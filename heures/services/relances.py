@@ -19,7 +19,7 @@ from entreprises.models import Contact, Entreprise
 from heures.models import Relance, StatutRelance
 from heures.selectors_mois import NON_RECUE, STATUTS_A_RELANCER, LigneMois, lignes_du_mois
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.models import Parametres
 
 ENVOYEE = "envoyee"
@@ -70,6 +70,7 @@ def composer(ligne: LigneMois, entreprise: Entreprise, lot: Lot, nom_structure: 
         "heures/email_relance.txt",
         {
             "mois_fr": formats.mois_fr(ligne.mois),
+            "de_mois": grammaire.de_mois(ligne.mois),
             "entreprise": entreprise,
             "lot": lot,
             "donneur_ordre": ligne.donneur_ordre,

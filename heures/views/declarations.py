@@ -16,7 +16,7 @@ from heures.views.coherence import message_validation
 from journal import services as journal
 from journal.models import Action
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
 
 
@@ -84,7 +84,7 @@ def _contexte(request, declaration, **extra):
         and not services.peut_valider(declaration, user),
         "attestations": declaration.attestations.order_by("-emise_le"),
         "voir_identites": perms.peut_voir_participants(user),
-        "titre": f"Heures de {formats.mois_fr(declaration.mois)} — {declaration.entreprise}",
+        "titre": f"Heures {grammaire.de_mois(declaration.mois)} — {declaration.entreprise}",
         "fil": [
             ("Déclarations", reverse("heures:declaration_liste")),
             (

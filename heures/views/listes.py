@@ -21,7 +21,7 @@ from heures.models import (
 )
 from heures.services import participants as services_participants
 from journal import services as journal
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau
 from mife.core.listes import Colonne, ListeView
 
@@ -465,7 +465,7 @@ class DeclarationFicheView(FicheView):
 
     def get_titre(self):
         d = self.object
-        return f"Déclaration de {formats.mois_fr(d.mois)} — {d.entreprise}"
+        return f"Déclaration {grammaire.de_mois(d.mois)} — {d.entreprise}"
 
     def get_actions(self):
         url = reverse("heures:declaration_saisie", args=[self.object.pk])

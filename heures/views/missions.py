@@ -38,7 +38,7 @@ from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
 from heures.views.listes import libelles_criteres
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.fiches import Action, Champ, FicheView, Section
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
@@ -545,7 +545,11 @@ class ProposerView(_ActionPost):
         except ValidationError as erreur:
             messages.error(request, _message(erreur))
             return redirect(retour + "#proposer")
-        messages.success(request, f"{participant.nom_affiche} proposé(e) pour ce besoin.")
+        messages.success(
+            request,
+            f"{participant.nom_affiche} {grammaire.accorde('proposé', participant)} "
+            "pour ce besoin.",
+        )
         return redirect(retour + "#propositions")
 
 

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 
 from label.models import EvenementAnimation, ParticipationEvenement
 from label.services import documents
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import enregistrer_versionne
 from mife.core.excel import Classeur
 from mife.core.models import Parametres
@@ -36,7 +36,8 @@ class BilanInvitations:
 
     def __str__(self) -> str:
         texte = (
-            f"{self.ajoutees} entreprise(s) ajoutée(s), {self.envoyees} invitation(s) envoyée(s)."
+            f"{grammaire.pluriel(self.ajoutees, 'entreprise ajoutée', 'entreprises ajoutées')}, "
+            f"{grammaire.pluriel(self.envoyees, 'invitation envoyée', 'invitations envoyées')}."
         )
         if self.sans_adresse:
             texte += " Sans adresse e-mail : " + ", ".join(self.sans_adresse) + "."

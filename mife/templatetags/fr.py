@@ -2,7 +2,7 @@
 
 from django import template
 
-from mife.core import formats
+from mife.core import formats, grammaire
 
 register = template.Library()
 
@@ -10,6 +10,8 @@ register.filter("heures", formats.heures)
 register.filter("montant", formats.montant)
 register.filter("date_fr", formats.date_fr)
 register.filter("mois_fr", formats.mois_fr)
+register.filter("de_mois", grammaire.de_mois)
+register.filter("siret", formats.siret)
 register.filter("nombre", formats.nombre)
 register.filter("pourcentage", formats.pourcentage)
 register.filter("largeur_barre", formats.largeur_barre)

@@ -209,6 +209,10 @@ DONNEURS_ORDRE = [
     ("DEL", "Ville de Delle", TypeDonneurOrdre.COMMUNE, "", "Delle", "ville-delle"),
 ]  # fmt: skip
 
+# « passé par la Ville de Belfort », « par le Département… » ; sans article : un nom propre.
+ARTICLES_DONNEURS = {"VB": "la", "GBCA": "le", "CD90": "le", "HNFC": "l'", "RBFC": "la",
+                     "DEL": "la"}  # fmt: skip
+
 # code, donneur d'ordre, nom, commune, renouvellement urbain, description
 OPERATIONS = [
     ("pergaud", "VB", "Rénovation et extension du groupe scolaire Louis Pergaud", "Belfort",
@@ -919,7 +923,9 @@ class JeuDemo:
         parametres = Parametres.get()
         direction = self.utilisateurs["direction"]
         souhaits = {
-            "adresse": "Maison de l'Information, de la Formation et de l'Emploi\n90000 Belfort",
+            "adresse": "Maison de l'Information, de la Formation et de l'Emploi\n"
+            "2 rue Jean-Jaurès\n90000 Belfort",
+            "commune": "Belfort",
             "telephone": "03 84 46 61 00",
             "email": "contact@mife90.fr",
             "signataire_nom": direction.get_full_name(),
@@ -1045,6 +1051,7 @@ class JeuDemo:
                 {"nom": nom},
                 {
                     "type": type_do,
+                    "article": ARTICLES_DONNEURS.get(code, ""),
                     "adresse": adresse,
                     "code_postal": COMMUNES[commune],
                     "commune": commune,
