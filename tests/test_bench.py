@@ -136,3 +136,24 @@ def test_refus_en_debug(base_de_bench, settings):
     with pytest.raises(CommandError, match="DEBUG est activé"):
         call_command("bench", echelle=ECHELLE, stdout=io.StringIO())
     assert not Lot.objects.exists()
+
+
+def test_make_load_demarre_avec_des_sessions_ouvertes(base_de_bench, tmp_path, client):
+    """``mife.bench.charge`` opens one session per bench account: with its cookie alone, a
+    Locust user lands on its role's home, without typing a password."""
+    from django.conf import settings
+
+    from mife.bench import charge
+
+    call_command("bench", echelle=ECHELLE, remplir_seulement=True, stdout=io.StringIO())
+    fichier = tmp_path / "sessions.json"
+    assert charge.ecrire_sessions(str(fichier)) == sum(donnees.COMPTES.values())
+    contenu = json.loads(fichier.read_text())
+    assert contenu["cookie"] == settings.SESSION_COOKIE_NAME
+    client.cookies[settings.SESSION_COOKIE_NAME] = contenu["sessions"]["bench-suivi-003"]
+    reponse = client.get("/", secure=True)
+    assert reponse.status_code == 200
+    assert reponse.wsgi_request.user.username == "bench-suivi-003"
+    # A forged cookie opens nothing.
+    client.cookies[settings.SESSION_COOKIE_NAME] = "inconnu"
+    assert client.get("/", secure=True).status_code == 302
