@@ -82,7 +82,7 @@ load: install
 
 # Backup of the PostgreSQL database of DATABASE_URL (custom format, timestamped, in backups/)
 # and restore of a backup into a new database: make restore FICHIER=backups/… CIBLE=clauses_copie
-# (docs/sauvegardes.md; PGHOST and PGUSER say which server).
+# (bench/README.md; PGHOST and PGUSER say which server).
 SAUVEGARDES ?= backups
 backup:
 	@case "$(DATABASE_URL)" in postgres*) ;; *) echo "DATABASE_URL doit désigner la base PostgreSQL à sauvegarder (postgres://…)"; exit 2;; esac
