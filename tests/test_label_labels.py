@@ -79,9 +79,9 @@ def test_liste_des_labels_avec_leur_etat(client_for, labels):
     client = client_for("direction")
     response = client.get(reverse("label:label_liste"))
     page = texte(response)
-    assert '<span class="badge statut-labellise">En cours de validité</span>' in page
-    assert '<span class="badge statut-archivee">Expiré</span>' in page
-    assert '<span class="badge statut-a_venir">Pas encore en vigueur</span>' in page
+    assert '<span class="badge text-nowrap statut-valide couleur-vert">En cours de validité</span>' in page
+    assert '<span class="badge text-nowrap statut-expire couleur-attenue">Expiré</span>' in page
+    assert '<span class="badge text-nowrap statut-a_venir couleur-gris">Pas encore en vigueur</span>' in page
     noms = [label.entreprise.raison_sociale for label in response.context["object_list"]]
     assert noms == ["Miotte Services", "Propreté 90", "Bâtiments du Lion", "Savoureuse Bois"]
 
