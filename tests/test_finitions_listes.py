@@ -76,6 +76,17 @@ def test_aucun_resultat_pour_ces_filtres_propose_de_les_reinitialiser(client_for
 def test_un_tri_seul_n_est_pas_un_filtre(client_for):
     reponse = client_for(roles.FACILITATEUR).get(URL_BESOINS, {"tri": "poste", "page": "1"})
     assert _etat_vide(reponse).startswith("Aucun besoin de recrutement pour l'instant.")
+    assert reponse.context["filtres_actifs"] is False
+
+
+def test_filtres_actifs_signales_et_gardes_ouverts(client_for):
+    client = client_for(roles.FACILITATEUR)
+    details = _doc(client.get(URL_BESOINS)).xpath("//details")[0]
+    assert details.get("data-replier-petit-ecran") is not None
+    assert details.get("data-filtres-actifs") is None
+    details = _doc(client.get(URL_BESOINS, {"q": "maçon"})).xpath("//details")[0]
+    assert details.get("data-filtres-actifs") is not None
+    assert "actifs" in details.xpath("./summary")[0].text_content()
 
 
 def test_filtre_invalide_liste_vide_reste_utilisable(client_for):

@@ -139,8 +139,18 @@ def test_liste_vide_dit_quoi_faire(make_user, connexion, page):
     _capture(page, "liste-vide-bureau")
     page.set_viewport_size(TELEPHONE)
     page.reload()
-    assert page.locator("#etat-vide").is_visible()
+    # On a phone the filters are folded: the empty state is in the first screen.
+    filtres = page.locator("details.filtres-repliables")
+    assert filtres.evaluate("(d) => d.open") is False
+    vide = page.locator("#etat-vide")
+    assert vide.bounding_box()["y"] < TELEPHONE["height"]
     _capture(page, "liste-vide-telephone")
+    filtres.locator("summary").click()
+    assert page.get_by_label("Recherche (poste, entreprise)").is_visible()
+    # With a filter set, they stay open to show it.
+    page.goto(f"{page.live_server_url}/heures/besoins/?q=plombier")
+    assert filtres.evaluate("(d) => d.open") is True
+    assert "Aucun" in vide.inner_text()
 
 
 def test_index_de_l_admin_en_francais(make_user, connexion, page):

@@ -180,6 +180,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
             total=total,
             action_principale=action,
             fil=[(self.titre, None)],
+            filtres_actifs=self.filtres_actifs(),
         )
         if not total:
             context["vide"] = self.etat_vide()
