@@ -60,6 +60,7 @@ from mife.core.televersement import Televersement, TeleversementIntrouvable
 
 class MarcheListeView(ListeView):
     titre = "Marchés"
+    message_vide = "Aucun marché pour l'instant."
     filterset_class = MarcheFilter
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
     tri_defaut = "-date_notification"
@@ -84,6 +85,10 @@ class MarcheListeView(ListeView):
 
 class LotListeView(ListeView):
     titre = "Lots et clauses"
+    message_vide = "Aucun lot pour l'instant."
+    aide_vide = (
+        "Un lot se crée depuis la fiche de son marché (Marchés › le marché › « Nouveau lot »)."
+    )
     filterset_class = LotFilter
     tri_defaut = "-date_debut"
 
@@ -141,6 +146,7 @@ class LotListeView(ListeView):
 
 class DonneurOrdreListeView(ListeView):
     titre = "Donneurs d'ordre"
+    message_vide = "Aucun donneur d'ordre pour l'instant."
     filterset_class = DonneurOrdreFilter
     queryset = DonneurOrdre.objects.all()
     tri_defaut = "nom"
@@ -163,6 +169,7 @@ class DonneurOrdreListeView(ListeView):
 
 class OperationListeView(ListeView):
     titre = "Opérations"
+    message_vide = "Aucune opération pour l'instant."
     filterset_class = OperationFilter
     queryset = Operation.objects.select_related("donneur_ordre").annotate(
         nb_marches=Count("marches")
@@ -892,6 +899,11 @@ class FileQualificationView(ListeView):
     """Contracts found in the DECP, waiting to be followed or set aside, most promising first."""
 
     titre = "Marchés à qualifier"
+    message_vide = "Aucun marché à qualifier."
+    aide_vide = (
+        "Les marchés importés des données ouvertes (Import DECP) arrivent ici "
+        "avant d'être suivis ou écartés."
+    )
     filterset_class = FileQualificationFilter
     queryset = Marche.objects.filter(qualification=Qualification.A_QUALIFIER).select_related(
         "donneur_ordre"
@@ -1020,12 +1032,6 @@ def rapport_excel(rapport: RapportImport) -> HttpResponse:
 # --- Accompagnement des entreprises: exchanges and their next actions ----------------------
 
 # One colour per state of a next action (the badge also says it in words).
-BADGE_ACTION = {
-    EtatAction.A_FAIRE: "en_cours",
-    EtatAction.EN_RETARD: "en_retard",
-    EtatAction.FAITE: "termine",
-    EtatAction.AUCUNE: "archivee",
-}
 
 
 def _lot_court(lot) -> str:
@@ -1096,6 +1102,8 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
 
 class EchangeListeView(ListeView):
     titre = "Échanges avec les entreprises"
+    message_vide = "Aucun échange pour l'instant."
+    aide_vide = "Un échange s'enregistre depuis la fiche de l'entreprise."
     filterset_class = EchangeFilter
     queryset = Echange.objects.select_related("entreprise", "lot__marche", "auteur")
     tri_defaut = "-date"
@@ -1118,7 +1126,7 @@ class EchangeListeView(ListeView):
             Colonne(
                 "Action",
                 lambda e: EtatAction(e.etat_action_le(jour)).label,
-                statut=lambda e: BADGE_ACTION[e.etat_action_le(jour)],
+                statut=lambda e: e.etat_action_le(jour),
             ),
         ]
 
@@ -1135,7 +1143,7 @@ class EchangeFicheView(FicheView):
         etat = self.object.etat_action
         if etat == EtatAction.AUCUNE:
             return None
-        return (BADGE_ACTION[etat], f"Action {EtatAction(etat).label.lower()}")
+        return (etat, f"Action {EtatAction(etat).label.lower()}")
 
     def get_fil(self):
         entreprise = self.object.entreprise

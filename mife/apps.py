@@ -27,7 +27,7 @@ def synchroniser_references(sender, apps=None, using="default", **kwargs):
 class MifeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mife"
-    verbose_name = "MIFE — comptes et paramètres"
+    verbose_name = "Comptes et paramètres"
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

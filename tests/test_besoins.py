@@ -131,7 +131,7 @@ def test_creer_un_besoin(facilitateur, chantier):
     assert besoin.modifie_par == facilitateur.user and besoin.history.count() == 1
     page = texte(facilitateur.get(besoin.get_absolute_url()))
     assert "Besoin « Coffreur bancheur — Bâtiments du Lion » enregistré." in page
-    assert "statut-en_cours" in page and ">Ouvert<" in page
+    assert "statut-ouvert couleur-bleu-fonce" in page and ">Ouvert<" in page
 
 
 def test_besoin_d_une_structure_d_insertion(facilitateur, chantier):

@@ -55,6 +55,7 @@ def _criteres_prefetch() -> Prefetch:
 
 class ParticipantListeView(ListeView):
     titre = "Participants"
+    message_vide = "Aucun participant pour l'instant."
     filterset_class = ParticipantFilter
     tri_defaut = "nom"
     nom_export = "participants"
@@ -293,6 +294,7 @@ class ParticipantFicheView(FicheView):
 
 class MissionListeView(ListeView):
     titre = "Missions"
+    message_vide = "Aucune mission pour l'instant."
     filterset_class = MissionFilter
     queryset = Mission.objects.select_related("participant", "lot__marche", "employeur")
     tri_defaut = "-date_debut"
@@ -411,6 +413,7 @@ class MissionFicheView(FicheView):
 
 class DeclarationListeView(ListeView):
     titre = "Déclarations mensuelles"
+    message_vide = "Aucune déclaration pour l'instant."
     filterset_class = DeclarationFilter
     tri_defaut = "-mois"
     action_principale = (
@@ -565,6 +568,11 @@ class DeclarationFicheView(FicheView):
 
 class AttestationListeView(ListeView):
     titre = "Attestations"
+    message_vide = "Aucune attestation pour l'instant."
+    aide_vide = (
+        "Une attestation est émise à la validation d'une déclaration, "
+        "ou depuis « Générer les attestations »."
+    )
     filterset_class = AttestationFilter
     queryset = Attestation.objects.select_related("entreprise", "lot__marche")
     tri_defaut = "-emise_le"

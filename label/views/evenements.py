@@ -57,6 +57,7 @@ class EvenementFilter(django_filters.FilterSet):
 
 class EvenementListeView(ListeView):
     titre = "Événements du réseau"
+    message_vide = "Aucun événement du réseau pour l'instant."
     filterset_class = EvenementFilter
     tri_defaut = "-date"
     nom_export = "evenements-reseau"

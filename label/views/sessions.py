@@ -62,6 +62,7 @@ def reponse_pdf(contenu: bytes, nom: str) -> HttpResponse:
 
 class SessionListeView(ListeView):
     titre = "Sessions de jury"
+    message_vide = "Aucune session de jury pour l'instant."
     filterset_class = SessionFilter
     tri_defaut = "-date"
     nom_export = "sessions-jury"
@@ -597,6 +598,7 @@ class MembreFilter(django_filters.FilterSet):
 
 class MembreListeView(ListeView):
     titre = "Membres du jury"
+    message_vide = "Aucun membre du jury pour l'instant."
     filterset_class = MembreFilter
     tri_defaut = "nom"
     nom_export = "membres-jury"

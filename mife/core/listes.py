@@ -75,6 +75,24 @@ class Colonne:
     def texte(self, obj) -> str:
         return FORMATS[self.format](self.brute(obj))
 
+    @property
+    def classe(self) -> str:
+        """CSS class of the column's cells: short values (numbers, dates, badges) never wrap;
+        the object's name wraps within a readable width instead of one word per line."""
+        if self.numerique:
+            return "text-nowrap text-end"
+        if self.statut or self.format in FORMATS_SUR_UNE_LIGNE:
+            return "text-nowrap"
+        if self.lien:
+            return "colonne-nom"
+        return "colonne-texte"
+
+
+#: Formats whose text is short and must stay on one line (« 12/03/2026 », « 1 234,5 h »).
+FORMATS_SUR_UNE_LIGNE = frozenset(
+    {"date", "mois", "heures", "montant", "nombre", "pourcentage", "booleen"}
+)
+
 
 class ListeView(PermissionRequiredMixin, FilterView):
     """Base class of every list page. Subclasses set the attributes below."""
@@ -84,6 +102,10 @@ class ListeView(PermissionRequiredMixin, FilterView):
     tri_defaut = ""
     paginate_by = 25
     action_principale: tuple[str, str, str] | None = None  # (label, url, permission)
+    #: What an empty list says when it has no row at all (« Aucun besoin de recrutement. »)
+    #: and, optionally, how rows come in when there is no creation button here.
+    message_vide = "Aucun élément pour l'instant."
+    aide_vide = ""
     template_name = "listes/liste.html"
     raise_exception = True
     strict = False  # an invalid filter value shows the error, the list stays usable
@@ -136,7 +158,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
         for obj in context["object_list"]:
             cellules = []
             for colonne in colonnes:
-                cellule = {"texte": colonne.texte(obj), "numerique": colonne.numerique}
+                cellule = {"texte": colonne.texte(obj), "classe": colonne.classe}
                 if colonne.lien and hasattr(obj, "get_absolute_url"):
                     cellule["url"] = obj.get_absolute_url()
                 if colonne.statut:
@@ -150,15 +172,35 @@ class ListeView(PermissionRequiredMixin, FilterView):
         action = None
         if self.action_principale and self.request.user.has_perm(self.action_principale[2]):
             action = {"libelle": self.action_principale[0], "url": self.action_principale[1]}
+        total = context["paginator"].count if context.get("paginator") else len(lignes)
         context.update(
             titre=self.titre,
             entetes=entetes,
             lignes=lignes,
-            total=context["paginator"].count if context.get("paginator") else len(lignes),
+            total=total,
             action_principale=action,
             fil=[(self.titre, None)],
+            filtres_actifs=self.filtres_actifs(),
         )
+        if not total:
+            context["vide"] = self.etat_vide()
         return context
+
+    def filtres_actifs(self) -> bool:
+        """True when the query string holds a non-empty value for one of the filters."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None:
+            return False
+        return any(
+            v.strip() for nom in filterset.form.fields for v in self.request.GET.getlist(nom)
+        )
+
+    def etat_vide(self) -> dict:
+        """What an empty page says: no row matches the filters (with a link that resets
+        them), or the list has no row at all (with the next thing to do)."""
+        if self.filtres_actifs() and self.get_queryset().exists():
+            return {"filtre": True, "message": "Aucun résultat ne correspond à ces filtres."}
+        return {"filtre": False, "message": self.message_vide, "aide": self.aide_vide}
 
     # --- Excel export ------------------------------------------------------------------
     def exporter_excel(self, queryset) -> FileResponse:

@@ -2,7 +2,7 @@
 
 from django import template
 
-from mife.core import formats, grammaire
+from mife.core import formats, grammaire, statuts
 
 register = template.Library()
 
@@ -18,9 +18,18 @@ register.filter("largeur_barre", formats.largeur_barre)
 
 
 @register.inclusion_tag("includes/statut.html")
-def statut(valeur: str, libelle: str):
-    """A coloured status badge; the text always says the status (colour is never alone)."""
-    return {"valeur": valeur, "libelle": libelle}
+def statut(valeur: str, libelle: str, icone: str = ""):
+    """A coloured status badge; the text always says the status (colour is never alone).
+
+    The colour comes from ``mife.core.statuts`` (one table for the whole application); the
+    badge never wraps (``text-nowrap``), whatever the width of its column.
+    """
+    return {
+        "valeur": valeur,
+        "libelle": libelle,
+        "couleur": statuts.couleur(valeur),
+        "icone": icone,
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -6,6 +6,8 @@
  *   data-largeur="40"  width of a progress bar, in percent
  *   data-gauche="50"   left position of a marker, in percent
  *   data-imprimer      a button that prints the page
+ *   data-replier-petit-ecran   a <details> (the filters of a list) folded on a phone, unless
+ *                      it also has data-filtres-actifs
  */
 (function () {
   "use strict";
@@ -32,6 +34,18 @@
     var bouton = evenement.target.closest("[data-imprimer]");
     if (bouton) { window.print(); }
   });
+
+  function replierSurPetitEcran() {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 767.98px)").matches) { return; }
+    document.querySelectorAll("details[data-replier-petit-ecran]:not([data-filtres-actifs])")
+      .forEach(function (details) { details.open = false; });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", replierSurPetitEcran);
+  } else {
+    replierSurPetitEcran();
+  }
 
   if (window.htmx) {
     window.htmx.onLoad(appliquer);
