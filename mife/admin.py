@@ -218,7 +218,14 @@ class ParametresAdmin(SimpleHistoryAdmin):
         ),
         (
             "Calculs",
-            {"fields": ("diviseur_etp", "plafond_heures_mensuel", "marge_retard")},
+            {
+                "fields": (
+                    "diviseur_etp",
+                    "plafond_heures_mensuel",
+                    "seuil_alerte_heures_mensuel",
+                    "marge_retard",
+                )
+            },
         ),
         (
             "Données personnelles",
