@@ -26,7 +26,7 @@ from journal import services as journal
 from journal import sessions
 from journal.models import Action
 from mife import double_facteur, roles
-from mife.core.admin import LectureSeuleAdminMixin
+from mife.core.admin import HistoriqueLisibleMixin, LectureSeuleAdminMixin
 from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 
 admin.site.site_header = "Clauses & Label — administration"
@@ -202,7 +202,7 @@ class RoleAdmin(LectureSeuleAdminMixin, BaseGroupAdmin):
 
 
 @admin.register(Parametres)
-class ParametresAdmin(SimpleHistoryAdmin):
+class ParametresAdmin(HistoriqueLisibleMixin, SimpleHistoryAdmin):
     """The single settings row: it can be edited, never added twice nor deleted."""
 
     list_display = ("nom_structure", "email", "diviseur_etp", "plafond_heures_mensuel")
