@@ -9,6 +9,7 @@ import pytest
 
 from marches.models import Lot
 from mife import roles
+from mife.core import formats
 from mife.core.fiches import historique
 from mife.core.historique import CHAMPS_TECHNIQUES, lignes_historique
 from tests import factories as f
@@ -184,10 +185,14 @@ def test_page_d_historique_de_l_administration(client_for):
     reponse = client.get(f"/admin/heures/declarationmensuelle/{declaration.pk}/history/")
 
     texte = " ".join(html.unescape(reponse.content.decode()).split())
-    assert "Statut:</strong> Soumise → Rejetée" in texte
-    assert "Validée ou rejetée par:</strong> — → Alex Martin" in texte
-    assert "rejetee" not in texte.replace("/rejetee", "")
-    assert "Alex Martin" in texte
+    assert "Statut :</strong> « Soumise » → « Rejetée »" in texte
+    assert "Validée ou rejetée par :</strong> « — » → « Alex Martin »" in texte
+    assert "Motif du rejet :</strong> « — » → « Heures de juin en double. »" in texte
+    assert "<td>Modification</td> <td>Alex Martin</td>" in texte
+    assert "<td>Création</td> <td>système</td>" in texte
+    version = declaration.history.order_by("-history_date").first()
+    assert f"<td>{formats.date_fr(version.history_date)}</td>" in texte  # Paris, no seconds
+    assert "None" not in texte and "Aucun(e)" not in texte
 
 
 @pytest.mark.parametrize("role", [roles.SUIVI, roles.DIRECTION])

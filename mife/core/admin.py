@@ -127,9 +127,13 @@ class HistoriqueLisibleMixin:
     (``mife.core.historique``): labels, choice labels, related records by name (one query per
     related model), local dates."""
 
+    object_history_list_template = "admin/historique_liste.html"
+
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         versions = list(historical_records)[::-1]  # the page is newest first
         for version, ligne in zip(versions, lignes_historique(versions, self.model), strict=True):
+            version.type_lisible = ligne.type
+            version.auteur_lisible = ligne.auteur
             version.history_delta_changes = [
                 {
                     "field": c.libelle,
