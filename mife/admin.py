@@ -29,7 +29,7 @@ from journal import services as journal
 from journal import sessions
 from journal.models import Action
 from mife import double_facteur, roles
-from mife.core.admin import LectureSeuleAdminMixin
+from mife.core.admin import HistoriqueLisibleMixin, LectureSeuleAdminMixin
 from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 
 admin.site.site_header = "Clauses & Label — administration"
@@ -230,7 +230,7 @@ class ImageDeposee(forms.ClearableFileInput):
 
 
 @admin.register(Parametres)
-class ParametresAdmin(SimpleHistoryAdmin):
+class ParametresAdmin(HistoriqueLisibleMixin, SimpleHistoryAdmin):
     """The single settings row: it can be edited, never added twice nor deleted."""
 
     list_display = ("nom_structure", "email", "diviseur_etp", "plafond_heures_mensuel")
@@ -260,7 +260,14 @@ class ParametresAdmin(SimpleHistoryAdmin):
         ),
         (
             "Calculs",
-            {"fields": ("diviseur_etp", "plafond_heures_mensuel", "marge_retard")},
+            {
+                "fields": (
+                    "diviseur_etp",
+                    "plafond_heures_mensuel",
+                    "seuil_alerte_heures_mensuel",
+                    "marge_retard",
+                )
+            },
         ),
         (
             "Données personnelles",

@@ -566,7 +566,21 @@ class DeclarationFicheView(FicheView):
 # --- attestations -------------------------------------------------------------------------------
 
 
+def _url_verification(attestation) -> str:
+    return reverse("verifier_attestation", args=[attestation.code_verification])
+
+
+def _url_pdf(attestation) -> str:
+    if not attestation.fichier:
+        return ""
+    return reverse("heures:attestation_pdf", args=[attestation.pk])
+
+
 class AttestationListeView(ListeView):
+    """Every row links to its public verification page (nothing personal: every reader of the
+    list may open it); the PDF, which carries the participants' initials, only for the roles
+    that may download it (``perms.PDF_ATTESTATIONS``: not the direction)."""
+
     titre = "Attestations"
     message_vide = "Aucune attestation pour l'instant."
     aide_vide = (
@@ -591,3 +605,16 @@ class AttestationListeView(ListeView):
 
     def has_permission(self):
         return perms.peut_voir_attestations(self.request.user)
+
+    def get_colonnes(self):
+        colonnes = [
+            *self.colonnes,
+            Colonne("Vérification", lambda a: "Vérifier", url=_url_verification, excel=False),
+        ]
+        if perms.peut_telecharger_attestations(self.request.user):
+            colonnes.append(
+                Colonne(
+                    "PDF", lambda a: "Télécharger" if a.fichier else "—", url=_url_pdf, excel=False
+                )
+            )
+        return colonnes

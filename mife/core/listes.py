@@ -68,6 +68,8 @@ class Colonne:
     lien: bool = False  # link the cell to obj.get_absolute_url()
     statut: str | Callable[[Any], str] = ""  # status code (path or function): coloured badge
     numerique: bool = False
+    url: Callable[[Any], str] | None = None  # link of the cell ("" or None: no link)
+    excel: bool = True  # False: a page-only column (a download link), left out of the export
 
     def brute(self, obj):
         return self.valeur(obj) if callable(self.valeur) else _resoudre(obj, self.valeur)
@@ -161,6 +163,8 @@ class ListeView(PermissionRequiredMixin, FilterView):
                 cellule = {"texte": colonne.texte(obj), "classe": colonne.classe}
                 if colonne.lien and hasattr(obj, "get_absolute_url"):
                     cellule["url"] = obj.get_absolute_url()
+                elif colonne.url is not None and (url := colonne.url(obj)):
+                    cellule["url"] = url
                 if colonne.statut:
                     cellule["statut"] = (
                         colonne.statut(obj)
@@ -205,7 +209,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
     # --- Excel export ------------------------------------------------------------------
     def exporter_excel(self, queryset) -> FileResponse:
         liste_exportee.send(sender=type(self), request=self.request, titre=self.titre)
-        colonnes = self.get_colonnes()
+        colonnes = [colonne for colonne in self.get_colonnes() if colonne.excel]
         wb = Classeur(write_only=True)
         ws = wb.create_sheet(title=(self.titre or "Export")[:31])
         gras = Font(bold=True)

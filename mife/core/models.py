@@ -116,6 +116,15 @@ class Parametres(models.Model):
         default=Decimal("200"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    seuil_alerte_heures_mensuel = models.DecimalField(
+        "seuil d'alerte d'heures par participant et par mois",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("151.67"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Au-delà, la ligne est signalée à la validation sans être refusée : "
+        "151,67 h par défaut, la durée légale d'un mois à temps plein.",
+    )
     marge_retard = models.DecimalField(
         "marge de retard (points de %)",
         max_digits=5,
