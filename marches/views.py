@@ -676,14 +676,17 @@ class LotEditionView(PermissionAjoutOuModificationMixin, EditionView):
         initial_clause = None
         if clause is None and data is None:
             initial_clause = services.valeurs_par_defaut_calcul(self.marche)
+        lot_form = LotForm(
+            data=data,
+            instance=self.objet,
+            marche=self.marche,
+            initial=None if self.objet or data else {"facilitateur": self.request.user.pk},
+        )
         return {
-            "lot": LotForm(
-                data=data,
-                instance=self.objet,
-                marche=self.marche,
-                initial=None if self.objet or data else {"facilitateur": self.request.user.pk},
+            "lot": lot_form,
+            "clause": ClauseForm(
+                data=data, instance=clause, initial=initial_clause, lot_form=lot_form
             ),
-            "clause": ClauseForm(data=data, instance=clause, initial=initial_clause),
         }
 
     def enregistrer(self, formulaires, version_lue):
