@@ -126,10 +126,12 @@ def test_largeur_calculee_sur_un_echantillon_seulement():
 
 
 def test_tableau_doit_etre_la_premiere_ecriture():
-    ws = Classeur().feuille("Export")
+    wb = Classeur()
+    ws = wb.feuille("Export")
     ws.append(["déjà écrit"])
     with pytest.raises(ValueError, match="premières lignes"):
         ws.tableau(["A"], [])
+    assert _relire(wb.octets()).active["A1"].value == "déjà écrit"
 
 
 # --- the app's workbooks ---------------------------------------------------------------------
@@ -270,3 +272,21 @@ def test_feuille_de_presences_d_un_evenement():
     assert ws["A5"].value == participation.entreprise.raison_sociale
     assert ws["E5"].value == 3 and ws["E5"].data_type == "n"
     assert ws["A6"].value == "Total" and ws["A6"].font.bold and ws["E6"].value == 3
+
+
+def test_aucun_export_ne_relit_sa_feuille_dans_une_boucle():
+    """Write-only sheets everywhere: no ``max_row`` nor ``ws.cell`` (quadratic on a normal
+    sheet, impossible on a streamed one) in the code that writes workbooks."""
+    from pathlib import Path
+
+    racine = Path(__file__).resolve().parent.parent
+    fautifs = []
+    for dossier in ("mife", "entreprises", "marches", "heures", "label", "journal"):
+        for chemin in (racine / dossier).rglob("*.py"):
+            texte = chemin.read_text(encoding="utf-8")
+            if "Classeur(" not in texte or chemin == racine / "mife" / "core" / "excel.py":
+                continue
+            for motif in (".max_row", ".cell(", "Classeur(write_only=False"):
+                if motif in texte:
+                    fautifs.append(f"{chemin.relative_to(racine)} : {motif}")
+    assert fautifs == []

@@ -241,7 +241,7 @@ class FeuilleEnFlux(WriteOnlyWorksheet):
         ligne_entete = len(avant) + 1
         self.freeze_panes = f"{get_column_letter(colonnes_figees + 1)}{ligne_entete + 1}"
         for ligne in avant:
-            self.append(ligne)
+            self.append([self._typee(v, "") for v in ligne])
         styles = style_entete or {"font": ENTETE}
         self.append([self.cellule(c.titre, **styles) for c in colonnes])
         types = [c.type for c in colonnes]
@@ -253,7 +253,7 @@ class FeuilleEnFlux(WriteOnlyWorksheet):
             derniere = get_column_letter(len(colonnes))
             self.auto_filter.ref = f"A{ligne_entete}:{derniere}{ligne_entete + nombre}"
         for ligne in apres:
-            self.append(ligne)
+            self.append([self._typee(v, "") for v in ligne])
         return nombre
 
     def _typee(self, valeur, type_: str):
