@@ -13,7 +13,7 @@ from marches.forms import CalculForm, ClauseForm, LotForm, MarcheForm
 from marches.models import Clause, Lot, Marche
 from mife.core.champs import ChampMontant, lire_montant
 from tests.factories import ClauseFactory, DonneurOrdreFactory, LotFactory, MarcheFactory
-from tests.test_marches_edition import _champs, _donnees_lot, _erreurs, _lignes
+from tests.test_marches_edition import _champs, _doc, _donnees_lot, _erreurs, _lignes
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -54,7 +54,7 @@ def test_champ_montant_nomme_le_champ_fautif():
     form = FormulaireMontant({"montant": "12 abc €"})
     assert not form.is_valid()
     (message,) = form.errors["montant"]
-    assert message.startswith("Montant HT : « 12 abc € » n'est pas un montant.")
+    assert message.startswith("« 12 abc € » n'est pas un montant.")
     assert "1 250 000,50 €" in message
 
 
@@ -111,8 +111,11 @@ def test_montant_illisible_refuse_sans_rien_enregistrer(client_for):
     data = _donnees_lot(client, marche, montant_ht="1 250 000 euros et 12")
     reponse = client.post(reverse("marches:lot_creer", args=[marche.pk]), data)
     assert reponse.status_code == 200
-    assert "Montant HT (€) : « 1 250 000 euros et 12 » n'est pas un montant." in _erreurs(
-        reponse, "montant_ht"
+    assert "« 1 250 000 euros et 12 » n'est pas un montant." in _erreurs(reponse, "montant_ht")
+    # The summary at the top names the field, with a link to it.
+    resume = _doc(reponse).xpath('//div[starts-with(@id, "resume-erreurs")]')[0].text_content()
+    assert "Montant HT (€) : « 1 250 000 euros et 12 » n'est pas un montant." in " ".join(
+        resume.split()
     )
     assert _lignes() == avant
 

@@ -102,10 +102,10 @@ class ChampMontant(forms.DecimalField):
         try:
             return lire_montant(texte)
         except (ValueError, InvalidOperation):
-            libelle = self.label or "Montant"
+            # The field's label precedes it in the summary of errors (« Montant HT (€) : … »).
             raise ValidationError(
-                "%(champ)s : « %(valeur)s » n'est pas un montant. Écrivez par exemple "
-                "1 250 000 ou 1 250 000,50 € (chiffres, espaces, une virgule).",
+                "« %(valeur)s » n'est pas un montant. Écrivez par exemple 1 250 000 ou "
+                "1 250 000,50 € (chiffres, espaces, une virgule).",
                 code="invalid",
-                params={"champ": libelle, "valeur": texte[:40]},
+                params={"valeur": texte[:40]},
             ) from None

@@ -121,6 +121,11 @@ class Cellule:
         self.styles = styles
 
 
+def _fraction(pourcentage) -> float:
+    """``64.07`` -> ``0.6407`` (computed in decimal: no ``0.6406999999999999``)."""
+    return float(Decimal(str(pourcentage)) / 100)
+
+
 def valeur_typee(valeur, type_: str = ""):
     """``(value, number format)`` written for ``valeur`` in a column of type ``type_``."""
     if valeur is None or valeur == "":
@@ -128,7 +133,7 @@ def valeur_typee(valeur, type_: str = ""):
     if isinstance(valeur, Pourcentage):
         if valeur.valeur is None:
             return None, None
-        return float(valeur.valeur) / 100, FORMATS[POURCENTAGE]
+        return _fraction(valeur.valeur), FORMATS[POURCENTAGE]
     if isinstance(valeur, bool):
         return ("Oui" if valeur else "Non"), None
     if isinstance(valeur, datetime):
@@ -139,7 +144,7 @@ def valeur_typee(valeur, type_: str = ""):
         return valeur, FORMATS[MOIS if type_ == MOIS else DATE]
     if isinstance(valeur, Decimal | float | int) and type_ != TEXTE:
         if type_ == POURCENTAGE:
-            return float(valeur) / 100, FORMATS[POURCENTAGE]
+            return _fraction(valeur), FORMATS[POURCENTAGE]
         if type_ in FORMATS:
             return (float(valeur) if isinstance(valeur, Decimal) else valeur), FORMATS[type_]
         if isinstance(valeur, int):
@@ -233,7 +238,7 @@ class FeuilleEnFlux(WriteOnlyWorksheet):
         for j, colonne in enumerate(colonnes):
             largeur = colonne.largeur or _largeur(
                 chain(
-                    [colonne.titre],
+                    [colonne.titre + "  "],  # room for the filter's button
                     (texte_affiche(ligne[j], colonne.type) for ligne in debut if j < len(ligne)),
                 )
             )
