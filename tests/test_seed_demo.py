@@ -89,14 +89,15 @@ def compter_lignes() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def jeu_demo(django_db_setup, django_db_blocker):
+def jeu_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo data, loaded once for the module and rolled back at its end.
 
     Each test still runs in its own savepoint (pytest-django), so a test that writes leaves
     nothing behind for the next one.
     """
+    media = tmp_path_factory.mktemp("media-demo")  # the PDFs of its attestations
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True):
+        with override_settings(DEBUG=True, MEDIA_ROOT=media):
             sortie = lancer()
         yield sortie
         transaction.set_rollback(True)
