@@ -171,3 +171,21 @@ def test_le_calculateur_lit_les_montants_saisis():
     assert form.heures() == Clause.calculer_heures(
         Decimal("1000000"), Decimal("50"), Decimal("5"), Decimal("30")
     )
+
+
+def test_montants_de_l_administration():
+    from django.contrib import admin
+
+    from marches.models import ReferenceCalcul, SeuilsQualification
+
+    seuils = admin.site._registry[SeuilsQualification]
+    champ = SeuilsQualification._meta.get_field("montant_min")
+    assert isinstance(seuils.formfield_for_dbfield(champ, request=None), ChampMontant)
+    references = admin.site._registry[ReferenceCalcul]
+    cout = references.formfield_for_dbfield(
+        ReferenceCalcul._meta.get_field("cout_horaire"), request=None
+    )
+    taux = references.formfield_for_dbfield(
+        ReferenceCalcul._meta.get_field("taux_insertion"), request=None
+    )
+    assert isinstance(cout, ChampMontant) and not isinstance(taux, ChampMontant)
