@@ -1,5 +1,3 @@
-from io import BytesIO
-
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +11,6 @@ from django.utils.text import Truncator
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
 from heures import perms as heures_perms
@@ -50,8 +47,8 @@ from marches.models import (
     StatutTache,
     TacheImportDecp,
 )
-from mife.core import formats, grammaire
-from mife.core.excel import Classeur
+from mife.core import excel, formats, grammaire
+from mife.core.excel import Classeur, ColonneExcel
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
@@ -682,14 +679,17 @@ class LotEditionView(PermissionAjoutOuModificationMixin, EditionView):
         initial_clause = None
         if clause is None and data is None:
             initial_clause = services.valeurs_par_defaut_calcul(self.marche)
+        lot_form = LotForm(
+            data=data,
+            instance=self.objet,
+            marche=self.marche,
+            initial=None if self.objet or data else {"facilitateur": self.request.user.pk},
+        )
         return {
-            "lot": LotForm(
-                data=data,
-                instance=self.objet,
-                marche=self.marche,
-                initial=None if self.objet or data else {"facilitateur": self.request.user.pk},
+            "lot": lot_form,
+            "clause": ClauseForm(
+                data=data, instance=clause, initial=initial_clause, lot_form=lot_form
             ),
-            "clause": ClauseForm(data=data, instance=clause, initial=initial_clause),
         }
 
     def enregistrer(self, formulaires, version_lue):
@@ -985,19 +985,26 @@ class QualifierMarcheView(PermissionRequiredMixin, View):
         return self._rendre(request, marche, form_suivre=form)
 
 
+RANG_DECP = ColonneExcel("N° d'enregistrement", excel.ENTIER)
+
+
 def rapport_excel(rapport: RapportImport) -> HttpResponse:
     """The import report as a workbook: set-aside records, reasons, warnings, conflicts."""
     classeur = Classeur()
     feuilles = [
         (
             "Écartés",
-            ["N° d'enregistrement", "Identifiant DECP", "Champ", "Motif", "Sorte"],
+            [RANG_DECP, "Identifiant DECP", "Champ", "Motif", "Sorte"],
             [[e["rang"], e["id"], e["champ"], e["motif"], e["genre"]] for e in rapport.ecartes],
         ),
-        ("Motifs", ["Motif", "Lignes"], [list(m) for m in rapport.motifs_ecart()]),
+        (
+            "Motifs",
+            ["Motif", ColonneExcel("Lignes", excel.ENTIER)],
+            [list(m) for m in rapport.motifs_ecart()],
+        ),
         (
             "Avertissements",
-            ["Champ", "Sorte", "Nombre", "Exemple"],
+            ["Champ", "Sorte", ColonneExcel("Nombre", excel.ENTIER), "Exemple"],
             [
                 [g["champ"], g["genre"], g["nombre"], (g["exemples"] or [""])[0]]
                 for g in rapport.avertissements
@@ -1005,22 +1012,14 @@ def rapport_excel(rapport: RapportImport) -> HttpResponse:
         ),
         (
             "Conflits",
-            ["N° d'enregistrement", "Identifiant DECP", "Champ", "Motif"],
+            [RANG_DECP, "Identifiant DECP", "Champ", "Motif"],
             [[c["rang"], c["id"], c["champ"], c["motif"]] for c in rapport.conflits],
         ),
     ]
-    classeur.remove(classeur.active)
     for titre, entetes, lignes in feuilles:
-        feuille = classeur.create_sheet(titre)
-        feuille.append(entetes)
-        for cellule in feuille[1]:
-            cellule.font = Font(bold=True)
-        for ligne in lignes:
-            feuille.append(ligne)
-    sortie = BytesIO()
-    classeur.save(sortie)
+        classeur.feuille(titre).tableau(entetes, lignes)
     response = HttpResponse(
-        sortie.getvalue(),
+        classeur.octets(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = (

@@ -317,7 +317,7 @@ class TestLot:
         page = facilitateur.get(reverse("marches:lot_creer", args=[marche.pk]))
         assert _valeur(page, "part_main_oeuvre") == "50.00"
         assert _valeur(page, "taux_insertion") == "5.00"
-        assert _valeur(page, "cout_horaire") == "30.00"
+        assert _valeur(page, "cout_horaire") == "30,00"  # an amount, shown the French way
         assert _valeur(page, "facilitateur") == str(facilitateur.user.pk)
         # The calculator is on the form and reads the four inputs.
         doc = _doc(page)

@@ -18,15 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
-from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
 from heures.forms.mois import TableauMoisForm
 from heures.selectors_mois import lignes_du_mois
 from heures.services import relances
 from marches.models import Lot
-from mife.core import formats
-from mife.core.excel import Classeur
+from mife.core import excel, formats
+from mife.core.excel import Classeur, ColonneExcel
 from mife.core.mois import lire_mois, mois_precedent
 
 
@@ -74,30 +73,33 @@ def tableau(request):
     )
 
 
-COLONNES_EXPORT = ("Entreprise", "Lot", "Donneur d'ordre", "Statut", "Heures déclarées")
+COLONNES_EXPORT = (
+    "Entreprise",
+    "Lot",
+    "Donneur d'ordre",
+    "Statut",
+    ColonneExcel("Heures déclarées", excel.HEURES),
+)
 
 
 def _export(lignes, mois: date) -> FileResponse:
+    """The filtered rows of the board, streamed (one pass, no read-back of the sheet)."""
     wb = Classeur()
-    ws = wb.active
-    ws.title = f"Heures {mois:%m-%Y}"
-    ws.append([*COLONNES_EXPORT, "Dernière relance"])
-    for cellule in ws[1]:
-        cellule.font = Font(bold=True)
-    for li in lignes:
-        relance = timezone.localtime(li.derniere_relance).date() if li.derniere_relance else None
-        ws.append(
+    ws = wb.feuille(f"Heures {mois:%m-%Y}")
+    ws.tableau(
+        [*COLONNES_EXPORT, ColonneExcel("Dernière relance", excel.DATE)],
+        (
             [
                 li.entreprise,
                 li.lot,
                 li.donneur_ordre,
                 li.statut_libelle,
-                float(li.total_heures) if li.total_heures is not None else None,
-                relance,
+                li.total_heures,
+                timezone.localtime(li.derniere_relance).date() if li.derniere_relance else None,
             ]
-        )
-        ws.cell(row=ws.max_row, column=5).number_format = "#,##0.00"
-        ws.cell(row=ws.max_row, column=6).number_format = "DD/MM/YYYY"
+            for li in lignes
+        ),
+    )
     fichier = tempfile.TemporaryFile()  # noqa: SIM115 — closed by FileResponse
     wb.save(fichier)
     fichier.seek(0)

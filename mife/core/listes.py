@@ -20,11 +20,9 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_filters.views import FilterView
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from mife.core import formats
-from mife.core.excel import Classeur
+from mife.core import excel, formats
+from mife.core.excel import Classeur, ColonneExcel
 from mife.core.signaux import liste_exportee
 
 FORMATS = {
@@ -37,13 +35,13 @@ FORMATS = {
     "pourcentage": formats.pourcentage,
     "booleen": lambda v: "Oui" if v else "Non",
 }
-EXCEL_FORMATS = {
-    "date": "DD/MM/YYYY",
-    "mois": "MM/YYYY",
-    "heures": "#,##0.00",
-    "montant": '#,##0.00 "€"',
-    "nombre": "#,##0.##",
-    "pourcentage": "0.00",
+TYPES_EXCEL = {  # a column's display format -> its type in the Excel export
+    "date": excel.DATE,
+    "mois": excel.MOIS,
+    "heures": excel.HEURES,
+    "montant": excel.MONTANT,
+    "nombre": excel.NOMBRE,
+    "pourcentage": excel.POURCENTAGE,
 }
 
 
@@ -210,26 +208,15 @@ class ListeView(PermissionRequiredMixin, FilterView):
     def exporter_excel(self, queryset) -> FileResponse:
         liste_exportee.send(sender=type(self), request=self.request, titre=self.titre)
         colonnes = [colonne for colonne in self.get_colonnes() if colonne.excel]
-        wb = Classeur(write_only=True)
-        ws = wb.create_sheet(title=(self.titre or "Export")[:31])
-        gras = Font(bold=True)
-        entete = []
-        for colonne in colonnes:
-            cell = WriteOnlyCell(ws, value=colonne.titre)
-            cell.font = gras
-            entete.append(cell)
-        ws.append(entete)
-        formats_excel = [EXCEL_FORMATS.get(colonne.format) for colonne in colonnes]
-        for obj in queryset.iterator(chunk_size=2000):
-            ligne = []
-            for colonne, format_excel in zip(colonnes, formats_excel, strict=True):
-                valeur = self.valeur_excel(colonne, obj)
-                if format_excel and valeur is not None:
-                    # Only typed cells need a cell object (plain values are much cheaper).
-                    valeur = WriteOnlyCell(ws, value=valeur)
-                    valeur.number_format = format_excel
-                ligne.append(valeur)
-            ws.append(ligne)
+        wb = Classeur()
+        ws = wb.feuille(self.titre or "Export")
+        ws.tableau(
+            [ColonneExcel(c.titre, TYPES_EXCEL.get(c.format, "")) for c in colonnes],
+            (
+                [self.valeur_excel(colonne, obj) for colonne in colonnes]
+                for obj in queryset.iterator(chunk_size=2000)
+            ),
+        )
         # Closed by FileResponse once sent; a temporary file keeps big exports out of memory.
         fichier = tempfile.TemporaryFile()  # noqa: SIM115
         wb.save(fichier)

@@ -8,6 +8,9 @@
  *   data-imprimer      a button that prints the page
  *   data-replier-petit-ecran   a <details> (the filters of a list) folded on a phone, unless
  *                      it also has data-filtres-actifs
+ *   data-recopie-de="id_x"  a field that follows field id_x while it is empty (or still
+ *                      holds the last value copied): the lot's amount fills the clause's
+ *                      « montant HT retenu » on the lot page
  */
 (function () {
   "use strict";
@@ -46,6 +49,18 @@
   } else {
     replierSurPetitEcran();
   }
+  document.addEventListener("input", function (evenement) {
+    var source = evenement.target;
+    if (!source.id) { return; }
+    document.querySelectorAll('[data-recopie-de="' + source.id + '"]').forEach(function (cible) {
+      var copie = cible.getAttribute("data-recopie") || "";
+      if (cible.value === "" || cible.value === copie) {
+        cible.value = source.value;
+        cible.setAttribute("data-recopie", source.value);
+        cible.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  });
 
   if (window.htmx) {
     window.htmx.onLoad(appliquer);
