@@ -1,8 +1,7 @@
 import django_filters
-from django.db.models import Q
 
 from entreprises.models import Entreprise, TypeStructure
-from mife.core.filtres import OuiNonFilter
+from mife.core.filtres import OuiNonFilter, TexteFilter
 
 
 class EntrepriseFilter(django_filters.FilterSet):
@@ -12,7 +11,7 @@ class EntrepriseFilter(django_filters.FilterSet):
     type_structure = django_filters.ChoiceFilter(
         label="Type de structure", choices=TypeStructure.choices
     )
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    commune = TexteFilter(label="Commune")
     active = OuiNonFilter(
         label="Active",
         tous="Toutes",
@@ -26,8 +25,4 @@ class EntrepriseFilter(django_filters.FilterSet):
         texte = (value or "").strip()
         if not texte:
             return queryset
-        return queryset.filter(
-            Q(raison_sociale__icontains=texte)
-            | Q(nom_commercial__icontains=texte)
-            | Q(identifiant__icontains=texte.replace(" ", ""))
-        )
+        return queryset.recherche(texte)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from stdnum.fr import siret as stdnum_siret
 
+from mife.core import grammaire
 from mife.core.models import Versionne
 
 
@@ -45,17 +46,19 @@ class EntrepriseQuerySet(models.QuerySet):
         return self.filter(type_structure__in=TypeStructure.insertion())
 
     def recherche(self, texte: str):
+        """Companies whose name holds every word of ``texte`` (accents and case ignored), or
+        whose identifier holds ``texte`` with or without its spaces (« 123 456 789 »)."""
         texte = (texte or "").strip()
         if not texte:
             return self
-        return self.filter(
-            models.Q(raison_sociale__icontains=texte)
-            | models.Q(nom_commercial__icontains=texte)
-            | models.Q(identifiant__startswith=texte.replace(" ", ""))
-        )
+        nom = models.Q()
+        for mot in texte.split():
+            nom &= models.Q(raison_sociale__contient=mot) | models.Q(nom_commercial__contient=mot)
+        return self.filter(nom | models.Q(identifiant__contient_compact=texte))
 
 
 class Entreprise(Versionne):
+    genre_grammatical = grammaire.FEMININ
     type_identifiant = models.CharField(
         "type d'identifiant",
         max_length=10,

@@ -27,6 +27,7 @@ LIMITE_TABLEAU = 50
 
 class EntrepriseListeView(ListeView):
     titre = "Entreprises"
+    message_vide = "Aucune entreprise pour l'instant."
     filterset_class = EntrepriseFilter
     tri_defaut = "raison_sociale"
     action_principale = (

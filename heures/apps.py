@@ -4,6 +4,7 @@ from django.apps import AppConfig
 class HeuresConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "heures"
+    verbose_name = "Participants et heures"
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

@@ -24,7 +24,7 @@ from heures.models import (
 )
 from marches.models import Lot
 from mife.core.champs import ChampMois
-from mife.core.filtres import OuiNonFilter, recherche_texte
+from mife.core.filtres import ChoixRechercheFilter, OuiNonFilter, TexteFilter, recherche_texte
 
 
 class MoisFilter(django_filters.Filter):
@@ -40,7 +40,7 @@ class ParticipantFilter(django_filters.FilterSet):
         label="Recherche (nom, prénom)", method=recherche_texte(["nom", "prenom"])
     )
     sexe = django_filters.ChoiceFilter(label="Sexe", choices=Sexe.choices)
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    commune = TexteFilter(label="Commune")
     resident_qpv = OuiNonFilter(
         label="Résident QPV",
         tous="Tous",
@@ -92,9 +92,9 @@ class MissionFilter(django_filters.FilterSet):
         label="Recherche (référence, participant)",
         method=recherche_texte(["reference", "participant__nom", "participant__prenom"]),
     )
-    lot = django_filters.ModelChoiceFilter(label="Lot", queryset=_lots())
-    employeur = django_filters.ModelChoiceFilter(
-        label="Employeur", queryset=Entreprise.objects.all()
+    lot = ChoixRechercheFilter(label="Lot", famille="lots", queryset=_lots())
+    employeur = ChoixRechercheFilter(
+        label="Employeur", famille="entreprises", queryset=Entreprise.objects.all()
     )
     modalite = django_filters.ChoiceFilter(label="Modalité", choices=Modalite.choices)
     etat = django_filters.ChoiceFilter(
@@ -134,10 +134,10 @@ class MissionFilter(django_filters.FilterSet):
 class DeclarationFilter(django_filters.FilterSet):
     statut = django_filters.ChoiceFilter(label="Statut", choices=StatutDeclaration.choices)
     mois = MoisFilter(label="Mois")
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise", queryset=Entreprise.objects.all()
+    entreprise = ChoixRechercheFilter(
+        label="Entreprise", famille="entreprises", queryset=Entreprise.objects.all()
     )
-    lot = django_filters.ModelChoiceFilter(label="Lot", queryset=_lots())
+    lot = ChoixRechercheFilter(label="Lot", famille="lots", queryset=_lots())
 
     class Meta:
         model = DeclarationMensuelle
@@ -149,8 +149,8 @@ class AttestationFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(label="Type", choices=TypeAttestation.choices)
     statut = django_filters.ChoiceFilter(label="Statut", choices=StatutAttestation.choices)
     mois = MoisFilter(label="Mois")
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise", queryset=Entreprise.objects.all()
+    entreprise = ChoixRechercheFilter(
+        label="Entreprise", famille="entreprises", queryset=Entreprise.objects.all()
     )
 
     class Meta:
@@ -164,13 +164,13 @@ class BesoinFilter(django_filters.FilterSet):
         method=recherche_texte(["poste", "entreprise__raison_sociale", "exigences"]),
     )
     statut = django_filters.ChoiceFilter(label="Statut", choices=StatutBesoin.choices)
-    lot = django_filters.ModelChoiceFilter(
-        label="Lot", queryset=Lot.objects.select_related("marche")
+    lot = ChoixRechercheFilter(
+        label="Lot", famille="lots", queryset=Lot.objects.select_related("marche")
     )
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise", queryset=Entreprise.objects.all()
+    entreprise = ChoixRechercheFilter(
+        label="Entreprise", famille="entreprises", queryset=Entreprise.objects.all()
     )
-    commune = django_filters.CharFilter(label="Commune", lookup_expr="icontains")
+    commune = TexteFilter(label="Commune")
 
     class Meta:
         model = BesoinRecrutement

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
 from marches.models import Lot
+from mife.core import grammaire
 from mife.core.models import Horodate, Versionne
 from mife.core.mois import dernier_jour, premier_jour
 
@@ -111,6 +112,11 @@ ANONYMISE = "Participant anonymisé"
 
 
 class Participant(Versionne):
+    @property
+    def genre_grammatical(self) -> str:
+        """« Participante » / « Participant » in messages (mife.core.grammaire)."""
+        return grammaire.FEMININ if self.sexe == Sexe.FEMME else grammaire.MASCULIN
+
     nom = models.CharField("nom", max_length=120)
     prenom = models.CharField("prénom", max_length=120)
     sexe = models.CharField("sexe", max_length=1, choices=Sexe.choices)
@@ -306,6 +312,7 @@ class MissionQuerySet(models.QuerySet):
 
 
 class Mission(Versionne):
+    genre_grammatical = grammaire.FEMININ
     reference = models.CharField("référence", max_length=20, unique=True)
     participant = models.ForeignKey(
         Participant, verbose_name="participant", on_delete=models.PROTECT, related_name="missions"

@@ -34,16 +34,20 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear, NullIf, Roun
 
 from heures.models import (
     Attestation,
+    CritereParticipant,
     DeclarationMensuelle,
     LigneDeclaration,
+    Mission,
     StatutAttestation,
     StatutDeclaration,
     TotalHeuresMois,
     TypeAttestation,
 )
-from marches.models import StatutLot
+from marches.models import Lot, StatutLot, lots_de_l_entreprise
+from mife.core import formats
 from mife.core.expressions import JoursEntre
 from mife.core.models import Parametres
+from mife.core.mois import ajouter_mois, dernier_jour, premier_jour
 
 ZERO = Decimal("0")
 CENTIEME = Decimal("0.01")
@@ -360,12 +364,10 @@ class Eligibilite:
     criteres: tuple  # CritereParticipant rows valid on the date
 
     def raisons(self, user=None) -> list[str]:
-        """Labels of the valid criteria; sensitive ones masked for users without the right."""
+        """Labels of the valid criteria; sensitive ones left out for users without the right
+        (a placeholder would reveal that a health criterion exists)."""
         voir = user is None or user.has_perm("heures.voir_donnees_sensibles")
-        return [
-            c.critere.libelle if (voir or not c.critere.sensible) else "Critère protégé"
-            for c in self.criteres
-        ]
+        return [c.critere.libelle for c in self.criteres if voir or not c.critere.sensible]
 
 
 def criteres_valides_le(jour: date) -> Q:
@@ -448,3 +450,229 @@ def previsions_lots(lots: QuerySet, jour: date) -> list[PrevisionLot]:
         jour,
     )
     return [prevision_lot(lot, jour) for lot in annotes]
+
+
+def lots_ou_travaille(lots: QuerySet, entreprise) -> QuerySet:
+    """The ``lots`` where ``entreprise`` works: titulaire, cotraitant, sous-traitant
+    (``marches.models.lots_de_l_entreprise``) or employer of a mission (an insertion structure
+    that provides staff). The hour entry offers these lots only, and refuses another."""
+    return lots.filter(
+        Q(pk__in=lots_de_l_entreprise(entreprise).values("pk"))
+        | Q(pk__in=Mission.objects.filter(employeur=entreprise).values("lot"))
+    )
+
+
+def eligibilites(participants_jours: dict) -> dict[int, Eligibilite]:
+    """``eligibilite`` of several participants, each on its own day, in one query:
+    ``participants_jours`` maps participants to days, the result maps their ids."""
+    if not participants_jours:
+        return {}
+    filtre = Q(pk__in=[])
+    for participant, jour in participants_jours.items():
+        filtre |= Q(participant=participant) & criteres_valides_le(jour)
+    par_participant: dict[int, list] = {}
+    criteres = (
+        CritereParticipant.objects.filter(filtre)
+        .select_related("critere", "prescripteur")
+        .order_by("critere__ordre", "pk")
+    )
+    for critere in criteres:
+        par_participant.setdefault(critere.participant_id, []).append(critere)
+    return {
+        participant.pk: Eligibilite(
+            bool(par_participant.get(participant.pk)),
+            tuple(par_participant.get(participant.pk, ())),
+        )
+        for participant in participants_jours
+    }
+
+
+# --- the checks shown to whoever validates a declaration (docs/domaine.md) ---------------------
+
+#: A participant's hours of the month are a « sudden jump » when they exceed both
+#: ``SAUT_FACTEUR`` × the mean of the ``SAUT_MOIS`` previous months (months without hours count
+#: 0) and that mean + ``SAUT_ECART``; a first month (no validated hours in those months) is not
+#: a jump.
+SAUT_MOIS = 3
+SAUT_FACTEUR = Decimal("2")
+SAUT_ECART = Decimal("35")
+
+
+def saut_heures(heures: Decimal, precedents: list[Decimal]) -> bool:
+    """The one definition of a sudden jump of hours from the months before (see above)."""
+    if not any(precedents):
+        return False
+    moyenne = sum(precedents, ZERO) / len(precedents)
+    return heures > SAUT_FACTEUR * moyenne and heures - moyenne > SAUT_ECART
+
+
+def jours_mission_dans_mois(mission, mois: date) -> int:
+    """Days of ``mois`` within the mission's dates (0 when it is not active that month)."""
+    debut = max(mission.date_debut, premier_jour(mois))
+    fin = (
+        dernier_jour(mois)
+        if mission.date_fin is None
+        else min(mission.date_fin, dernier_jour(mois))
+    )
+    return max((fin - debut).days + 1, 0)
+
+
+@dataclass(frozen=True)
+class Anomalie:
+    code: str  # hors_dates, maximum, saut
+    message: str
+
+
+@dataclass(frozen=True)
+class ControleLigne:
+    """One line of a declaration with what the validator needs to judge it."""
+
+    ligne: LigneDeclaration
+    mois_precedents: tuple[tuple[date, Decimal], ...]  # participant on the lot, oldest first
+    cumul_avant: Decimal  # participant's validated hours on the lot before the month
+    total_participant: Decimal  # participant's hours in this declaration (all their lines)
+    eligibilite: Eligibilite
+    jours_mission: int  # days of the month within the mission's dates
+    anomalies: tuple[Anomalie, ...]
+
+    @property
+    def cumul_apres(self) -> Decimal:
+        return self.cumul_avant + self.ligne.heures
+
+
+@dataclass(frozen=True)
+class ControleDeclaration:
+    """The context of a declaration's validation: the lot's hours and each line checked."""
+
+    lignes: list[ControleLigne]
+    prevision: PrevisionLot
+    heures_attendues: Decimal | None  # hours expected by ``jour`` at an even pace
+    seuil_mensuel: Decimal
+
+    @property
+    def anomalies(self) -> list[tuple[ControleLigne, Anomalie]]:
+        return [(ligne, anomalie) for ligne in self.lignes for anomalie in ligne.anomalies]
+
+
+def _anomalies(ligne, mois: date, jours: int, total: Decimal, precedents, seuil) -> list:
+    mission = ligne.mission
+    anomalies = []
+    jours_du_mois = dernier_jour(mois).day
+    periode = f"du {formats.date_fr(mission.date_debut)} au {formats.date_fr(mission.date_fin)}"
+    if mission.date_fin is None:
+        periode = f"depuis le {formats.date_fr(mission.date_debut)}"
+    if jours == 0:
+        anomalies.append(
+            Anomalie(
+                "hors_dates",
+                f"Heures hors des dates de la mission ({periode}) : elle n'est pas active en "
+                f"{formats.mois_fr(mois)}.",
+            )
+        )
+    elif jours < jours_du_mois:
+        prorata = (seuil * jours / jours_du_mois).quantize(CENTIEME)
+        if ligne.heures > prorata:
+            anomalies.append(
+                Anomalie(
+                    "hors_dates",
+                    f"{formats.heures(ligne.heures)} pour {jours} jour{'s' if jours > 1 else ''} "
+                    f"de mission ce mois-ci ({periode}) : plus que les "
+                    f"{formats.heures(prorata)} du seuil mensuel au prorata de ces jours.",
+                )
+            )
+    if total > seuil:
+        anomalies.append(
+            Anomalie(
+                "maximum",
+                f"{formats.heures(total)} dans le mois : au-delà du seuil d'alerte de "
+                f"{formats.heures(seuil)} par participant.",
+            )
+        )
+    valeurs = [heures for _, heures in precedents]
+    if saut_heures(total, valeurs):
+        moyenne = sum(valeurs, ZERO) / len(valeurs)
+        anomalies.append(
+            Anomalie(
+                "saut",
+                f"Hausse soudaine : {formats.heures(total)} contre "
+                f"{formats.heures(moyenne)} en moyenne sur les {SAUT_MOIS} mois précédents.",
+            )
+        )
+    return anomalies
+
+
+def controle_declaration(declaration, jour: date) -> ControleDeclaration:
+    """Everything shown next to a declaration to validate, in a fixed number of queries
+    whatever its number of lines: the lot's required, validated, expected and forecast hours
+    (``annoter_avancement``, ``prevision_lot``); for each line, the participant's validated
+    hours on the lot in the ``SAUT_MOIS`` previous months and before the month, eligibility
+    on the first day of the mission in the month (``eligibilites``), and anomalies (hours
+    outside the mission's dates, more than ``Parametres.seuil_alerte_heures_mensuel``, a sudden
+    jump: ``saut_heures``). Anomalies warn; they never block the validation."""
+    mois = declaration.mois
+    seuil = Parametres.get().seuil_alerte_heures_mensuel
+    lignes = list(
+        declaration.lignes.select_related("mission__participant").order_by(
+            "mission__participant__nom", "mission__participant__prenom", "mission__reference"
+        )
+    )
+    participants = {ligne.mission.participant_id for ligne in lignes}
+    debut_fenetre = ajouter_mois(mois, -SAUT_MOIS)
+    par_mois: dict[tuple[int, date], Decimal] = {}
+    cumuls: dict[int, Decimal] = {}
+    anterieures = (
+        lignes_validees()
+        .filter(
+            declaration__lot_id=declaration.lot_id,
+            declaration__mois__lt=mois,
+            mission__participant__in=participants,
+        )
+        .order_by()
+        .values("mission__participant", "declaration__mois")
+        .annotate(total=Sum("heures", output_field=_DECIMAL))
+    )
+    for ligne in anterieures:
+        participant, mois_ligne = ligne["mission__participant"], ligne["declaration__mois"]
+        total = Decimal(ligne["total"] or ZERO)
+        cumuls[participant] = cumuls.get(participant, ZERO) + total
+        if mois_ligne >= debut_fenetre:
+            par_mois[participant, mois_ligne] = total
+    totaux: dict[int, Decimal] = {}
+    for ligne in lignes:
+        participant = ligne.mission.participant_id
+        totaux[participant] = totaux.get(participant, ZERO) + ligne.heures
+    jours_eligibilite = {}
+    for ligne in lignes:
+        debut = max(ligne.mission.date_debut, mois)
+        participant = ligne.mission.participant
+        jours_eligibilite[participant] = min(jours_eligibilite.get(participant, debut), debut)
+    eligibles = eligibilites(jours_eligibilite)
+    fenetre = [ajouter_mois(mois, -n) for n in range(SAUT_MOIS, 0, -1)]
+    controles = []
+    for ligne in lignes:
+        participant = ligne.mission.participant_id
+        precedents = tuple((m, par_mois.get((participant, m), ZERO)) for m in fenetre)
+        jours = jours_mission_dans_mois(ligne.mission, mois)
+        controles.append(
+            ControleLigne(
+                ligne=ligne,
+                mois_precedents=precedents,
+                cumul_avant=cumuls.get(participant, ZERO),
+                total_participant=totaux[participant],
+                eligibilite=eligibles[participant],
+                jours_mission=jours,
+                anomalies=tuple(
+                    _anomalies(ligne, mois, jours, totaux[participant], precedents, seuil)
+                ),
+            )
+        )
+    lot = annoter_avancement(
+        Lot.objects.filter(pk=declaration.lot_id).select_related("clause"), jour
+    ).get()
+    prevision = prevision_lot(lot, jour)
+    attendues = None
+    if lot.avancement_attendu is not None:
+        attendues = (
+            prevision.heures_requises * Decimal(str(lot.avancement_attendu)) / 100
+        ).quantize(CENTIEME)
+    return ControleDeclaration(controles, prevision, attendues, seuil)

@@ -21,6 +21,7 @@ class JournalListeView(ListeView):
     """Reads and exports of personal data, security events: admin role only."""
 
     titre = "Journal des accès et de la sécurité"
+    message_vide = "Le journal est vide."
     permission_required = "journal.view_entreejournal"
     filterset_class = EntreeJournalFilter
     queryset = EntreeJournal.objects.select_related("utilisateur")

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 
 from entreprises.models import Entreprise
 from label.models import DossierLabel, SessionJury, StatutDossier, StatutSession
-from mife.core.filtres import OuiNonFilter, recherche_texte
+from mife.core.filtres import ChoixRechercheFilter, OuiNonFilter, recherche_texte
 
 
 class DossierFilter(django_filters.FilterSet):
@@ -18,8 +18,8 @@ class DossierFilter(django_filters.FilterSet):
         label="Animateur·rice",
         queryset=get_user_model().objects.filter(dossiers_label__isnull=False).distinct(),
     )
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise (fiche)", queryset=Entreprise.objects.all()
+    entreprise = ChoixRechercheFilter(
+        label="Entreprise (fiche)", famille="entreprises", queryset=Entreprise.objects.all()
     )
 
     class Meta:

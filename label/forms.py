@@ -15,6 +15,7 @@ from label.models import (
 )
 from label.services import dossiers as dossiers_service
 from label.services import liens as liens_service
+from mife.core.autocomplete import en_recherche
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_HEURE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -39,6 +40,7 @@ class DiagnosticForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entreprise"].queryset = self.fields["entreprise"].queryset.filter(active=True)
+        en_recherche(self.fields["entreprise"], "entreprises", params={"actives": "1"})
         self.fields["date"].required = True
         self.fields["effectif"].min_value = 0
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from entreprises.models import Contact, Entreprise
+from mife.core import grammaire
 from mife.core.models import Horodate, Versionne
 
 DUREE_LABEL_ANNEES = 3
@@ -404,6 +405,10 @@ class College(models.TextChoices):
 
 
 class MembreJury(Versionne):
+    @property
+    def genre_grammatical(self) -> str:
+        return grammaire.FEMININ if self.civilite == "Mme" else grammaire.MASCULIN
+
     civilite = models.CharField(
         "civilité", max_length=4, choices=[("Mme", "Mme"), ("M.", "M.")], blank=True
     )
@@ -435,6 +440,7 @@ class StatutSession(models.TextChoices):
 
 
 class SessionJury(Versionne):
+    genre_grammatical = grammaire.FEMININ
     date = models.DateTimeField("date et heure")
     lieu = models.CharField("lieu", max_length=250)
     statut = models.CharField(

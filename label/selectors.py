@@ -24,6 +24,7 @@ from label.models import (
     SessionJury,
     StatutSession,
 )
+from mife.core import grammaire
 
 
 class EtatLabel(models.TextChoices):
@@ -162,8 +163,9 @@ class Quorum:
     def __str__(self) -> str:
         etat = "atteint" if self.atteint else "non atteint"
         return (
-            f"Quorum {etat} : {self.presents} présent(s) sur {self.convoques} membre(s) "
-            f"convoqué(s), {self.requis} requis"
+            f"Quorum {etat} : {grammaire.pluriel(self.presents, 'présent')} sur "
+            f"{grammaire.pluriel(self.convoques, 'membre convoqué', 'membres convoqués')}, "
+            f"{self.requis} requis"
         )
 
 
@@ -287,8 +289,8 @@ def annuaire(jour: date, recherche: str = "", commune: str = "", secteur_naf: st
     )
     for mot in (recherche or "").split():
         qs = qs.filter(
-            models.Q(entreprise__raison_sociale__icontains=mot)
-            | models.Q(entreprise__nom_commercial__icontains=mot)
+            models.Q(entreprise__raison_sociale__contient=mot)
+            | models.Q(entreprise__nom_commercial__contient=mot)
         )
     if commune:
         qs = qs.filter(entreprise__commune__iexact=commune)

@@ -22,6 +22,7 @@ from marches.models import (
     TacheImportDecp,
 )
 from mife.core.admin import HistoryAdmin
+from mife.core.champs import ChampMontant
 
 
 @admin.register(DonneurOrdre)
@@ -31,7 +32,7 @@ class DonneurOrdreAdmin(HistoryAdmin):
     search_fields = ("nom", "siret", "commune", "contact_nom")
     search_help_text = "Nom, SIRET, commune ou contact."
     fieldsets = (
-        (None, {"fields": ("nom", "type", "siret")}),
+        (None, {"fields": ("nom", "article", "type", "siret")}),
         ("Adresse", {"fields": ("adresse", ("code_postal", "commune"))}),
         ("Contact", {"fields": ("contact_nom", "contact_email", "contact_telephone")}),
     )
@@ -234,6 +235,11 @@ class ReferenceCalculAdmin(HistoryAdmin):
     list_filter = ("nature",)
     search_fields = ("nature",)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "cout_horaire":  # an amount; the two others are percentages
+            kwargs["form_class"] = ChampMontant
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Clause)
 class ClauseAdmin(HistoryAdmin):
@@ -357,6 +363,7 @@ class FamilleCPVAdmin(ReclasserFileMixin, admin.ModelAdmin):
 @admin.register(SeuilsQualification)
 class SeuilsQualificationAdmin(ReclasserFileMixin, admin.ModelAdmin):
     list_display = ("__str__", "montant_min", "duree_min_mois")
+    formfield_overrides = {models.DecimalField: {"form_class": ChampMontant}}  # montant_min
 
     def has_add_permission(self, request):
         return not SeuilsQualification.objects.exists()

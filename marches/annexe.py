@@ -18,8 +18,9 @@ from mife.core import formats
 from mife.core.models import Parametres
 
 VARIABLES = (
-    "lot, marche, donneur_ordre, operation, heures, calcul, ajustement, ponderation, penalite, "
-    "facilitateur, facilitateur_email, facilitateur_telephone, structure"
+    "lot, marche, donneur_ordre, par_donneur_ordre, operation, heures, calcul, ajustement, "
+    "ponderation, penalite, facilitateur, facilitateur_email, facilitateur_telephone, structure, "
+    "la_structure, La_structure, a_la_structure, par_la_structure"
 )
 _MOTEUR = Engine(autoescape=False)  # plain text: escaping is done by each output format
 
@@ -54,6 +55,8 @@ def contexte(lot: Lot) -> dict:
         "lot": f"{lot.numero} — {lot.intitule}",
         "marche": f"{lot.marche.reference} — {lot.marche.objet}",
         "donneur_ordre": lot.marche.donneur_ordre.nom,
+        # « passé par la Ville de Belfort »: the buyer with the article stored on it.
+        "par_donneur_ordre": lot.marche.donneur_ordre.par,
         "operation": str(lot.marche.operation or ""),
         "heures": formats.heures(clause.heures_requises),
         "calcul": calcul,
@@ -63,7 +66,13 @@ def contexte(lot: Lot) -> dict:
         "facilitateur": (facilitateur.get_full_name() if facilitateur else "") or "le facilitateur",
         "facilitateur_email": facilitateur.email if facilitateur else "",
         "facilitateur_telephone": facilitateur.telephone if facilitateur else "",
+        # The team with its article (Paramètres): « la MIFE… », « La MIFE… » (start of a
+        # sentence), « à la MIFE… », « par la MIFE… »; ``structure`` alone is the bare name.
         "structure": parametres.nom_structure,
+        "la_structure": parametres.structure,
+        "La_structure": parametres.structure_sujet,
+        "a_la_structure": parametres.a_structure,
+        "par_la_structure": parametres.par_structure,
     }
 
 
@@ -108,8 +117,8 @@ def docx(lot: Lot) -> bytes:
     document.core_properties.author = Parametres.get().nom_structure
     document.add_heading(titre, level=1)
     document.add_paragraph(
-        f"Annexe au marché {lot.marche.reference} — lot {lot.numero} — "
-        f"{lot.marche.donneur_ordre.nom}"
+        f"Annexe au marché {lot.marche.reference} — lot {lot.numero} « {lot.intitule} », "
+        f"passé {lot.marche.donneur_ordre.par}"
     )
     for bloc in contenu:
         if bloc.genre == "titre":
@@ -135,6 +144,7 @@ def pdf(lot: Lot) -> bytes:
             "lot": lot,
             "parametres": Parametres.get(),
             "date": timezone.localdate(),
+            "donneur_ordre": lot.marche.donneur_ordre,
             "police": finders.find("fonts/DejaVuSans.ttf"),
             "police_grasse": finders.find("fonts/DejaVuSans-Bold.ttf"),
         },

@@ -18,7 +18,7 @@ from marches.models import (
     TypeDonneurOrdre,
     TypeEchange,
 )
-from mife.core.filtres import OuiNonFilter, recherche_texte
+from mife.core.filtres import ChoixRechercheFilter, OuiNonFilter, recherche_texte
 
 
 class MarcheFilter(django_filters.FilterSet):
@@ -101,8 +101,11 @@ class LotFilter(django_filters.FilterSet):
         method="filtrer_statut",
     )
     annee = django_filters.NumberFilter(label="Année d'exécution", method="filtrer_annee")
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise (titulaire)", field_name="titulaire", queryset=Entreprise.objects.all()
+    entreprise = ChoixRechercheFilter(
+        label="Entreprise (titulaire)",
+        field_name="titulaire",
+        famille="entreprises",
+        queryset=Entreprise.objects.all(),
     )
 
     class Meta:
@@ -184,11 +187,11 @@ class EchangeFilter(django_filters.FilterSet):
         label="Recherche (entreprise, compte rendu, action)",
         method=recherche_texte(["entreprise__raison_sociale", "note", "prochaine_action"]),
     )
-    entreprise = django_filters.ModelChoiceFilter(
-        label="Entreprise", queryset=Entreprise.objects.all()
+    entreprise = ChoixRechercheFilter(
+        label="Entreprise", famille="entreprises", queryset=Entreprise.objects.all()
     )
-    lot = django_filters.ModelChoiceFilter(
-        label="Lot", queryset=Lot.objects.select_related("marche")
+    lot = ChoixRechercheFilter(
+        label="Lot", famille="lots", queryset=Lot.objects.select_related("marche")
     )
     type = django_filters.ChoiceFilter(label="Type d'échange", choices=TypeEchange.choices)
     action = django_filters.ChoiceFilter(

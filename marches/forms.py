@@ -17,6 +17,8 @@ from marches.models import (
     lots_de_l_entreprise,
 )
 from mife.core import formats
+from mife.core.autocomplete import en_recherche
+from mife.core.champs import ChampMontant
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -31,6 +33,7 @@ class DonneurOrdreForm(forms.ModelForm):
         model = DonneurOrdre
         fields = [
             "nom",
+            "article",
             "type",
             "siret",
             "adresse",
@@ -99,6 +102,7 @@ class MarcheForm(forms.ModelForm):
             "decp_id",
         ]
         widgets = {"date_notification": DATE, "objet": forms.Textarea({"rows": 2})}
+        field_classes = {"montant_ht": ChampMontant}
         help_texts = {"code_cpv": "8 chiffres, avec la clé si connue : 45214200-2."}
 
     def __init__(self, *args, **kwargs):
@@ -146,6 +150,7 @@ class LotForm(forms.ModelForm):
             "cloture_le": DATE,
             "motif_cloture": forms.Textarea({"rows": 2}),
         }
+        field_classes = {"montant_ht": ChampMontant}
         help_texts = {
             "cloture_le": "À renseigner seulement pour clore l'obligation avant son terme "
             "(par exemple avec un écart d'heures) ; le motif est alors obligatoire."
@@ -165,8 +170,8 @@ class LotForm(forms.ModelForm):
         self.fields["cotraitants"].queryset = entreprises
         self.fields["sous_traitants"].queryset = entreprises
         self.marche = marche
-        self.fields["cotraitants"].widget.attrs["size"] = 4
-        self.fields["sous_traitants"].widget.attrs["size"] = 4
+        for nom in ("titulaire", "cotraitants", "sous_traitants"):
+            en_recherche(self.fields[nom], "entreprises", params={"actives": "1"})
         from django.contrib.auth import get_user_model
 
         self.fields["facilitateur"].queryset = (
@@ -228,11 +233,30 @@ class ClauseForm(forms.ModelForm):
             "motif_derogation": forms.Textarea({"rows": 2}),
             "notes": forms.Textarea({"rows": 2}),
         }
+        field_classes = {
+            "montant_base": ChampMontant,
+            "cout_horaire": ChampMontant,
+            "penalite_horaire": ChampMontant,
+        }
 
     CHAMPS_CALCUL = ("montant_base", "part_main_oeuvre", "taux_insertion", "cout_horaire")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lot_form=None, **kwargs):
+        """``lot_form``: the lot's form on the same page; its amount fills an empty « montant
+        HT retenu » (shown pre-filled, and taken when the field is left empty)."""
         super().__init__(*args, **kwargs)
+        self.lot_form = lot_form
+        lot = lot_form.instance if lot_form is not None else None
+        if lot_form is not None:  # static/js/app.js: follows the lot's amount while empty
+            self.fields["montant_base"].widget.attrs["data-recopie-de"] = "id_montant_ht"
+        if (
+            not self.is_bound
+            and lot is not None
+            and lot.montant_ht is not None
+            and self.instance.montant_base is None
+            and self.initial.get("montant_base") is None
+        ):
+            self.initial["montant_base"] = lot.montant_ht
         if self.instance.pk and not self.instance.est_ajustee:
             # Not adjusted: left empty so that the computed hours follow the inputs.
             self.initial["heures_requises"] = None
@@ -256,6 +280,13 @@ class ClauseForm(forms.ModelForm):
 
     def clean(self):
         donnees = super().clean()
+        if (
+            donnees.get("montant_base") is None
+            and "montant_base" not in self.errors
+            and self.lot_form is not None
+            and self.lot_form.is_valid()
+        ):
+            donnees["montant_base"] = self.lot_form.cleaned_data.get("montant_ht")
         calculees = self.heures_calculees()
         # The model's clean() compares both figures and asks for the motif when they differ.
         self.instance.heures_calculees = calculees
@@ -290,14 +321,14 @@ class CalculForm(forms.Form):
     """The calculator's inputs alone (live preview while typing)."""
 
     # Same bounds as the stored inputs (Clause), so that no value can overflow the computation.
-    montant_base = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2)
+    montant_base = ChampMontant(required=False, min_value=0, max_digits=14, decimal_places=2)
     part_main_oeuvre = forms.DecimalField(
         required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
     taux_insertion = forms.DecimalField(
         required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2
     )
-    cout_horaire = forms.DecimalField(
+    cout_horaire = ChampMontant(
         required=False, min_value=Decimal("0.01"), max_digits=7, decimal_places=2
     )
 

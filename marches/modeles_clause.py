@@ -13,7 +13,7 @@ Les heures d'insertion sont réalisées par des personnes rencontrant des diffic
 - personnes suivies par une structure d'insertion par l'activité économique (article L5132-4 du code du travail), un EPIDE ou une E2C ;
 - résidents des quartiers prioritaires de la politique de la ville ;
 - autres personnes en difficulté, sur avis motivé de France Travail, d'une Mission locale, d'une Maison de l'emploi ou de la MDPH.
-L'éligibilité de chaque personne est validée par {{ structure }} avant le début de sa mission."""
+L'éligibilité de chaque personne est validée {{ par_la_structure }} avant le début de sa mission."""
 
 _COMMUN_MODALITES = """# Modalités de mise en œuvre
 Le titulaire peut remplir son engagement :
@@ -23,7 +23,7 @@ Le titulaire peut remplir son engagement :
 - par des actions de formation au bénéfice de personnes éligibles."""
 
 _COMMUN_SUIVI = """# Suivi et justificatifs
-Le titulaire transmet chaque mois à {{ structure }} l'état des heures réalisées par les personnes en insertion (nom de la personne, contrat, heures du mois). {{ structure }} établit une attestation mensuelle puis, à la fin de l'obligation, une attestation de réalisation adressée au titulaire et au maître d'ouvrage.
+Le titulaire transmet chaque mois {{ a_la_structure }} l'état des heures réalisées par les personnes en insertion (nom de la personne, contrat, heures du mois). {{ La_structure }} établit une attestation mensuelle puis, à la fin de l'obligation, une attestation de réalisation adressée au titulaire et au maître d'ouvrage.
 
 Contact : {{ facilitateur }}{% if facilitateur_email %} — {{ facilitateur_email }}{% endif %}{% if facilitateur_telephone %} — {{ facilitateur_telephone }}{% endif %}, {{ structure }}.{% if penalite %}
 
@@ -38,7 +38,7 @@ DEFAUTS = {
     "L2112-2": (
         "Clause d'insertion — condition d'exécution",
         f"""# Objet de la clause
-En application de l'article L2112-2 du code de la commande publique, le titulaire du marché « {{{{ marche }}}} » passé par {{{{ donneur_ordre }}}} s'engage à réserver une part du temps de travail nécessaire à l'exécution des prestations à une action d'insertion professionnelle de publics éloignés de l'emploi. Cette condition d'exécution s'impose au titulaire, qu'il exécute lui-même les prestations ou qu'il en sous-traite une partie.
+En application de l'article L2112-2 du code de la commande publique, le titulaire du marché « {{{{ marche }}}} » passé {{{{ par_donneur_ordre }}}} s'engage à réserver une part du temps de travail nécessaire à l'exécution des prestations à une action d'insertion professionnelle de publics éloignés de l'emploi. Cette condition d'exécution s'impose au titulaire, qu'il exécute lui-même les prestations ou qu'il en sous-traite une partie.
 
 # Volume d'heures d'insertion
 {_HEURES}
@@ -52,7 +52,7 @@ En application de l'article L2112-2 du code de la commande publique, le titulair
     "L2152-7": (
         "Clause d'insertion — critère d'attribution",
         f"""# Objet de la clause
-En application de l'article L2152-7 du code de la commande publique, les offres du marché « {{{{ marche }}}} » passé par {{{{ donneur_ordre }}}} sont notamment appréciées au regard d'un critère relatif aux performances en matière d'insertion professionnelle des publics en difficulté, pondéré à **{{{{ ponderation }}}}** de la note globale.
+En application de l'article L2152-7 du code de la commande publique, les offres du marché « {{{{ marche }}}} » passé {{{{ par_donneur_ordre }}}} sont notamment appréciées au regard d'un critère relatif aux performances en matière d'insertion professionnelle des publics en difficulté, pondéré à **{{{{ ponderation }}}}** de la note globale.
 
 # Sous-critères
 - nombre d'heures d'insertion proposées au-delà du minimum de {{{{ heures }}}} ;
@@ -71,7 +71,7 @@ En application de l'article L2152-7 du code de la commande publique, les offres 
     "L2113-12": (
         "Marché réservé aux entreprises adaptées et ESAT",
         f"""# Objet de la clause
-En application de l'article L2113-12 du code de la commande publique, le marché « {{{{ marche }}}} » passé par {{{{ donneur_ordre }}}} est réservé aux entreprises adaptées (article L5213-13 du code du travail), aux établissements et services d'aide par le travail (article L344-2 du code de l'action sociale et des familles) et aux structures équivalentes, employant une proportion minimale de travailleurs handicapés.
+En application de l'article L2113-12 du code de la commande publique, le marché « {{{{ marche }}}} » passé {{{{ par_donneur_ordre }}}} est réservé aux entreprises adaptées (article L5213-13 du code du travail), aux établissements et services d'aide par le travail (article L344-2 du code de l'action sociale et des familles) et aux structures équivalentes, employant une proportion minimale de travailleurs handicapés.
 
 # Volume d'heures d'insertion
 {_HEURES}
@@ -81,7 +81,7 @@ En application de l'article L2113-12 du code de la commande publique, le marché
     "L2113-13": (
         "Marché réservé aux structures d'insertion par l'activité économique",
         f"""# Objet de la clause
-En application de l'article L2113-13 du code de la commande publique, le marché « {{{{ marche }}}} » passé par {{{{ donneur_ordre }}}} est réservé aux structures d'insertion par l'activité économique mentionnées à l'article L5132-4 du code du travail (entreprises d'insertion, entreprises de travail temporaire d'insertion, associations intermédiaires, ateliers et chantiers d'insertion) et aux structures équivalentes. Conformément à l'article R2113-7, au moins 50 % des travailleurs employés par ces structures sont des personnes défavorisées.
+En application de l'article L2113-13 du code de la commande publique, le marché « {{{{ marche }}}} » passé {{{{ par_donneur_ordre }}}} est réservé aux structures d'insertion par l'activité économique mentionnées à l'article L5132-4 du code du travail (entreprises d'insertion, entreprises de travail temporaire d'insertion, associations intermédiaires, ateliers et chantiers d'insertion) et aux structures équivalentes. Conformément à l'article R2113-7, au moins 50 % des travailleurs employés par ces structures sont des personnes défavorisées.
 
 # Volume d'heures d'insertion
 {_HEURES}
@@ -93,7 +93,7 @@ En application de l'article L2113-13 du code de la commande publique, le marché
     "R2123-1": (
         "Marché d'insertion et de qualification",
         f"""# Objet du marché
-Le marché « {{{{ marche }}}} » passé par {{{{ donneur_ordre }}}} est un marché de services d'insertion et de qualification professionnelle passé selon la procédure adaptée prévue à l'article R2123-1 du code de la commande publique. Son objet même est l'insertion professionnelle de personnes éloignées de l'emploi : le support d'activité est le moyen de leur parcours.
+Le marché « {{{{ marche }}}} » passé {{{{ par_donneur_ordre }}}} est un marché de services d'insertion et de qualification professionnelle passé selon la procédure adaptée prévue à l'article R2123-1 du code de la commande publique. Son objet même est l'insertion professionnelle de personnes éloignées de l'emploi : le support d'activité est le moyen de leur parcours.
 
 # Volume d'heures d'insertion
 {_HEURES}
@@ -106,6 +106,30 @@ Le titulaire assure l'accompagnement socioprofessionnel et la formation des pers
 {_COMMUN_SUIVI}""",
     ),
 }
+
+
+# Texts of the first defaults whose grammar was wrong (« à MIFE… », « passé par Ville de
+# Belfort »): replaced in the stored models by ``corriger_grammaire`` (other edits are kept).
+CORRECTIONS_GRAMMAIRE = (
+    ("validée par {{ structure }} avant", "validée {{ par_la_structure }} avant"),
+    (
+        "transmet chaque mois à {{ structure }} l'état",
+        "transmet chaque mois {{ a_la_structure }} l'état",
+    ),
+    ("heures du mois). {{ structure }} établit", "heures du mois). {{ La_structure }} établit"),
+    ("passé par {{ donneur_ordre }}", "passé {{ par_donneur_ordre }}"),
+)
+
+
+def corriger_grammaire(apps) -> None:
+    ModeleClause = apps.get_model("marches", "ModeleClause")
+    for modele in ModeleClause.objects.all():
+        texte = modele.texte
+        for avant, apres in CORRECTIONS_GRAMMAIRE:
+            texte = texte.replace(avant, apres)
+        if texte != modele.texte:
+            modele.texte = texte
+            modele.save(update_fields=["texte"])
 
 
 def charger_modeles_clause(apps) -> None:

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from entreprises.models import Entreprise
 from marches import cpv
-from mife.core import formats, mois
+from mife.core import formats, grammaire, mois
 from mife.core.models import Versionne
 
 ZERO = Decimal("0")
@@ -78,7 +78,16 @@ class Qualification(models.TextChoices):
 
 
 class DonneurOrdre(Versionne):
+    genre_grammatical = grammaire.MASCULIN
     nom = models.CharField("nom", max_length=200)
+    article = models.CharField(
+        "article du nom",
+        max_length=3,
+        choices=grammaire.Article.choices,
+        default=grammaire.Article.AUCUN,
+        blank=True,
+        help_text="Pour écrire « passé par la Ville de Belfort » dans les annexes de clause.",
+    )
     type = models.CharField(
         "type", max_length=15, choices=TypeDonneurOrdre.choices, default=TypeDonneurOrdre.COMMUNE
     )
@@ -105,11 +114,22 @@ class DonneurOrdre(Versionne):
     def __str__(self) -> str:
         return self.nom
 
+    @property
+    def de(self) -> str:
+        """``« de la Ville de Belfort »``, ``« du Département »``, ``« de Territoire habitat »``."""
+        return grammaire.de(self.nom, self.article)
+
+    @property
+    def par(self) -> str:
+        """``« par la Ville de Belfort »``, ``« par Territoire habitat »`` (no article)."""
+        return grammaire.par(self.nom, self.article)
+
     def get_absolute_url(self) -> str:
         return reverse("marches:donneur_detail", args=[self.pk])
 
 
 class Operation(Versionne):
+    genre_grammatical = grammaire.FEMININ
     donneur_ordre = models.ForeignKey(
         DonneurOrdre,
         verbose_name="donneur d'ordre",

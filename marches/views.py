@@ -1,5 +1,3 @@
-from io import BytesIO
-
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +11,6 @@ from django.utils.text import Truncator
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
-from openpyxl.styles import Font
 
 from entreprises.models import Entreprise
 from heures import perms as heures_perms
@@ -50,8 +47,8 @@ from marches.models import (
     StatutTache,
     TacheImportDecp,
 )
-from mife.core import formats
-from mife.core.excel import Classeur
+from mife.core import excel, formats, grammaire
+from mife.core.excel import Classeur, ColonneExcel
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, historique, limiter
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
@@ -60,6 +57,7 @@ from mife.core.televersement import Televersement, TeleversementIntrouvable
 
 class MarcheListeView(ListeView):
     titre = "Marchés"
+    message_vide = "Aucun marché pour l'instant."
     filterset_class = MarcheFilter
     queryset = Marche.objects.select_related("donneur_ordre", "operation")
     tri_defaut = "-date_notification"
@@ -84,6 +82,10 @@ class MarcheListeView(ListeView):
 
 class LotListeView(ListeView):
     titre = "Lots et clauses"
+    message_vide = "Aucun lot pour l'instant."
+    aide_vide = (
+        "Un lot se crée depuis la fiche de son marché (Marchés › le marché › « Nouveau lot »)."
+    )
     filterset_class = LotFilter
     tri_defaut = "-date_debut"
 
@@ -141,6 +143,7 @@ class LotListeView(ListeView):
 
 class DonneurOrdreListeView(ListeView):
     titre = "Donneurs d'ordre"
+    message_vide = "Aucun donneur d'ordre pour l'instant."
     filterset_class = DonneurOrdreFilter
     queryset = DonneurOrdre.objects.all()
     tri_defaut = "nom"
@@ -163,6 +166,7 @@ class DonneurOrdreListeView(ListeView):
 
 class OperationListeView(ListeView):
     titre = "Opérations"
+    message_vide = "Aucune opération pour l'instant."
     filterset_class = OperationFilter
     queryset = Operation.objects.select_related("donneur_ordre").annotate(
         nb_marches=Count("marches")
@@ -603,11 +607,7 @@ class _EditionSimple(PermissionAjoutOuModificationMixin, EditionView):
     def get_titre(self):
         if self.objet is not None:
             return f"Modifier « {self.objet} »"
-        return (
-            f"Nouveau {self.model._meta.verbose_name}"
-            if self.model is not Operation
-            else ("Nouvelle opération")
-        )
+        return grammaire.nouveau(self.model)
 
     def get_fil(self):
         return [(self.libelle_liste, reverse(self.liste)), (self.get_titre(), None)]
@@ -690,14 +690,17 @@ class LotEditionView(PermissionAjoutOuModificationMixin, EditionView):
         initial_clause = None
         if clause is None and data is None:
             initial_clause = services.valeurs_par_defaut_calcul(self.marche)
+        lot_form = LotForm(
+            data=data,
+            instance=self.objet,
+            marche=self.marche,
+            initial=None if self.objet or data else {"facilitateur": self.request.user.pk},
+        )
         return {
-            "lot": LotForm(
-                data=data,
-                instance=self.objet,
-                marche=self.marche,
-                initial=None if self.objet or data else {"facilitateur": self.request.user.pk},
+            "lot": lot_form,
+            "clause": ClauseForm(
+                data=data, instance=clause, initial=initial_clause, lot_form=lot_form
             ),
-            "clause": ClauseForm(data=data, instance=clause, initial=initial_clause),
         }
 
     def enregistrer(self, formulaires, version_lue):
@@ -907,6 +910,11 @@ class FileQualificationView(ListeView):
     """Contracts found in the DECP, waiting to be followed or set aside, most promising first."""
 
     titre = "Marchés à qualifier"
+    message_vide = "Aucun marché à qualifier."
+    aide_vide = (
+        "Les marchés importés des données ouvertes (Import DECP) arrivent ici "
+        "avant d'être suivis ou écartés."
+    )
     filterset_class = FileQualificationFilter
     queryset = Marche.objects.filter(qualification=Qualification.A_QUALIFIER).select_related(
         "donneur_ordre"
@@ -988,19 +996,26 @@ class QualifierMarcheView(PermissionRequiredMixin, View):
         return self._rendre(request, marche, form_suivre=form)
 
 
+RANG_DECP = ColonneExcel("N° d'enregistrement", excel.ENTIER)
+
+
 def rapport_excel(rapport: RapportImport) -> HttpResponse:
     """The import report as a workbook: set-aside records, reasons, warnings, conflicts."""
     classeur = Classeur()
     feuilles = [
         (
             "Écartés",
-            ["N° d'enregistrement", "Identifiant DECP", "Champ", "Motif", "Sorte"],
+            [RANG_DECP, "Identifiant DECP", "Champ", "Motif", "Sorte"],
             [[e["rang"], e["id"], e["champ"], e["motif"], e["genre"]] for e in rapport.ecartes],
         ),
-        ("Motifs", ["Motif", "Lignes"], [list(m) for m in rapport.motifs_ecart()]),
+        (
+            "Motifs",
+            ["Motif", ColonneExcel("Lignes", excel.ENTIER)],
+            [list(m) for m in rapport.motifs_ecart()],
+        ),
         (
             "Avertissements",
-            ["Champ", "Sorte", "Nombre", "Exemple"],
+            ["Champ", "Sorte", ColonneExcel("Nombre", excel.ENTIER), "Exemple"],
             [
                 [g["champ"], g["genre"], g["nombre"], (g["exemples"] or [""])[0]]
                 for g in rapport.avertissements
@@ -1008,22 +1023,14 @@ def rapport_excel(rapport: RapportImport) -> HttpResponse:
         ),
         (
             "Conflits",
-            ["N° d'enregistrement", "Identifiant DECP", "Champ", "Motif"],
+            [RANG_DECP, "Identifiant DECP", "Champ", "Motif"],
             [[c["rang"], c["id"], c["champ"], c["motif"]] for c in rapport.conflits],
         ),
     ]
-    classeur.remove(classeur.active)
     for titre, entetes, lignes in feuilles:
-        feuille = classeur.create_sheet(titre)
-        feuille.append(entetes)
-        for cellule in feuille[1]:
-            cellule.font = Font(bold=True)
-        for ligne in lignes:
-            feuille.append(ligne)
-    sortie = BytesIO()
-    classeur.save(sortie)
+        classeur.feuille(titre).tableau(entetes, lignes)
     response = HttpResponse(
-        sortie.getvalue(),
+        classeur.octets(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = (
@@ -1035,12 +1042,6 @@ def rapport_excel(rapport: RapportImport) -> HttpResponse:
 # --- Accompagnement des entreprises: exchanges and their next actions ----------------------
 
 # One colour per state of a next action (the badge also says it in words).
-BADGE_ACTION = {
-    EtatAction.A_FAIRE: "en_cours",
-    EtatAction.EN_RETARD: "en_retard",
-    EtatAction.FAITE: "termine",
-    EtatAction.AUCUNE: "archivee",
-}
 
 
 def _lot_court(lot) -> str:
@@ -1118,6 +1119,8 @@ def tableaux_echanges_du_lot(lot, user) -> list[Tableau]:
 
 class EchangeListeView(ListeView):
     titre = "Échanges avec les entreprises"
+    message_vide = "Aucun échange pour l'instant."
+    aide_vide = "Un échange s'enregistre depuis la fiche de l'entreprise."
     filterset_class = EchangeFilter
     queryset = Echange.objects.select_related("entreprise", "lot__marche", "auteur")
     tri_defaut = "-date"
@@ -1140,7 +1143,7 @@ class EchangeListeView(ListeView):
             Colonne(
                 "Action",
                 lambda e: EtatAction(e.etat_action_le(jour)).label,
-                statut=lambda e: BADGE_ACTION[e.etat_action_le(jour)],
+                statut=lambda e: e.etat_action_le(jour),
             ),
         ]
 
@@ -1157,7 +1160,7 @@ class EchangeFicheView(FicheView):
         etat = self.object.etat_action
         if etat == EtatAction.AUCUNE:
             return None
-        return (BADGE_ACTION[etat], f"Action {EtatAction(etat).label.lower()}")
+        return (etat, f"Action {EtatAction(etat).label.lower()}")
 
     def get_fil(self):
         entreprise = self.object.entreprise

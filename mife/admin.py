@@ -6,6 +6,8 @@ superuser is created on the command line only: ``manage.py createsuperuser``). A
 that is a superuser can be changed only by a superuser.
 """
 
+from pathlib import Path
+
 # Imported first so that their ModelAdmins are registered, then unregistered below.
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
@@ -17,6 +19,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.db.models import Count, Prefetch
+from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -26,7 +29,7 @@ from journal import services as journal
 from journal import sessions
 from journal.models import Action
 from mife import double_facteur, roles
-from mife.core.admin import LectureSeuleAdminMixin
+from mife.core.admin import HistoriqueLisibleMixin, LectureSeuleAdminMixin
 from mife.models import DemandeBilan, Parametres, RapportDonneur, User
 
 admin.site.site_header = "Clauses & Label — administration"
@@ -201,16 +204,55 @@ class RoleAdmin(LectureSeuleAdminMixin, BaseGroupAdmin):
         return obj.nb_utilisateurs
 
 
+class ImageDeposee(forms.ClearableFileInput):
+    """The logo or signature field: the stored image is named, never linked (media files have
+    no public address: the PDF generation reads them from disk), PNG or JPEG offered."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/png,image/jpeg", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        contexte = self.get_context(name, value, attrs)["widget"]
+        champ = forms.FileInput(attrs=contexte["attrs"]).render(name, None)
+        if not contexte["is_initial"]:
+            return champ
+        return format_html(
+            '<div class="image-deposee"><p>Image déposée : {}</p>'
+            '<p><input type="checkbox" name="{}" id="{}"> '
+            '<label class="vCheckboxLabel" for="{}">Supprimer l\'image</label></p>'
+            "<p>Remplacer par : {}</p></div>",
+            Path(str(value)).name,
+            contexte["checkbox_name"],
+            contexte["checkbox_id"],
+            contexte["checkbox_id"],
+            champ,
+        )
+
+
 @admin.register(Parametres)
-class ParametresAdmin(SimpleHistoryAdmin):
+class ParametresAdmin(HistoriqueLisibleMixin, SimpleHistoryAdmin):
     """The single settings row: it can be edited, never added twice nor deleted."""
 
     list_display = ("nom_structure", "email", "diviseur_etp", "plafond_heures_mensuel")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.ImageField: {"widget": ImageDeposee},
+    }
     fieldsets = (
         (
             "Structure",
-            {"fields": ("nom_structure", "adresse", "telephone", "email", "url_publique")},
+            {
+                "fields": (
+                    "nom_structure",
+                    "article_structure",
+                    "adresse",
+                    "commune",
+                    "telephone",
+                    "email",
+                    "url_publique",
+                    "adresse_des_documents",
+                )
+            },
         ),
         (
             "En-tête et signature des documents",
@@ -218,7 +260,14 @@ class ParametresAdmin(SimpleHistoryAdmin):
         ),
         (
             "Calculs",
-            {"fields": ("diviseur_etp", "plafond_heures_mensuel", "marge_retard")},
+            {
+                "fields": (
+                    "diviseur_etp",
+                    "plafond_heures_mensuel",
+                    "seuil_alerte_heures_mensuel",
+                    "marge_retard",
+                )
+            },
         ),
         (
             "Données personnelles",
@@ -226,6 +275,24 @@ class ParametresAdmin(SimpleHistoryAdmin):
         ),
         ("Contrôle", {"fields": ("validation_quatre_yeux",)}),
     )
+
+    readonly_fields = ("adresse_des_documents",)
+
+    @admin.display(description="adresse imprimée dans les documents")
+    def adresse_des_documents(self, obj):
+        """What the QR codes and verification links will carry, and where it comes from."""
+        adresse = obj.adresse_documents if obj else ""
+        if not adresse:
+            return (
+                "aucune : définissez la variable d'environnement SITE_URL ou l'adresse publique "
+                "ci-dessus, sinon les QR codes des attestations ne mènent nulle part."
+            )
+        origine = (
+            "l'adresse publique ci-dessus"
+            if obj.url_publique
+            else "la variable d'environnement SITE_URL (make run la déduit de HOST et PORT)"
+        )
+        return f"{adresse}/… (tirée de {origine})"
 
     def has_add_permission(self, request):
         if Parametres.objects.exists():

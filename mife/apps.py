@@ -27,12 +27,14 @@ def synchroniser_references(sender, apps=None, using="default", **kwargs):
 class MifeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mife"
-    verbose_name = "MIFE — comptes et paramètres"
+    verbose_name = "Comptes et paramètres"
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from mife.core import http, verifications  # noqa: F401  (verifications: deploy checks)
+        from mife.core import http, texte, verifications  # noqa: F401  (verifications: deploy checks)
+
+        texte.installer()  # the accent-insensitive ``__contient`` lookups
 
         user_logged_in.connect(http.debut_d_activite, dispatch_uid="mife_debut_activite")
 

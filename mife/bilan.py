@@ -8,11 +8,8 @@ one sheet per table, so both always agree with each other and with the page.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -21,8 +18,8 @@ from django.utils import timezone
 
 from marches.models import DonneurOrdre
 from mife import graphiques, indicateurs
-from mife.core import formats
-from mife.core.excel import Classeur
+from mife.core import excel, formats
+from mife.core.excel import Cellule, Classeur, ColonneExcel, Pourcentage
 from mife.core.models import Parametres
 from mife.indicateurs import Filtres, Indicateurs, Ligne
 
@@ -31,8 +28,11 @@ TEXTE, NOMBRE, DECIMAL, HEURES, POURCENT, MOIS = (
     "texte", "nombre", "decimal", "heures", "pourcent", "mois"
 )  # fmt: skip
 FORMATS_EXCEL = {
-    NOMBRE: "#,##0", DECIMAL: "#,##0.00", HEURES: "#,##0.00", POURCENT: "0.0", MOIS: "mm/yyyy"
-}  # fmt: skip
+    NOMBRE: "#,##0",
+    DECIMAL: excel.FORMATS[excel.NOMBRE],
+    HEURES: excel.FORMATS[excel.HEURES],
+    MOIS: excel.FORMATS[excel.MOIS],
+}  # percentages: excel.Pourcentage
 
 
 @dataclass
@@ -312,58 +312,42 @@ def classeur(
 
 
 def ecrire_classeur(titre: str, liste: list[Tableau], methodologie=None) -> bytes:
-    """Write tables as a workbook (also used by the reports to buyers)."""
+    """Write tables as a workbook (also used by the reports to buyers): one streamed sheet
+    per table, its title above, typed cells, fitted widths, frozen header and auto-filter."""
     from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     wb = Classeur()
-    wb.remove(wb.active)
-    entete = Font(bold=True)
-    fond = PatternFill("solid", fgColor="E8EEF5")
+    entete = {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="E8EEF5")}
     for tableau in liste:
-        ws = wb.create_sheet(tableau.feuille[:31])
-        ws.append([f"{titre} — {tableau.titre}"])
-        ws["A1"].font = Font(bold=True, size=12)
-        ws.append([c.titre for c in tableau.colonnes])
-        for cellule in ws[2]:
-            cellule.font = entete
-            cellule.fill = fond
-        for i, ligne in enumerate(tableau.lignes):
-            ws.append([_valeur_excel(v) for v in ligne])
-            for j in range(len(tableau.colonnes)):
-                type_ = tableau.type_cellule(i, j)
-                cellule = ws.cell(row=i + 3, column=j + 1)
-                if type_ in FORMATS_EXCEL and not isinstance(cellule.value, str):
-                    cellule.number_format = FORMATS_EXCEL[type_]
-        if tableau.note:
-            ws.append([])
-            ws.append([tableau.note])
-        ws.freeze_panes = "A3"
-        textes = tableau.cellules_pdf()
-        for j, colonne in enumerate(tableau.colonnes, start=1):
-            largeur = max([len(colonne.titre)] + [len(ligne[j - 1]) for ligne in textes])
-            ws.column_dimensions[get_column_letter(j)].width = min(max(largeur + 2, 12), 60)
+        ws = wb.feuille(tableau.feuille)
+        ws.tableau(
+            [ColonneExcel(c.titre) for c in tableau.colonnes],
+            (
+                [_cellule_excel(v, tableau.type_cellule(i, j)) for j, v in enumerate(ligne)]
+                for i, ligne in enumerate(tableau.lignes)
+            ),
+            avant=[[Cellule(f"{titre} — {tableau.titre}", font=Font(bold=True, size=12))]],
+            apres=[[], [tableau.note]] if tableau.note else [],
+            style_entete=entete,
+        )
     if methodologie:
-        methodo = wb.create_sheet("Méthodologie")
-        methodo.append(["Terme", "Définition"])
-        for cellule in methodo[1]:
-            cellule.font = entete
-            cellule.fill = fond
-        for terme, definition in methodologie:
-            methodo.append([terme, definition])
-        methodo.column_dimensions["A"].width = 26
-        methodo.column_dimensions["B"].width = 110
-        methodo.freeze_panes = "A2"
-    sortie = io.BytesIO()
-    wb.save(sortie)
-    return sortie.getvalue()
+        wb.feuille("Méthodologie").tableau(
+            [ColonneExcel("Terme"), ColonneExcel("Définition", largeur=110)],
+            methodologie,
+            style_entete=entete,
+        )
+    return wb.octets()
 
 
-def _valeur_excel(valeur):
-    if isinstance(valeur, Decimal):
-        return float(valeur)
-    if isinstance(valeur, dt.date):
+def _cellule_excel(valeur, type_: str):
+    """A bilan value for Excel: numbers typed with the format of their kind, percentages as
+    percentage cells, masked figures (« < 3 ») left as text."""
+    if valeur is None or isinstance(valeur, str):
         return valeur
+    if type_ == POURCENT:
+        return Pourcentage(valeur)
+    if type_ in FORMATS_EXCEL:
+        return Cellule(valeur, number_format=FORMATS_EXCEL[type_])
     return valeur
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from entreprises.models import Entreprise
 from heures.models import DeclarationMensuelle
 from marches.models import DonneurOrdre, Marche, NatureMarche, Operation, TypeClause
+from mife.core.autocomplete import en_recherche
 from mife.indicateurs import Filtres, FiltresInvalides
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -50,6 +51,7 @@ class FiltresIndicateursForm(forms.Form):
         self.fields["donneur_ordre"].error_messages["invalid_choice"] = (
             "Donneur d'ordre inconnu : choisissez-le dans la liste."
         )
+        en_recherche(self.fields["entreprise"], "entreprises")
 
     def clean(self):
         donnees = super().clean()
@@ -135,6 +137,10 @@ class RapportDonneurForm(forms.Form):
         max_length=20,
     )
     message = forms.CharField(label="Message", widget=forms.Textarea({"rows": 5}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en_recherche(self.fields["marche"], "marches")
 
     def clean_periode(self):
         from mife.rapports import lire_periode

@@ -9,29 +9,29 @@ Protected health criteria are not exported per person.
 
 import hashlib
 import hmac
-import io
 
 from django.conf import settings
 
 from heures.models import CITE_FSE, SituationEntree, SituationSixMois, Sortie
 from mife import indicateurs
-from mife.core.excel import Classeur
+from mife.core import excel
+from mife.core.excel import Classeur, ColonneExcel
 from mife.indicateurs import TRANCHES_AGE_FSE, Filtres, tranche
 
 COLONNES = [
-    ("Pseudonyme", 14),
-    ("Début de période", 12),
-    ("Fin de période", 12),
-    ("Sexe", 8),
-    ("Tranche d'âge (FSE+)", 16),
-    ("Niveau (CITE)", 14),
-    ("Situation à l'entrée", 22),
-    ("Chômeur de longue durée", 12),
-    ("Résident QPV", 10),
-    ("Heures validées", 12),
-    ("Sortie", 30),
-    ("Date de fin de mission", 12),
-    ("Situation six mois après", 24),
+    ColonneExcel("Pseudonyme"),
+    ColonneExcel("Début de période", excel.DATE),
+    ColonneExcel("Fin de période", excel.DATE),
+    ColonneExcel("Sexe"),
+    ColonneExcel("Tranche d'âge (FSE+)"),
+    ColonneExcel("Niveau (CITE)"),
+    ColonneExcel("Situation à l'entrée"),
+    ColonneExcel("Chômeur de longue durée"),
+    ColonneExcel("Résident QPV"),
+    ColonneExcel("Heures validées", excel.HEURES),
+    ColonneExcel("Sortie"),
+    ColonneExcel("Date de fin de mission", excel.DATE),
+    ColonneExcel("Situation six mois après"),
 ]
 SITUATIONS_FSE = {
     SituationEntree.DEMANDEUR_EMPLOI: "Chômeur",
@@ -68,7 +68,7 @@ def lignes(filtres: Filtres) -> list[list]:
                 SITUATIONS_FSE.get(p["situation"], "Non renseignée"),
                 "Oui" if p["situation"] == SituationEntree.DEMANDEUR_LONGUE_DUREE else "Non",
                 "Oui" if p["qpv"] else "Non",
-                float(p["heures_periode"]),
+                p["heures_periode"],
                 sorties[sortie[0]] if sortie else "",
                 sortie[2] if sortie else None,
                 six_mois.get(sortie[1], "") if sortie else "",
@@ -78,25 +78,7 @@ def lignes(filtres: Filtres) -> list[list]:
 
 
 def classeur(filtres: Filtres) -> bytes:
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
+    """The export, streamed: typed columns, fitted widths, frozen header and pseudonym."""
     wb = Classeur()
-    ws = wb.active
-    ws.title = "Participants FSE+"
-    ws.append([titre for titre, _ in COLONNES])
-    for cellule in ws[1]:
-        cellule.font = Font(bold=True)
-    for rang in lignes(filtres):
-        ws.append(rang)
-        ligne = ws.max_row
-        ws.cell(row=ligne, column=2).number_format = "dd/mm/yyyy"
-        ws.cell(row=ligne, column=3).number_format = "dd/mm/yyyy"
-        ws.cell(row=ligne, column=10).number_format = "#,##0.00"
-        ws.cell(row=ligne, column=12).number_format = "dd/mm/yyyy"
-    for j, (_, largeur) in enumerate(COLONNES, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = largeur + 4
-    ws.freeze_panes = "B2"
-    sortie = io.BytesIO()
-    wb.save(sortie)
-    return sortie.getvalue()
+    wb.feuille("Participants FSE+").tableau(COLONNES, lignes(filtres), colonnes_figees=1)
+    return wb.octets()

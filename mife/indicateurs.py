@@ -155,7 +155,7 @@ class Filtres:
             q &= Q(**{f"{prefixe}clause__type": self.type_clause})
         if self.commune:
             q &= Q(**{f"{prefixe}marche__operation__commune__iexact": self.commune}) | Q(
-                **{f"{prefixe}marche__lieu_execution__icontains": self.commune}
+                **{f"{prefixe}marche__lieu_execution__contient": self.commune}
             )
         return q
 

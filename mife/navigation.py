@@ -29,8 +29,12 @@ SECTIONS: tuple[Section, ...] = (
             Entree(
                 "Donneurs d'ordre", "marches:donneur_liste", "marches.view_donneurordre", "bank"
             ),
+            # A work queue: shown to who may qualify (follow or set aside) the contracts.
             Entree(
-                "Marchés à qualifier", "marches:file_qualification", "marches.view_marche", "funnel"
+                "Marchés à qualifier",
+                "marches:file_qualification",
+                "marches.change_marche",
+                "funnel",
             ),
             Entree("Import DECP", "marches:import_decp", "marches.importer_decp", "cloud-download"),
         ),
@@ -123,6 +127,8 @@ SECTIONS: tuple[Section, ...] = (
         "Bilan",
         (
             Entree("Indicateurs", "indicateurs", "mife.voir_bilan", "bar-chart"),
+            Entree("Bilan annuel", "bilan", "mife.voir_bilan", "file-earmark-bar-graph"),
+            Entree("Prévision des lots", "previsions", "mife.voir_bilan", "graph-up-arrow"),
             Entree("Rapports", "rapports", "mife.view_rapportdonneur", "envelope"),
         ),
     ),

@@ -44,8 +44,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Public address of the app, printed in documents (QR code of attestations) when the
-# administrator has not set one in Paramètres.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# administrator has not set one in Paramètres. ``make run`` sets it from HOST and PORT; in
+# production it has no default (never a localhost address: check --deploy fails, mife.E101).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 INSTALLED_APPS = [
     "mife.apps.MifeConfig",
@@ -61,13 +62,14 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
-    "simple_history",
-    "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "django_tasks",
-    "django_tasks_db",
+    # Third-party apps under a French name (mife/apps_tierces.py).
+    "mife.apps_tierces.HistoriqueConfig",
+    "mife.apps_tierces.AxesConfig",
+    "mife.apps_tierces.OtpConfig",
+    "mife.apps_tierces.OtpTotpConfig",
+    "mife.apps_tierces.OtpStaticConfig",
+    "mife.apps_tierces.TachesConfig",
+    "mife.apps_tierces.TachesBaseConfig",
     "entreprises.apps.EntreprisesConfig",
     "marches.apps.MarchesConfig",
     "heures.apps.HeuresConfig",
@@ -180,6 +182,8 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]  # the interface is French only, whatever the browser says
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Project translations: French names of third-party models and fields (mife/apps_tierces.py).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 # Raw numbers in templates (ids, versions in forms) must stay machine-readable: grouping is
 # applied explicitly by the display filters of mife.core.formats (force_grouping).

@@ -3,11 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from heures.views.public import verifier_attestation
-from mife import compte, views
+from mife import choix, compte, views
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path("recherche/", views.recherche, name="recherche"),
+    path("choix/<str:famille>/", choix.choix, name="choix"),
     path("indicateurs/", views.IndicateursView.as_view(), name="indicateurs"),
     path(
         "indicateurs/graphique/<str:nom>/",

@@ -17,6 +17,7 @@ from mife.core.models import Parametres
 from mife.models import User
 from tests import factories as f
 from tests.comptes import donnees_utilisateur
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +232,7 @@ def test_pdf_d_attestation_reserves_a_qui_voit_les_participants(
     ):
         response = client.get(url)
         assert response.status_code == statut, url
-        response.close()
+        lire(response)
 
 
 def test_la_direction_voit_la_liste_des_attestations_sans_document(client_for, attestation):

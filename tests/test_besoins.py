@@ -26,6 +26,7 @@ from heures.services import besoins as service
 from mife import roles
 from mife.navigation import navigation_pour
 from tests import factories as f
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,7 @@ def test_creer_un_besoin(facilitateur, chantier):
     assert besoin.modifie_par == facilitateur.user and besoin.history.count() == 1
     page = texte(facilitateur.get(besoin.get_absolute_url()))
     assert "Besoin « Coffreur bancheur — Bâtiments du Lion » enregistré." in page
-    assert "statut-en_cours" in page and ">Ouvert<" in page
+    assert "statut-ouvert couleur-bleu-fonce" in page and ">Ouvert<" in page
 
 
 def test_besoin_d_une_structure_d_insertion(facilitateur, chantier):
@@ -254,8 +255,7 @@ def test_export_des_besoins(facilitateur, besoin):
     response = facilitateur.get(reverse("heures:besoin_liste"), {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="besoins-')
-    assert b"".join(response.streaming_content).startswith(b"PK")
-    response.close()
+    assert lire(response).startswith(b"PK")
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -342,7 +342,8 @@ def test_recherche_masque_les_criteres_sensibles(client_for, besoin, viviers):
     assert candidats(response) == ["HANDI", "JEUNE", "RSA"]
     contenu = texte(response).lower()
     assert "handicap" not in contenu and "rqth" not in contenu
-    assert "critère protégé" in contenu
+    # Left out, not replaced by a placeholder that would tell a health criterion exists.
+    assert "protégé" not in contenu
     # Neither offered as a filter…
     assert f'value="{critere("rqth").pk}"' not in contenu
     assert f'value="{critere("rsa").pk}"' in contenu
@@ -377,11 +378,12 @@ def test_proposer_un_participant(facilitateur, besoin, viviers):
     assert proposition.date_proposition == timezone.localdate()
     assert proposition.modifie_par == facilitateur.user
     page = facilitateur.get(besoin.get_absolute_url())
-    assert "RSA Rita proposé(e) pour ce besoin." in texte(page)
+    proposee = "proposée" if viviers["rsa"].sexe == "F" else "proposé"  # agreed with the person
+    assert f"RSA Rita {proposee} pour ce besoin." in texte(page)
     assert "RSA" not in candidats(page)  # no longer offered
     # Twice: refused, nothing added.
     response = facilitateur.post(url, {"participant": viviers["rsa"].pk}, follow=True)
-    assert "RSA Rita est déjà proposé(e) pour ce besoin." in texte(response)
+    assert f"RSA Rita est déjà {proposee} pour ce besoin." in texte(response)
     assert Proposition.objects.count() == 1
 
 
@@ -492,7 +494,7 @@ def test_besoin_pourvu_quand_les_postes_sont_retenus(facilitateur, besoin, vivie
     assert besoin.statut == StatutBesoin.POURVU
     # A third one cannot be retained; it can still be turned down.
     response = _transition(facilitateur, troisieme, "retenu")
-    assert "Le besoin est pourvu : 2 poste(s) déjà pourvu(s)." in texte(response)
+    assert "Le besoin est pourvu : 2 postes déjà pourvus." in texte(response)
     troisieme.refresh_from_db()
     assert troisieme.statut == StatutProposition.ENTRETIEN
     _transition(facilitateur, troisieme, "non_retenu")

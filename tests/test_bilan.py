@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from mife import bilan
+from mife.core import excel
 from tests import jeu_bilan
 
 pytestmark = pytest.mark.django_db
@@ -112,8 +113,11 @@ def test_commande_erreurs(jeu, tmp_path, arguments, message):
     assert not (tmp_path / "x.pdf").exists()
 
 
-def test_heures_decimales():
-    assert bilan._valeur_excel(Decimal("1.50")) == 1.5
+def test_cellules_excel_du_bilan():
+    assert bilan._cellule_excel("< 3", bilan.HEURES) == "< 3"  # a masked figure stays text
+    assert bilan._cellule_excel(Decimal("50"), bilan.POURCENT) == excel.Pourcentage(Decimal("50"))
+    cellule = bilan._cellule_excel(Decimal("1.50"), bilan.HEURES)
+    assert (cellule.valeur, cellule.styles) == (Decimal("1.50"), {"number_format": "#,##0.00"})
 
 
 # --- from the browser ---------------------------------------------------------------------

@@ -28,6 +28,7 @@ from tests.factories import (
     MissionFactory,
     ParticipantFactory,
 )
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 AOUT, SEPTEMBRE, OCTOBRE = dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)
@@ -540,8 +541,7 @@ def test_requetes_liste_a_reemettre(client, suivi, django_assert_max_num_queries
     assert reponse.context["total"] == n
     with django_assert_max_num_queries(8):
         export = client.get(url, {"export": "xlsx"})
-        assert len(b"".join(export.streaming_content)) > 0
-    export.close()
+        assert len(lire(export)) > 0
 
 
 @pytest.mark.parametrize("n", [2, 12])
@@ -582,19 +582,23 @@ def test_heures_entreprise_et_cumul_ignorent_les_autres_entreprises(lot, cotrait
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo data, loaded once for the module and rolled back at its end."""
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data, loaded once for the module and rolled back at its end; yields the media
+    folder holding the PDFs of its attestations."""
     from django.test import override_settings
 
+    media = tmp_path_factory.mktemp("media-demo")
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True):
+        with override_settings(DEBUG=True, MEDIA_ROOT=media):
             call_command("seed_demo", stdout=io.StringIO())
-        yield
+        yield media
         transaction.set_rollback(True)
 
 
-def test_demo_aucun_ecart_apres_correction_et_reemission(demo):
+def test_demo_aucun_ecart_apres_correction_et_reemission(demo, settings):
     from django.contrib.auth import get_user_model
+
+    settings.MEDIA_ROOT = demo  # the demo's attestations are checked against their PDF
     from django.db.models import Count
 
     from heures.models import StatutDeclaration

@@ -223,6 +223,16 @@ def test_code_de_secours_une_seule_fois(client, make_user):
     ).exists()
 
 
+def test_codes_de_secours_stockes_en_empreinte(make_user):
+    """A dump of the database gives no usable recovery code (ASVS 6.5.2)."""
+    user = make_user(roles.ADMIN, username="bob")
+    codes = [c.replace("-", "") for c in double_facteur.nouveaux_codes_de_secours(user)]
+    stockes = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert len(stockes) == 10 and not stockes & set(codes)
+    assert stockes == {double_facteur.empreinte_code(c) for c in codes}
+    assert all(len(s) == 16 for s in stockes)  # fits django-otp's column
+
+
 def test_nouveaux_codes_de_secours_apres_nouvelle_authentification(client_for):
     client = client_for(roles.FACILITATEUR)
     appareil = appareil_de_test(client.user)

@@ -253,7 +253,7 @@ def test_marquer_l_action_faite(client_for, echange):
     assert echange.history.count() == 2
     fiche = texte(client.get(echange.get_absolute_url()))
     assert "marquée comme faite" in fiche
-    assert "statut-termine" in fiche and "Action faite" in fiche
+    assert "statut-faite couleur-gris-fonce" in fiche and "Action faite" in fiche
     assert url not in fiche  # no more button
 
     # A second click (another tab) changes nothing and says so.

@@ -190,7 +190,7 @@ class TestModele:
         assert lignes[1][1] == "ZÉBULON Awa"
         assert lignes[1][2] == "Embauche directe en CDD"
         assert lignes[1][4] == dt.datetime(2026, 2, 1) and lignes[0][5] is None
-        assert ws["E7"].number_format == "DD/MM/YYYY"
+        assert ws["E7"].number_format == "dd/mm/yyyy"
         assert lignes[1][6] is None
         assert ws.protection.sheet and not ws["G7"].protection.locked and ws["A7"].protection.locked
 

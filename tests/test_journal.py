@@ -19,6 +19,7 @@ from journal.models import Action, Categorie, EntreeJournal
 from mife import roles
 from tests import factories as f
 from tests.comptes import donnees_utilisateur
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_export_excel_des_participants_journalise_avec_ses_filtres(client_for):
     url = reverse("heures:participant_liste")
     response = client.get(url, {"commune": "Delle", "sexe": "F", "export": "xlsx"})
     assert response.status_code == 200
-    response.close()
+    lire(response)
     e = derniere(action=Action.EXPORT_LISTE)
     assert e.categorie == Categorie.ACCES and e.utilisateur == client.user
     assert e.objet == "Liste « Participants »"
@@ -90,7 +91,7 @@ def test_export_de_toute_liste_journalise(client_for):
     """Missions carry participants' names; every list export is traced the same way."""
     f.MissionFactory()
     client = client_for(roles.FACILITATEUR)
-    client.get(reverse("heures:mission_liste"), {"export": "xlsx"}).close()
+    lire(client.get(reverse("heures:mission_liste"), {"export": "xlsx"}))
     assert derniere(action=Action.EXPORT_LISTE).objet == "Liste « Missions »"
 
 
@@ -102,7 +103,7 @@ def test_telechargement_d_une_attestation_journalise(client_for, settings, tmp_p
     response = client.get(reverse("heures:attestation_pdf", args=[attestation.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
+    lire(response)
     assert derniere(action=Action.EXPORT_FICHIER).objet == "Attestation ATT-2026-03-00007"
 
 
@@ -243,8 +244,7 @@ def test_journal_liste_filtres_et_export(client_for, make_user):
     assert page.context["total"] == 1
     # Export for the data-protection officer: the same filtered rows, and itself traced.
     export = admin.get(url, {"participant_id": p.pk, "export": "xlsx"})
-    feuille = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
-    export.close()
+    feuille = load_workbook(io.BytesIO(lire(export))).active
     lignes = list(feuille.iter_rows(values_only=True))
     assert lignes[0][:4] == ("Date et heure (Paris)", "Catégorie", "Action", "Utilisateur")
     assert [ligne[6] for ligne in lignes[1:]] == [p.pk]

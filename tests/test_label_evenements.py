@@ -99,7 +99,7 @@ def test_invitations_par_e_mail(client_for, entreprises):
         follow=True,
     )
     assert (
-        "3 entreprise(s) ajoutée(s), 2 invitation(s) envoyée(s). Sans adresse e-mail : "
+        "3 entreprises ajoutées, 2 invitations envoyées. Sans adresse e-mail : "
         "Sans Adresse SARL." in messages_de(response)
     )
     envoyes = {tuple(m.to): m for m in mail.outbox}

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from label.models import Axe, DossierLabel, Label, StatutDossier
 from label.services import labels as labels_service
 from tests import factories as f
+from tests.badges import badge
 
 pytestmark = pytest.mark.django_db
 
@@ -79,9 +80,9 @@ def test_liste_des_labels_avec_leur_etat(client_for, labels):
     client = client_for("direction")
     response = client.get(reverse("label:label_liste"))
     page = texte(response)
-    assert '<span class="badge statut-labellise">En cours de validité</span>' in page
-    assert '<span class="badge statut-archivee">Expiré</span>' in page
-    assert '<span class="badge statut-a_venir">Pas encore en vigueur</span>' in page
+    assert badge("valide", "En cours de validité") in page
+    assert badge("expire", "Expiré") in page
+    assert badge("a_venir", "Pas encore en vigueur") in page
     noms = [label.entreprise.raison_sociale for label in response.context["object_list"]]
     assert noms == ["Miotte Services", "Propreté 90", "Bâtiments du Lion", "Savoureuse Bois"]
 

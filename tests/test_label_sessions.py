@@ -257,7 +257,7 @@ def test_convocations_avec_invitation_ics(client_for, session):
     inscrire(client, session, lion)
     response = client.post(reverse("label:session_convocations", args=[session.pk]), follow=True)
     assert (
-        "Convocations envoyées : 2 membre(s) du jury, 1 entreprise(s). Sans adresse e-mail : "
+        "Convocations envoyées : 2 membres du jury, 1 entreprise. Sans adresse e-mail : "
         "Sonia Bel (France Travail)." in messages_de(response)
     )
     destinataires = [m.to for m in mail.outbox]
@@ -363,7 +363,7 @@ def test_quorum_avis_et_decisions(client_for, session_du_jour, membres):
 
     # Quorum not reached: one present of three, two required.
     presences(client, session, {"Dupuis": "present", "Roux": "absent"})
-    assert "Quorum non atteint : 1 présent(s) sur 3 membre(s) convoqué(s), 2 requis" in (
+    assert "Quorum non atteint : 1 présent sur 3 membres convoqués, 2 requis" in (
         texte(client.get(session.get_absolute_url()))
     )
     response = decider(client, p_lion, Decision.LABELLISE)
@@ -441,7 +441,7 @@ def test_cloture_et_proces_verbal(client_for, session_du_jour, membres):
     assert "Procès-verbal du jury du label Empl'itudes" in contenu
     assert "Mme Anne Dupuis" in contenu and "M. Luc Roux" in contenu
     assert "Mme Sonia Bel" in contenu and "Absent·e" in contenu
-    assert "Quorum atteint : 2 présent(s) sur 3 membre(s) convoqué(s), 2 requis" in contenu
+    assert "Quorum atteint : 2 présents sur 3 membres convoqués, 2 requis" in contenu
     assert "1. Bâtiments du Lion" in contenu and "2. Menuiserie Vauban" in contenu
     assert "Favorable avec réserves" in contenu and "Axe scolaires" in contenu
     assert "Décision : Labellisé" in contenu and "Décision : Ajourné" in contenu

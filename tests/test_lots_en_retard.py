@@ -186,8 +186,13 @@ def test_export_excel_des_lots_en_retard(client_for, lots):
     assert ligne["Lot"].endswith("Lot en retard")
     assert ligne["Statut"] == "En retard"
     assert ligne["Heures réalisées"] == 100
-    assert ligne["Avancement"] == pytest.approx(10.0)
-    assert ligne["Attendu"] == pytest.approx(50.0)
+    # Percentage cells: 10 % is the fraction 0.1 shown « 10.00 % ».
+    assert ligne["Avancement"] == pytest.approx(0.10)
+    assert ligne["Attendu"] == pytest.approx(0.50)
+    assert classeur.active["A1"].font.bold and classeur.active.freeze_panes == "A2"
+    entete, premiere = classeur.active[1], classeur.active[2]
+    formats = {c.value: f.number_format for c, f in zip(entete, premiere, strict=True)}
+    assert formats["Avancement"] == formats["Attendu"] == "0.00 %"
 
 
 def test_la_marge_vient_des_parametres(client_for, lots):

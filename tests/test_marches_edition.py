@@ -177,7 +177,7 @@ class TestDonneurOrdre:
         donneur = DonneurOrdre.objects.get()
         assert response.status_code == 302
         assert response["Location"] == donneur.get_absolute_url()
-        assert _messages(response) == ["« Ville de Belfort » enregistré."]
+        assert _messages(response) == ["Donneur d'ordre « Ville de Belfort » enregistré."]
         assert (donneur.siret, donneur.commune) == (SIRET_BELFORT, "Belfort")
         assert (donneur.version, donneur.modifie_par) == (1, facilitateur.user)
 
@@ -192,9 +192,9 @@ class TestDonneurOrdre:
         assert donneur.nom == "Ville de Belfort — services techniques"
         assert (donneur.version, donneur.modifie_par) == (2, facilitateur.user)
         texte = _texte(response)
-        assert "« Ville de Belfort — services techniques » enregistré." in texte
+        assert "Donneur d'ordre « Ville de Belfort — services techniques » enregistré." in texte
         assert "Modification le" in texte and "par Camille Martin" in texte
-        assert "nom : « Ville de Belfort » → « Ville de Belfort — services techniques »" in texte
+        assert "Nom : « Ville de Belfort » → « Ville de Belfort — services techniques »" in texte
 
     def test_siret_avec_espaces_normalise(self, facilitateur):
         data = {"nom": "Mairie", "type": "commune", "siret": "219 000 106 00019"}
@@ -219,7 +219,9 @@ class TestOperation:
         response = facilitateur.post(url, data)
         operation = Operation.objects.get()
         assert response["Location"] == operation.get_absolute_url()
-        assert _messages(response) == ["« Rénovation du groupe scolaire Jean-Jaurès » enregistré."]
+        assert _messages(response) == [
+            "Opération « Rénovation du groupe scolaire Jean-Jaurès » enregistrée."
+        ]
         assert operation.donneur_ordre == donneur
         assert operation.renouvellement_urbain is True
         assert (operation.version, operation.modifie_par) == (1, facilitateur.user)
@@ -235,7 +237,7 @@ class TestOperation:
         operation.refresh_from_db()
         assert (operation.date_fin, operation.version) == (dt.date(2027, 12, 31), 2)
         assert operation.donneur_ordre == donneur
-        assert "fin prévue : « 2027-06-30 » → « 2027-12-31 »" in _texte(response)
+        assert "Fin prévue : « 30/06/2027 » → « 31/12/2027 »" in _texte(response)
 
 
 class TestMarche:
@@ -263,7 +265,7 @@ class TestMarche:
         assert marche.montant_ht == Decimal("2500000")
         assert (marche.operation, marche.donneur_ordre) == (operation, operation.donneur_ordre)
         assert (marche.version, marche.modifie_par) == (1, facilitateur.user)
-        assert _messages(response) == [f"« {marche} » enregistré."]
+        assert _messages(response) == [f"Marché « {marche} » enregistré."]
 
         url = reverse("marches:marche_modifier", args=[marche.pk])
         page = facilitateur.get(url)
@@ -277,7 +279,7 @@ class TestMarche:
         assert (marche.version, marche.modifie_par) == (2, facilitateur.user)
         texte = _texte(response)
         assert "2 600 000,50 €" in texte
-        assert "montant HT (€) : « 2500000.00 » → « 2600000.50 »" in texte
+        assert "Montant HT (€) : « 2 500 000,00 € » → « 2 600 000,50 € »" in texte
 
     def test_notification_apres_le_debut_d_un_lot_refusee(self, facilitateur, marche):
         _lot_existant(marche)  # starts on 01/02/2025
@@ -315,7 +317,7 @@ class TestLot:
         page = facilitateur.get(reverse("marches:lot_creer", args=[marche.pk]))
         assert _valeur(page, "part_main_oeuvre") == "50.00"
         assert _valeur(page, "taux_insertion") == "5.00"
-        assert _valeur(page, "cout_horaire") == "30.00"
+        assert _valeur(page, "cout_horaire") == "30,00"  # an amount, shown the French way
         assert _valeur(page, "facilitateur") == str(facilitateur.user.pk)
         # The calculator is on the form and reads the four inputs.
         doc = _doc(page)
@@ -435,12 +437,12 @@ class TestLot:
         texte = _texte(response)
         assert "Lot enregistré : 1 000 h d'insertion requises." in texte
         assert "Modification le" in texte and "par Camille Martin" in texte
-        assert "intitulé : « Gros œuvre » → « Gros œuvre et VRD »" in texte
-        assert "cotraitants : 1 → 0 élément(s)" in texte  # co1 removed…
-        assert "cotraitants : 0 → 1 élément(s)" in texte  # …co2 added
-        assert "facilitateur·rice référent·e :" not in texte  # untouched fields not listed
+        assert "Intitulé : « Gros œuvre » → « Gros œuvre et VRD »" in texte
+        assert f"Cotraitants : « {co1} » → « — »" in texte  # co1 removed…
+        assert f"Cotraitants : « — » → « {co2} »" in texte  # …co2 added
+        assert "Facilitateur·rice référent·e :" not in texte  # untouched fields not listed
         # The clause's changes are part of the lot's history too.
-        assert "heures d'insertion requises : « 833.00 » → « 1000.00 »" in texte
+        assert "Heures d'insertion requises : « 833 » → « 1 000 »" in texte
 
     def test_modifier_un_lot_ajuste_garde_l_ajustement(self, facilitateur, marche):
         lot = _lot_existant(

@@ -47,6 +47,7 @@ from mife import roles
 from mife.middleware import PAGES_LIBRES
 from mife.models import DemandeBilan, RapportDonneur
 from tests import factories as f
+from tests.outils_http import lire as lire_reponse
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +203,8 @@ def _objets(tmp_path):
         "label:session_detail": {"pk": session.pk},
         # Bilan, indicators and reports to buyers (mife)
         "indicateurs_graphique": {"nom": "mois"},
+        # Search-as-you-type choices: the most guarded family (people)
+        "choix": {"famille": "participants"},
         "rapport_fichier": {"pk": _premier(RapportDonneur), "format": "pdf"},
         "bilan_detail": {"pk": _premier(DemandeBilan)},
         "bilan_progression": {"pk": _premier(DemandeBilan)},
@@ -354,8 +357,7 @@ def _demander(client: Client, methode: str, url: str) -> str:
     with transaction.atomic():
         reponse = getattr(client, methode)(url)
         mot = _mot(reponse)
-        if hasattr(reponse, "streaming_content"):
-            reponse.close()
+        lire_reponse(reponse)
         transaction.set_rollback(True)
     client.cookies = cookies
     return mot

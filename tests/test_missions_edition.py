@@ -293,7 +293,7 @@ def test_derogation_ajoutee_en_modification_visible_dans_l_historique(facilitate
     )
     assert facilitateur.post(url, data).status_code == 302
     page = texte(facilitateur.get(mission.get_absolute_url()))
-    assert f"motif de dérogation à l'éligibilité : «  » → « {motif} »" in page
+    assert f"Motif de dérogation à l'éligibilité : « — » → « {motif} »" in page
     assert mission.history.first().history_change_reason.startswith("Dérogation")
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from heures.models import Attestation, DeclarationMensuelle, StatutDeclaration
 from mife import roles
+from tests.choix_navigateur import choisir
 from tests.factories import ClauseFactory, MissionFactory, ParticipantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,8 +33,8 @@ def test_saisie_soumission_validation_attestation_verification(make_user, connex
     # The facilitator opens March 2026 for the company and lot, and types the hours.
     page = connexion("fanny")
     page.goto(f"{page.live_server_url}/heures/declarations/saisir/")
-    page.locator("#id_entreprise").select_option(label=str(lot.titulaire))
-    page.locator("#id_lot").select_option(label=str(lot))
+    choisir(page, "Entreprise", str(lot.titulaire)[:6], str(lot.titulaire))
+    choisir(page, "Lot", lot.marche.reference, str(lot))
     page.locator("#id_mois").fill("2026-03")
     page.get_by_role("button", name="Ouvrir la saisie").click()
     page.wait_for_url("**/saisie/")

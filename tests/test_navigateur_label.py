@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from entreprises.models import Entreprise
 from label.models import College, DossierLabel, Label, StatutDossier
 from mife import roles
+from tests.choix_navigateur import choisir
 from tests.factories import ContactFactory, EntrepriseFactory, MembreJuryFactory
 from tests.outils_label import PDF
 
@@ -68,7 +69,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
     # 1. Eligibility diagnosis, from the animator's home.
     page.get_by_role("link", name="Faire un diagnostic d'éligibilité").click()
     page.wait_for_url("**/label/diagnostics/nouveau/")
-    page.locator("#id_entreprise").select_option(label="Menuiserie Vauban SAS")
+    choisir(page, "Entreprise", "vauban", "Menuiserie Vauban SAS")
     page.get_by_label("Implantée sur le Territoire de Belfort").check()
     page.get_by_label("Accepte les engagements du label").check()
     page.get_by_label("Effectif salarié").fill("14")
@@ -182,7 +183,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
     avant = len(mail.outbox)
     page.get_by_role("button", name="Envoyer les convocations").click()
     page.wait_for_load_state()
-    assert "Convocations envoyées : 3 membre(s) du jury, 1 entreprise(s)." in message(page)
+    assert "Convocations envoyées : 3 membres du jury, 1 entreprise." in message(page)
     assert len(mail.outbox) == avant + 4
     assert all(m.attachments[0][0] == "invitation.ics" for m in mail.outbox[avant:])
 
@@ -198,14 +199,14 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
         page.get_by_label(f"Présence de {nom}").select_option(label="Présent·e")
     page.get_by_role("button", name="Enregistrer les présences").click()
     page.wait_for_load_state()
-    assert "Quorum atteint : 3 présent(s) sur 3" in message(page)
+    assert "Quorum atteint : 3 présents sur 3" in message(page)
     avis = page.get_by_role("form", name="Avis des membres sur Menuiserie Vauban SAS")
     avis.get_by_label("Avis de Anne Dupuis").select_option(label="Favorable")
     avis.get_by_label("Avis de Luc Roux").select_option(label="Favorable avec réserves")
     avis.get_by_label("Avis de Aurélie Tisserand").select_option(label="Favorable")
     avis.get_by_role("button", name="Enregistrer les avis").click()
     page.wait_for_load_state()
-    assert "3 avis enregistré(s)" in message(page)
+    assert "3 avis enregistrés" in message(page)
     decision = page.get_by_role("form", name="Décision sur Menuiserie Vauban SAS")
     decision.get_by_label("Décision du jury").select_option(label="Labellisé")
     decision.get_by_label("Motivation").fill("Démarche complète sur les trois axes.")

@@ -9,6 +9,7 @@ from docx import Document
 
 from marches.models import Lot
 from mife import roles
+from tests.choix_navigateur import choisir
 from tests.factories import DonneurOrdreFactory, EntrepriseFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +48,7 @@ def test_operation_marche_lot_calculateur_liste_et_annexe(make_user, connexion):
     page.get_by_label("Intitulé").fill("Gros œuvre")
     page.get_by_label("Début d'exécution").fill("2026-03-01")
     page.get_by_label("Fin d'exécution").fill("2027-12-31")
-    page.get_by_label("Titulaire").select_option(label="Bâtiments du Lion SARL")
+    choisir(page, "Titulaire", "batiments du lion", "Bâtiments du Lion SARL")
     page.get_by_label("Montant HT retenu (€)").fill("1000000")
     page.get_by_label("Part de main-d'œuvre (%)").fill("50")
     page.get_by_label("Taux d'insertion (%)").fill("5")

@@ -35,7 +35,7 @@ def test_du_besoin_a_la_mission(make_user, connexion):
         date_debut=dt.date(2025, 1, 1),
         date_fin=dt.date(2026, 12, 31),
     )
-    lea = ParticipantFactory(nom="Durand", prenom="Léa", commune="Belfort")
+    lea = ParticipantFactory(nom="Durand", prenom="Léa", commune="Belfort", sexe="F")
     CritereParticipantFactory(
         participant=lea,
         critere=CritereEligibilite.objects.get(code="rsa"),
@@ -81,7 +81,7 @@ def test_du_besoin_a_la_mission(make_user, connexion):
     assert "MARCHAL" not in candidats.inner_text()
     page.get_by_role("button", name="Proposer DURAND Léa").click()
     page.wait_for_load_state()
-    assert "DURAND Léa proposé(e) pour ce besoin." in page.locator(".messages").inner_text()
+    assert "DURAND Léa proposée pour ce besoin." in page.locator(".messages").inner_text()
     proposition = Proposition.objects.get()
     ligne = page.locator(f"#proposition-{proposition.pk}")
     assert "Proposé" in ligne.inner_text()

@@ -6,6 +6,7 @@ from django.core import mail
 
 from mife.models import RapportDonneur
 from tests import jeu_bilan
+from tests.choix_navigateur import choisir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +20,8 @@ def test_envoi_d_un_rapport_au_donneur_d_ordre(make_user, connexion):
     page.goto(f"{base}/indicateurs/?annee=2025")
     page.get_by_role("link", name="Rapports aux donneurs d'ordre").click()
     page.wait_for_url("**/rapports/")
-    page.get_by_label("Marché").select_option(value=str(jeu["la"].marche.pk))
+    marche = jeu["la"].marche
+    choisir(page, "Marché", marche.reference, str(marche))
     page.get_by_label("Période").fill("T1 2025")
     page.get_by_label("Message").fill("Bonjour, voici le point trimestriel de la clause.")
     page.get_by_role("button", name="Envoyer le rapport").click()

@@ -20,6 +20,7 @@ from heures.models import (
 )
 from mife.core.formats import mois_fr
 from tests import factories as f
+from tests.badges import badge
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_liste_participants_suivi_ne_voit_pas_les_criteres_sensibles(client_for,
     assert "DUPONT" in contenu and "MARTIN" in contenu
     for mot in SENSIBLES:
         assert mot not in contenu.lower()
-    assert "critère protégé" in contenu
+    assert "protégé" not in contenu
     assert "Bénéficiaire du RSA" in contenu
     # Neither offered in the filter...
     assert f'value="{critere("rqth").pk}"' not in contenu
@@ -194,7 +195,7 @@ def test_export_participants_suivi_masque_les_criteres_sensibles(client_for, deu
     texte = texte_xlsx(lignes)
     for mot in SENSIBLES:
         assert mot not in texte
-    assert "critère protégé" in texte
+    assert "protégé" not in texte
     assert "bénéficiaire du rsa" in texte
 
 
@@ -296,7 +297,7 @@ def test_fiche_participant_suivi_masque_les_criteres_sensibles(client_for, parco
     contenu = response.content.decode()
     for mot in SENSIBLES:
         assert mot not in contenu.lower()
-    assert "critère protégé" in contenu
+    assert "protégé" not in contenu
     # The prescriber of the sensitive criterion (MDPH…) would give it away.
     assert "Prescripteur rqth" not in contenu
     assert "Prescripteur rsa de DUPONT" in contenu
@@ -475,8 +476,8 @@ def test_liste_declarations(client_for, declarations):
     assert "novembre 2025" in contenu and "octobre 2025" in contenu
     assert "Bâtir Ensemble" in contenu and "Peintures du Lion" in contenu
     assert "12,5 h" in contenu and "35 h" in contenu
-    assert '<span class="badge statut-validee">Validée</span>' in contenu
-    assert '<span class="badge statut-soumise">Soumise</span>' in contenu
+    assert badge("validee", "Validée") in contenu
+    assert badge("soumise", "Soumise") in contenu
     assert validee.get_absolute_url() in contenu
     # Newest month first.
     assert list(response.context["object_list"]) == [validee, soumise]
@@ -553,7 +554,7 @@ def test_fiche_declaration(client_for, declarations):
     assert response.status_code == 200
     contenu = response.content.decode()
     assert "Déclaration de novembre 2025 — Bâtir Ensemble" in contenu
-    assert '<span class="badge statut-validee">Validée</span>' in contenu
+    assert badge("validee", "Validée") in contenu
     assert ligne.mission.reference in contenu
     assert participant_.initiales in contenu
     assert participant_.nom not in contenu  # initials only
@@ -611,8 +612,8 @@ def test_liste_attestations(client_for, attestations):
     assert "novembre 2025" in contenu
     assert "12,5 h" in contenu
     assert "1\xa0234,5 h" in contenu  # French grouping, no-break space
-    assert '<span class="badge statut-emise">Émise</span>' in contenu
-    assert '<span class="badge statut-remplacee">Remplacée</span>' in contenu
+    assert badge("emise", "Émise") in contenu
+    assert badge("remplacee", "Remplacée") in contenu
     assert timezone.localtime(mensuelle.emise_le).strftime("%d/%m/%Y") in contenu
 
 

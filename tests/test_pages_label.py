@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from label.models import Avis, Axe, College, Decision, StatutDossier, StatutSession
 from tests import factories as f
+from tests.badges import badge
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +67,8 @@ def test_liste_dossiers(client_for, dossiers):
     contenu = response.content.decode()
     assert "Bâtir Ensemble" in contenu and "Peintures du Lion" in contenu
     assert "2025" in contenu and "2026" in contenu
-    assert '<span class="badge statut-labellise">Labellisé</span>' in contenu
-    assert '<span class="badge statut-en_preparation">En préparation</span>' in contenu
+    assert badge("labellise", "Labellisé") in contenu
+    assert badge("en_preparation", "En préparation") in contenu
     assert "Sophie Girard" in contenu
     assert "14/03/2025" in contenu
     assert labellise.get_absolute_url() in contenu
@@ -162,7 +163,7 @@ def test_fiche_dossier(client_for, session, dossiers):
     assert response.status_code == 200
     contenu = response.content.decode().replace("&#x27;", "'")
     assert "Dossier Bâtir Ensemble — 2025" in contenu
-    assert '<span class="badge statut-labellise">Labellisé</span>' in contenu
+    assert badge("labellise", "Labellisé") in contenu
     assert "Sophie Girard" in contenu and "14/03/2025" in contenu
     assert "Diagnostic RH réalisé en février." in contenu
     # Actions, one table per axis
@@ -215,8 +216,8 @@ def test_liste_sessions(client_for, session):
     contenu = response.content.decode()
     assert "12/06/2025 14:30" in contenu and "20/01/2026 09:00" in contenu
     assert "Salle du conseil, Belfort" in contenu
-    assert '<span class="badge statut-tenue">Tenue</span>' in contenu
-    assert '<span class="badge statut-planifiee">Planifiée</span>' in contenu
+    assert badge("tenue", "Tenue") in contenu
+    assert badge("planifiee", "Planifiée") in contenu
     assert session.get_absolute_url() in contenu
     lignes = {s.pk: s for s in response.context["object_list"]}
     assert (lignes[session.pk].nb_dossiers, lignes[session.pk].nb_membres) == (2, 2)
@@ -256,7 +257,7 @@ def test_fiche_session(client_for, session):
     assert response.status_code == 200
     contenu = response.content.decode().replace("&#x27;", "'")
     assert "Jury du 12/06/2025" in contenu
-    assert '<span class="badge statut-tenue">Tenue</span>' in contenu
+    assert badge("tenue", "Tenue") in contenu
     assert "Salle du conseil, Belfort" in contenu and "Trois dossiers examinés." in contenu
     # Members with college and presence
     assert "Mme Anne Dupuis" in contenu and "Chambre consulaire" in contenu

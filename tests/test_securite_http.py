@@ -19,6 +19,7 @@ from django.utils import timezone
 from mife import roles
 from mife.core import http
 from tests import factories as f
+from tests.outils_http import lire
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_pages_et_fichiers_de_donnees_personnelles_ne_sont_pas_mis_en_cache(clie
         "accueil": client.get(reverse("accueil")),
     }
     for nom, reponse in reponses.items():
-        reponse.close()  # the Excel export streams a temporary file
+        lire(reponse)
         assert reponse.status_code == 200, nom
         assert {"no-store", "private"} <= _cache(reponse), (nom, reponse.get("Cache-Control"))
         assert "public" not in _cache(reponse), nom
@@ -58,7 +59,7 @@ def test_pages_publiques_non_plus(client):
 
 def test_les_fichiers_statiques_gardent_leur_cache(client):
     reponse = client.get("/static/css/app.css")
-    reponse.close()
+    lire(reponse)
     assert reponse.status_code == 200
     assert "no-store" not in _cache(reponse)
     assert any(d.startswith("max-age=") for d in _cache(reponse)), reponse.get("Cache-Control")

@@ -14,8 +14,11 @@ from django.test import override_settings
 from stdnum.fr import siret
 
 from entreprises.models import Contact, Entreprise, TypeIdentifiant, TypeStructure
+from heures import selectors as heures_selectors
 from heures.models import (
     Attestation,
+    BesoinRecrutement,
+    CompteurNumero,
     CritereParticipant,
     DeclarationMensuelle,
     LigneDeclaration,
@@ -23,9 +26,17 @@ from heures.models import (
     Modalite,
     Participant,
     Prescripteur,
+    Proposition,
+    Relance,
     Sexe,
+    StatutAttestation,
+    StatutBesoin,
     StatutDeclaration,
+    StatutProposition,
 )
+from heures.selectors_mois import lignes_du_mois
+from heures.services import besoins as besoins_service
+from heures.services import missions as missions_service
 from label import selectors
 from label.models import (
     ActionLabel,
@@ -44,7 +55,7 @@ from label.models import (
     StatutSession,
 )
 from marches import cpv
-from marches.models import Clause, DonneurOrdre, Lot, Marche, Operation, ReferenceCalcul
+from marches.models import Clause, DonneurOrdre, Echange, Lot, Marche, Operation, ReferenceCalcul
 from mife import roles
 from mife.core.mois import dernier_jour, mois_precedent, premier_jour
 from mife.management.commands import seed_demo
@@ -78,14 +89,15 @@ def compter_lignes() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def jeu_demo(django_db_setup, django_db_blocker):
+def jeu_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo data, loaded once for the module and rolled back at its end.
 
     Each test still runs in its own savepoint (pytest-django), so a test that writes leaves
     nothing behind for the next one.
     """
+    media = tmp_path_factory.mktemp("media-demo")  # the PDFs of its attestations
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True):
+        with override_settings(DEBUG=True, MEDIA_ROOT=media):
             sortie = lancer()
         yield sortie
         transaction.set_rollback(True)
@@ -269,7 +281,92 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
         assert ligne.heures == ligne.heures.quantize(Decimal("0.01"))
         maximum = Decimal("165.67") if declaration.numero_version == 2 else Decimal("151.67")
         assert Decimal("20") <= ligne.heures <= maximum
-    assert not Attestation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_attestations_emises_dont_une_reemise(jeu_demo):
+    emises = Attestation.objects.filter(statut=StatutAttestation.EMISE)
+    assert emises.count() == seed_demo.NB_ATTESTATIONS + 1
+    assert all(a.fichier and len(a.sha256) == 64 for a in Attestation.objects.all())
+    assert all(re.fullmatch(r"ATT-\d{4}-\d{2}-\d{5}", a.numero) for a in Attestation.objects.all())
+    # The corrected declaration: its version 1 had an attestation, replaced at re-issue.
+    (remplacee,) = Attestation.objects.filter(statut=StatutAttestation.REMPLACEE)
+    corrigee = DeclarationMensuelle.objects.get(numero_version=2)
+    assert remplacee.declaration == corrigee.remplace
+    nouvelle = remplacee.remplacee_par
+    assert nouvelle.declaration == corrigee and nouvelle.statut == StatutAttestation.EMISE
+    assert nouvelle.motif.startswith(f"Remplace l'attestation {remplacee.numero}")
+    assert nouvelle.total_heures == remplacee.total_heures + Decimal("14.00")
+    # The motif names the mission by the reference it was given.
+    reference = re.search(r"\((MIS-\d{4}-\d{4})\)", corrigee.motif_correction).group(1)
+    assert Mission.objects.filter(reference=reference).exists()
+    # The others: validated declarations of the month before last, none to re-issue.
+    mois = DeclarationMensuelle.objects.order_by("-mois").values_list("mois", flat=True)[0]
+    autres = emises.exclude(pk=nouvelle.pk)
+    assert {a.mois for a in autres} == {mois_precedent(mois)}
+    assert all(a.declaration.statut == StatutDeclaration.VALIDEE for a in autres)
+    assert not heures_selectors.attestations_a_reemettre().exists()
+
+
+@pytest.mark.django_db
+def test_references_des_missions_tirees_du_compteur(jeu_demo):
+    for annee in {m.date_debut.year for m in Mission.objects.all()}:
+        compteur = CompteurNumero.objects.get(prefixe=f"MIS-{annee}")
+        nombre = Mission.objects.filter(reference__startswith=f"MIS-{annee}-").count()
+        assert compteur.dernier == nombre
+        assert Mission.objects.filter(reference=f"MIS-{annee}-{nombre:04d}").exists()
+    # A mission typed next gets the following number, no collision with the demo's.
+    annee = max(m.date_debut.year for m in Mission.objects.all())
+    suivante = missions_service.reference_suivante(annee)
+    assert not Mission.objects.filter(reference=suivante).exists()
+
+
+@pytest.mark.django_db
+def test_echanges_avec_prochaines_actions(jeu_demo):
+    avec_action = Echange.objects.exclude(prochaine_action="")
+    assert avec_action.count() >= 5
+    faites = avec_action.filter(action_faite_le__isnull=False)
+    a_faire = avec_action.filter(action_faite_le__isnull=True)
+    assert faites.exists() and a_faire.exists()
+    for echange in avec_action:
+        assert echange.echeance >= echange.date
+        echange.full_clean()
+    assert all(e.action_faite_par_id for e in faites)
+
+
+@pytest.mark.django_db
+def test_besoins_ouverts_et_propositions(jeu_demo):
+    besoins = BesoinRecrutement.objects.all()
+    assert besoins.count() == len(seed_demo.BESOINS)
+    assert {b.statut for b in besoins} == {StatutBesoin.OUVERT}
+    for besoin in besoins:
+        besoins_service.verifier_besoin(besoin)
+        assert besoin.lot.titulaire_id == besoin.entreprise_id
+    statuts = {p.statut for p in Proposition.objects.all()}
+    assert statuts == {
+        StatutProposition.PROPOSE,
+        StatutProposition.ENTRETIEN,
+        StatutProposition.NON_RETENU,
+    }
+    assert Proposition.objects.count() == 3 * len(seed_demo.BESOINS)
+    for proposition in Proposition.objects.all():
+        proposition.full_clean()
+        assert proposition.mission is None
+
+
+@pytest.mark.django_db
+def test_journal_des_relances(jeu_demo):
+    relances = Relance.objects.select_related("entreprise", "lot")
+    assert relances.exists()
+    mois = DeclarationMensuelle.objects.order_by("-mois").values_list("mois", flat=True)[0]
+    a_relancer = {(li.entreprise_id, li.lot_id) for li in lignes_du_mois(mois) if li.a_relancer}
+    assert {(r.entreprise_id, r.lot_id) for r in relances} == a_relancer
+    suivi = User.objects.get(username="suivi")
+    for relance in relances:
+        assert relance.mois == mois and relance.envoyee_par == suivi
+        assert relance.statut == "envoyee" and "@" in relance.destinataires
+        assert relance.sujet and relance.corps
+        assert relance.cree_le.date() > dernier_jour(mois)
 
 
 @pytest.mark.django_db
@@ -371,6 +468,11 @@ def test_relancer_ne_change_rien(jeu_demo):
             "declarations": list(DeclarationMensuelle.objects.order_by("pk").values()),
             "lignes": list(LigneDeclaration.objects.order_by("pk").values()),
             "labels": list(Label.objects.order_by("pk").values()),
+            "attestations": list(Attestation.objects.order_by("pk").values()),
+            "relances": list(Relance.objects.order_by("pk").values()),
+            "besoins": list(BesoinRecrutement.objects.order_by("pk").values()),
+            "propositions": list(Proposition.objects.order_by("pk").values()),
+            "echanges": list(Echange.objects.order_by("pk").values()),
             "parametres": list(Parametres.objects.values()),
         }
 

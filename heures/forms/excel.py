@@ -7,6 +7,7 @@ from entreprises.models import Entreprise
 from heures.models import Mission
 from heures.services import excel_heures
 from mife.core import formats
+from mife.core.autocomplete import en_recherche
 from mife.core.champs import ChampMois
 
 
@@ -27,6 +28,10 @@ class ModeleForm(forms.Form):
     entreprise = forms.ModelChoiceField(label="Entreprise", queryset=_entreprises())
     mois = _champ_mois(required=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en_recherche(self.fields["entreprise"], "entreprises", params={"employeurs": "1"})
+
 
 class ImportForm(forms.Form):
     fichier = forms.FileField(
@@ -42,6 +47,10 @@ class ImportForm(forms.Form):
         help_text="Vide : l'entreprise du modèle. Indiquée : le modèle doit être le sien.",
     )
     mois = _champ_mois(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en_recherche(self.fields["entreprise"], "entreprises", params={"employeurs": "1"})
 
     def clean_fichier(self):
         fichier = self.cleaned_data["fichier"]

@@ -18,6 +18,7 @@ from heures.models import (
 from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
 from marches.models import Lot
+from mife.core.autocomplete import en_recherche
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -108,6 +109,9 @@ class MissionForm(_ReglesDuService, forms.ModelForm):
         ).order_by("nom", "prenom")
         self.fields["lot"].queryset = _lots()
         self.fields["employeur"].queryset = _entreprises()
+        en_recherche(self.fields["participant"], "participants")
+        en_recherche(self.fields["lot"], "lots")
+        en_recherche(self.fields["employeur"], "entreprises", params={"actives": "1"})
         # Participant and lot of a mission created from a proposal come from the proposal.
         for nom in fixes:
             self.fields[nom].disabled = True
@@ -164,6 +168,8 @@ class BesoinForm(_ReglesDuService, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["lot"].queryset = _lots()
         self.fields["entreprise"].queryset = _entreprises()
+        en_recherche(self.fields["lot"], "lots")
+        en_recherche(self.fields["entreprise"], "entreprises", params={"actives": "1"})
         self.fields["nombre_postes"].widget.attrs.update(min="1")
         self.fields["heures_prevues"].widget.attrs.update(step="any", min="0")
         self.helper = _disposition(

@@ -5,6 +5,7 @@ from django import forms
 from entreprises.models import Entreprise
 from heures.selectors_mois import STATUTS_TABLEAU
 from marches.models import DonneurOrdre, Lot
+from mife.core.autocomplete import en_recherche
 from mife.core.champs import ChampMois
 
 
@@ -27,3 +28,8 @@ class TableauMoisForm(forms.Form):
         label="Donneur d'ordre", queryset=DonneurOrdre.objects.order_by("nom"), required=False
     )
     q = forms.CharField(label="Recherche (entreprise, lot, marché)", required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en_recherche(self.fields["entreprise"], "entreprises")
+        en_recherche(self.fields["lot"], "lots")

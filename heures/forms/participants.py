@@ -200,12 +200,6 @@ class BaseCriteresFormSet(BaseInlineFormSet):
                     code="critere_inconnu",
                 )
 
-    def criteres_masques(self) -> int:
-        """How many protected criteria of the participant this user does not see."""
-        if self.instance.pk is None or perms.peut_voir_donnees_sensibles(self.user):
-            return 0
-        return self.instance.criteres_valides.filter(critere__sensible=True).count()
-
 
 CriteresFormSet = inlineformset_factory(
     Participant,

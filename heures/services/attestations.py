@@ -52,9 +52,7 @@ def numero_suivant(prefixe: str) -> str:
 
 
 def url_verification(code: str) -> str:
-    chemin = reverse("verifier_attestation", args=[code])
-    base = (Parametres.get().url_publique or settings.SITE_URL).rstrip("/")
-    return f"{base}{chemin}"
+    return Parametres.get().lien_public(reverse("verifier_attestation", args=[code]))
 
 
 @dataclass
@@ -132,8 +130,8 @@ def _pdf(attestation: Attestation, lignes: list[LigneAttestation]) -> bytes:
             "qr_svg": qr.svg_inline(scale=3, dark="#000"),
             "police": finders.find("fonts/DejaVuSans.ttf"),
             "police_grasse": finders.find("fonts/DejaVuSans-Bold.ttf"),
-            "logo": parametres.logo.path if parametres.logo else "",
-            "signature": parametres.signature.path if parametres.signature else "",
+            "logo": parametres.chemin_logo,
+            "signature": parametres.chemin_signature,
             "reste": max(attestation.heures_requises - attestation.cumul_heures, Decimal("0")),
             "date_emission": timezone.localtime(attestation.emise_le).date(),
             "definitions": definitions(attestation),

@@ -23,7 +23,7 @@ from heures.models import (
     StatutProposition,
 )
 from heures.services import missions as missions_service
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 
 #: Allowed moves of a proposal (the others are refused).
@@ -116,7 +116,9 @@ def proposer(besoin: BesoinRecrutement, participant: Participant, user, commenta
     if participant.anonymise_le:
         raise ValidationError("Ce participant est anonymisé : il ne peut pas être proposé.")
     if Proposition.objects.filter(besoin=besoin, participant=participant).exists():
-        raise ValidationError(f"{participant} est déjà proposé(e) pour ce besoin.")
+        raise ValidationError(
+            f"{participant} est déjà {grammaire.accorde('proposé', participant)} pour ce besoin."
+        )
     proposition = Proposition(
         besoin=besoin,
         participant=participant,
@@ -148,7 +150,8 @@ def changer_statut(
     if statut == StatutProposition.RETENU and besoin.statut != StatutBesoin.OUVERT:
         raise ValidationError(
             f"Le besoin est {besoin.get_statut_display().lower()} : "
-            f"{besoin.nombre_postes} poste(s) déjà pourvu(s)."
+            + grammaire.pluriel(besoin.nombre_postes, "poste déjà pourvu", "postes déjà pourvus")
+            + "."
         )
     jour = timezone.localdate()
     proposition.statut = statut
@@ -258,9 +261,9 @@ def candidats(besoin: BesoinRecrutement, filtres: dict | None = None):
     if critere := filtres.get("critere"):
         qs = qs.filter(Exists(valides.filter(critere=critere)))
     if commune := (filtres.get("commune") or "").strip():
-        qs = qs.filter(commune__icontains=commune)
+        qs = qs.filter(commune__contient=commune)
     for mot in (filtres.get("q") or "").split():
-        qs = qs.filter(Q(nom__icontains=mot) | Q(prenom__icontains=mot))
+        qs = qs.filter(Q(nom__contient=mot) | Q(prenom__contient=mot))
     if filtres.get("qpv"):
         qs = qs.filter(resident_qpv=True)
     return (

@@ -40,9 +40,9 @@ from heures.models import DeclarationMensuelle, Mission, StatutDeclaration
 from heures.services import declarations
 from heures.services.declarations import MODIFIABLES, lire_heures
 from marches.models import Lot
-from mife.core import formats
+from mife.core import excel, formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
-from mife.core.excel import Classeur
+from mife.core.excel import Cellule, Classeur, ColonneExcel
 from mife.core.models import Parametres
 from mife.core.mois import premier_jour
 
@@ -70,8 +70,9 @@ TITRE_PAR_LETTRE = {get_column_letter(i): titre for i, (_, titre, _) in enumerat
 COL_REFERENCE = 1
 COL_PARTICIPANT = 2
 COL_HEURES = len(COLONNES)
-FORMAT_HEURES = "#,##0.00"
-FORMAT_DATE = "DD/MM/YYYY"
+FORMAT_HEURES = excel.FORMATS[excel.HEURES]
+FORMAT_DATE = excel.FORMATS[excel.DATE]
+TYPES_COLONNES = ("", "", "", "", excel.DATE, excel.DATE, excel.HEURES)
 CONSIGNE = (
     "Saisissez les heures de chaque participant dans la colonne {lettre} « Heures du mois » : "
     "7,5 ou 7:30 ou 7h30 ; une case vide = aucune heure ce mois-ci. Arrondi au centième "
@@ -314,14 +315,14 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
             ouverts.append((lot, declaration))
     if not ouverts:
         raise ValidationError(
-            f"Les déclarations de {formats.mois_fr(mois)} de {entreprise} sont toutes soumises "
+            f"Les déclarations {grammaire.de_mois(mois)} de {entreprise} sont toutes soumises "
             "ou validées : plus rien à saisir par import."
         )
     voir_identites = user.has_perm("heures.view_participant")
     plafond = Parametres.get().plafond_heures_mensuel
     genere_le = timezone.localtime()
     identifiant = f"{entreprise.get_type_identifiant_display()} {entreprise.identifiant}"
-    titre = f"Heures d'insertion de {formats.mois_fr(mois)} — {entreprise} ({identifiant})"
+    titre = f"Heures d'insertion {grammaire.de_mois(mois)} — {entreprise} ({identifiant})"
     consigne = CONSIGNE.format(lettre=LETTRE["heures"], plafond=formats.nombre(plafond, 2))
     info = (
         f"Modèle v{VERSION_MODELE} téléchargé le {formats.date_fr(genere_le)} par "
@@ -331,9 +332,8 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
         info += " Non repris (déjà transmis) : " + " ; ".join(exclus) + "."
 
     wb = Classeur()
-    wb.remove(wb.active)
     wb.properties.creator = "Clauses & Label"
-    wb.properties.title = f"Heures de {formats.mois_fr(mois)} — {entreprise}"
+    wb.properties.title = f"Heures {grammaire.de_mois(mois)} — {entreprise}"
     pris: set[str] = set()
     meta_lots = []
     for lot, declaration in ouverts:
@@ -351,14 +351,12 @@ def generer_modele(entreprise, mois: date, user) -> bytes:
         meta_lots.append([feuille, lot.pk, str(lot), json.dumps(instantane, separators=(",", ":"))])
     _ecrire_meta(wb, entreprise, mois, meta_lots, genere_le, user)
     wb.active = 0
-    sortie = BytesIO()
-    wb.save(sortie)
-    return sortie.getvalue()
+    return wb.octets()
 
 
 def _ecrire_feuille(ws, entetes, missions, saisies, voir_identites) -> None:
-    """One lot's sheet: header rows (title, lot, instructions, origin), then one row per
-    mission with the hours cell left editable."""
+    """One lot's sheet, streamed: header rows (title, lot, instructions, origin), then one row
+    per mission with the hours cell left editable."""
     derniere = get_column_letter(len(COLONNES))
     styles = (
         Font(bold=True, size=14),
@@ -366,50 +364,57 @@ def _ecrire_feuille(ws, entetes, missions, saisies, voir_identites) -> None:
         Font(),
         Font(italic=True, color="555555"),
     )
-    for ligne, texte, police in zip(
-        (LIGNE_TITRE, LIGNE_LOT, LIGNE_CONSIGNE, LIGNE_INFO), entetes, styles, strict=True
-    ):
-        cellule = ws.cell(ligne, 1, texte)
-        cellule.font = police
-        cellule.alignment = Alignment(wrap_text=True, vertical="top")
+    haut = Alignment(wrap_text=True, vertical="top")
+    avant = [
+        [Cellule(texte, font=police, alignment=haut)]
+        for texte, police in zip(entetes, styles, strict=True)
+    ]
     for ligne in (LIGNE_TITRE, LIGNE_LOT, LIGNE_CONSIGNE, LIGNE_INFO):
-        ws.merge_cells(f"A{ligne}:{derniere}{ligne}")
+        ws.merged_cells.add(f"A{ligne}:{derniere}{ligne}")  # written with the sheet's tail
+    # Row heights and widths are written before the rows: set them first.
     ws.row_dimensions[LIGNE_CONSIGNE].height = 48
     ws.row_dimensions[LIGNE_INFO].height = 30
+    ws.row_dimensions[LIGNE_ENTETE].height = 30
 
     trait = Side(style="thin", color="999999")
     bordure = Border(left=trait, right=trait, top=trait, bottom=trait)
-    for colonne, (_, titre, largeur) in enumerate(COLONNES, start=1):
-        cellule = ws.cell(LIGNE_ENTETE, colonne, titre)
-        cellule.font = Font(bold=True, color="FFFFFF")
-        cellule.fill = PatternFill("solid", fgColor="1F4E79")
-        cellule.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cellule.border = bordure
-        ws.column_dimensions[get_column_letter(colonne)].width = largeur
-    ws.row_dimensions[LIGNE_ENTETE].height = 30
-
     saisie = PatternFill("solid", fgColor="FFF2CC")
-    for rang, mission in enumerate(missions, start=PREMIERE_LIGNE):
-        valeurs = (
-            mission.reference,
-            _libelle_participant(mission.participant, voir_identites),
-            mission.get_modalite_display(),
-            mission.poste,
-            mission.date_debut,
-            mission.date_fin,
-            saisies.get(mission.pk),
-        )
-        for colonne, valeur in enumerate(valeurs, start=1):
-            cellule = ws.cell(rang, colonne, valeur)
-            cellule.border = bordure
-            if isinstance(valeur, date):
-                cellule.number_format = FORMAT_DATE
-        heures = ws.cell(rang, COL_HEURES)
-        heures.number_format = FORMAT_HEURES
-        heures.fill = saisie
-        heures.protection = Protection(locked=False)
-    if missions:
-        plage = f"{LETTRE['heures']}{PREMIERE_LIGNE}:{LETTRE['heures']}{rang}"
+    ouverte = Protection(locked=False)
+    lignes = (
+        [
+            Cellule(mission.reference, border=bordure),
+            Cellule(_libelle_participant(mission.participant, voir_identites), border=bordure),
+            Cellule(mission.get_modalite_display(), border=bordure),
+            Cellule(mission.poste, border=bordure),
+            Cellule(mission.date_debut, border=bordure, number_format=FORMAT_DATE),
+            Cellule(mission.date_fin, border=bordure, number_format=FORMAT_DATE),
+            Cellule(
+                saisies.get(mission.pk),
+                border=bordure,
+                fill=saisie,
+                protection=ouverte,
+                number_format=FORMAT_HEURES,
+            ),
+        ]
+        for mission in missions
+    )
+    nombre = ws.tableau(
+        [
+            ColonneExcel(titre, type_, largeur)
+            for (_, titre, largeur), type_ in zip(COLONNES, TYPES_COLONNES, strict=True)
+        ],
+        lignes,
+        avant=avant,
+        style_entete={
+            "font": Font(bold=True, color="FFFFFF"),
+            "fill": PatternFill("solid", fgColor="1F4E79"),
+            "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True),
+            "border": bordure,
+        },
+    )
+    if nombre:
+        derniere_ligne = PREMIERE_LIGNE + nombre - 1
+        plage = f"{LETTRE['heures']}{PREMIERE_LIGNE}:{LETTRE['heures']}{derniere_ligne}"
         aide = DataValidation(
             allow_blank=True,
             showInputMessage=True,
@@ -417,12 +422,12 @@ def _ecrire_feuille(ws, entetes, missions, saisies, voir_identites) -> None:
             prompt="Exemples : 7,5 — 7:30 — 7h30. Vide = aucune heure. Pas de formule.",
         )
         aide.add(plage)
-        ws.add_data_validation(aide)
-    ws.freeze_panes = f"A{PREMIERE_LIGNE}"
+        ws.data_validations.append(aide)
     # Protected without password against slips: only the hours cells are editable.
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    ws.protection.autoFilter = False  # filtering stays possible on the protected sheet
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -822,7 +827,7 @@ def _lire_lots(wb, meta: _Meta, rapport: Rapport) -> None:
             statut = declaration.get_statut_display().lower()
             if lu.changements:
                 rapport.erreur(
-                    f"la déclaration de {formats.mois_fr(mois)} de ce lot est {statut} : elle "
+                    f"la déclaration {grammaire.de_mois(mois)} de ce lot est {statut} : elle "
                     "ne se modifie plus par import. Faites-la rejeter ou corriger, ou remettez "
                     "les heures déclarées.",
                     feuille,

@@ -19,7 +19,7 @@ from entreprises.models import Contact, Entreprise
 from heures.models import Relance, StatutRelance
 from heures.selectors_mois import NON_RECUE, STATUTS_A_RELANCER, LigneMois, lignes_du_mois
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.models import Parametres
 
 ENVOYEE = "envoyee"
@@ -70,6 +70,7 @@ def composer(ligne: LigneMois, entreprise: Entreprise, lot: Lot, nom_structure: 
         "heures/email_relance.txt",
         {
             "mois_fr": formats.mois_fr(ligne.mois),
+            "de_mois": grammaire.de_mois(ligne.mois),
             "entreprise": entreprise,
             "lot": lot,
             "donneur_ordre": ligne.donneur_ordre,
@@ -91,19 +92,39 @@ def _deja_relancees_aujourdhui(mois: date) -> set[tuple[int, int]]:
     )
 
 
-def relancer_lignes(lignes: list[LigneMois], user=None, *, dry_run: bool = False) -> Bilan:
-    """Send (or, with ``dry_run``, only count) the reminders of ``lignes``.
+@dataclass
+class RelancePrevue:
+    """One reminder as it would be sent: the confirmation page shows exactly this."""
 
-    Rows whose status needs no reminder (soumise, validée) are counted as ignored.
-    Queries: a constant few to load companies, contacts and lots, then one insert per
-    reminder.
+    ligne: LigneMois
+    entreprise: Entreprise
+    lot: Lot
+    adresses: list[str]
+    sujet: str
+    corps: str
+    resultat: str  # ENVOYEE: to send; ECHEC: no recipient; IGNOREE: nothing to do
+
+    @property
+    def cle(self) -> str:
+        """« entreprise-lot »: how the confirmation form names this reminder."""
+        return cle_paire(self.ligne.entreprise_id, self.ligne.lot_id)
+
+
+def cle_paire(entreprise_id: int, lot_id: int) -> str:
+    return f"{entreprise_id}-{lot_id}"
+
+
+def preparer(lignes: list[LigneMois]) -> list[RelancePrevue]:
+    """What ``relancer_lignes`` would do for each row, without sending nor writing anything.
+
+    A row needs no reminder (``IGNOREE``) when its declaration is soumise or validée, or when
+    the pair was already reminded for that month today. Queries: a constant few (companies,
+    contacts, lots, today's reminders), whatever the number of rows.
     """
-    bilan = Bilan()
     if not lignes:
-        return bilan
-    mois_concernes = {li.mois for li in lignes}
+        return []
     deja = set()
-    for mois in mois_concernes:
+    for mois in {li.mois for li in lignes}:
         deja |= {(mois, *paire) for paire in _deja_relancees_aujourdhui(mois)}
     entreprises = Entreprise.objects.in_bulk({li.entreprise_id for li in lignes})
     contacts = defaultdict(list)
@@ -111,40 +132,60 @@ def relancer_lignes(lignes: list[LigneMois], user=None, *, dry_run: bool = False
         contacts[contact.entreprise_id].append(contact)
     lots = Lot.objects.select_related("marche").in_bulk({li.lot_id for li in lignes})
     nom_structure = Parametres.get().nom_structure
-    expediteur = settings.DEFAULT_FROM_EMAIL
 
+    prevues = []
     for ligne in lignes:
         cle = (ligne.mois, ligne.entreprise_id, ligne.lot_id)
-        if not ligne.a_relancer or cle in deja:
-            bilan.compter(ligne, IGNOREE)
-            continue
         entreprise, lot = entreprises[ligne.entreprise_id], lots[ligne.lot_id]
         adresses = destinataires(entreprise, contacts[entreprise.pk])
         sujet, corps = composer(ligne, entreprise, lot, nom_structure)
+        if not ligne.a_relancer or cle in deja:
+            resultat = IGNOREE
+        elif not adresses:
+            resultat = ECHEC
+        else:
+            resultat = ENVOYEE
+            deja.add(cle)  # the same pair twice in ``lignes``: one reminder
+        prevues.append(RelancePrevue(ligne, entreprise, lot, adresses, sujet, corps, resultat))
+    return prevues
+
+
+def relancer_lignes(lignes: list[LigneMois], user=None, *, dry_run: bool = False) -> Bilan:
+    """Send (or, with ``dry_run``, only count) the reminders of ``lignes``.
+
+    Rows whose status needs no reminder (soumise, validée) are counted as ignored.
+    Queries: those of ``preparer``, then one insert per reminder.
+    """
+    bilan = Bilan()
+    expediteur = settings.DEFAULT_FROM_EMAIL
+    for prevue in preparer(lignes):
+        if prevue.resultat == IGNOREE:
+            bilan.compter(prevue.ligne, IGNOREE)
+            continue
         statut, erreur = StatutRelance.ENVOYEE, ""
-        if not adresses:
+        if prevue.resultat == ECHEC:
             statut, erreur = StatutRelance.ECHEC, AUCUN_DESTINATAIRE
         elif not dry_run:
             try:
-                send_mail(sujet, corps, expediteur, adresses, fail_silently=False)
+                send_mail(
+                    prevue.sujet, prevue.corps, expediteur, prevue.adresses, fail_silently=False
+                )
             except Exception as exc:  # any SMTP failure is logged, not raised
                 statut, erreur = StatutRelance.ECHEC, f"Échec de l'envoi : {exc}"
         if not dry_run:
             Relance.objects.create(
-                entreprise=entreprise,
-                lot=lot,
-                mois=ligne.mois,
-                destinataires=", ".join(adresses),
-                sujet=sujet,
-                corps=corps,
+                entreprise=prevue.entreprise,
+                lot=prevue.lot,
+                mois=prevue.ligne.mois,
+                destinataires=", ".join(prevue.adresses),
+                sujet=prevue.sujet,
+                corps=prevue.corps,
                 statut=statut,
                 erreur=erreur,
                 envoyee_par=user,
                 modifie_par=user,
             )
-        if statut == StatutRelance.ENVOYEE:
-            deja.add(cle)
-        bilan.compter(ligne, ENVOYEE if statut == StatutRelance.ENVOYEE else ECHEC)
+        bilan.compter(prevue.ligne, ENVOYEE if statut == StatutRelance.ENVOYEE else ECHEC)
     return bilan
 
 
@@ -154,6 +195,10 @@ def relancer_mois(
     """Remind every pair of ``mois`` whose status is in ``statuts`` (others are left out)."""
     lignes = [li for li in lignes_du_mois(mois) if li.statut in statuts]
     return relancer_lignes(lignes, user, dry_run=dry_run)
+
+
+def lignes_non_recues(mois: date) -> list[LigneMois]:
+    return [li for li in lignes_du_mois(mois) if li.statut == NON_RECUE]
 
 
 def relancer_non_recues(mois: date, user=None) -> Bilan:

@@ -47,6 +47,9 @@ class AttestationsAReemettreView(ListeView):
     """Issued attestations whose printed figures changed since: re-issued in one batch."""
 
     titre = "Attestations à réémettre"
+    message_vide = (
+        "Aucune attestation à réémettre : toutes les attestations en vigueur ont les bons chiffres."
+    )
     filterset_class = AttestationFilter
     tri_defaut = "mois"
     nom_export = "attestations-a-reemettre"

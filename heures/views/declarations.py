@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from heures import perms, selectors
@@ -16,7 +17,7 @@ from heures.views.coherence import message_validation
 from journal import services as journal
 from journal.models import Action
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
 
 
@@ -73,9 +74,20 @@ def _lignes(declaration: DeclarationMensuelle) -> list[dict]:
 
 def _contexte(request, declaration, **extra):
     user = request.user
+    lignes = _lignes(declaration)
+    controle = None
+    if declaration.statut == StatutDeclaration.SOUMISE:
+        # The validator's context: lot's hours, participants' history, anomalies.
+        controle = selectors.controle_declaration(declaration, timezone.localdate())
+        par_mission = {c.ligne.mission_id: c for c in controle.lignes}
+        for ligne in lignes:
+            ligne["controle"] = par_mission.get(ligne["mission"].pk)
+            if ligne["controle"] is not None:
+                ligne["eligibilite"] = ligne["controle"].eligibilite.raisons(user)
     return {
         "d": declaration,
-        "lignes": _lignes(declaration),
+        "lignes": lignes,
+        "controle": controle,
         "total": selectors.heures_declarees(declaration),
         "modifiable": services.saisie_permise(declaration, user),
         "transitions": services.transitions_permises(declaration, user),
@@ -84,7 +96,7 @@ def _contexte(request, declaration, **extra):
         and not services.peut_valider(declaration, user),
         "attestations": declaration.attestations.order_by("-emise_le"),
         "voir_identites": perms.peut_voir_participants(user),
-        "titre": f"Heures de {formats.mois_fr(declaration.mois)} — {declaration.entreprise}",
+        "titre": f"Heures {grammaire.de_mois(declaration.mois)} — {declaration.entreprise}",
         "fil": [
             ("Déclarations", reverse("heures:declaration_liste")),
             (

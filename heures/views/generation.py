@@ -13,7 +13,7 @@ from heures.models import GenerationAttestations
 from heures.services import attestations, generation
 from journal import services as journal
 from journal.models import Action
-from mife.core import formats
+from mife.core import grammaire
 from mife.core.mois import mois_precedent
 
 
@@ -36,7 +36,7 @@ def generer(request):
         lot = generation.demander(mois, request.user)
         messages.success(
             request,
-            f"Génération des attestations de {formats.mois_fr(mois)} lancée : "
+            f"Génération des attestations {grammaire.de_mois(mois)} lancée : "
             "vous pouvez quitter cette page et la retrouver dans la liste des générations.",
         )
         return redirect("heures:generation_detail", pk=lot.pk)
@@ -66,7 +66,7 @@ def _contexte(lot: GenerationAttestations) -> dict:
 @permission_required("heures.view_generationattestations", raise_exception=True)
 def detail(request, pk: int):
     lot = get_object_or_404(GenerationAttestations.objects.select_related("demandee_par"), pk=pk)
-    titre = f"Attestations de {formats.mois_fr(lot.mois)}"
+    titre = f"Attestations {grammaire.de_mois(lot.mois)}"
     return render(
         request,
         "heures/generation_detail.html",

@@ -20,27 +20,23 @@ from heures.models import (
 )
 from heures.services import participants as services_participants
 from journal import services as journal
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, limiter
 from mife.core.listes import Colonne, ListeView
 
-CRITERE_PROTEGE = "critère protégé"
-
-
 # --- display rules of personal data ------------------------------------------------------------
-
-
-def libelle_critere(user, critere) -> str:
-    return critere.libelle if perms.peut_voir_critere(user, critere) else CRITERE_PROTEGE
+# A criterion the user may not see is left out, not replaced by a placeholder: the only
+# protected criteria are health ones (RQTH, AAH…), so « critère protégé » would tell them.
 
 
 def libelles_criteres(user, validations) -> list[str]:
-    """The criteria of these validations, once each, sensitive ones masked."""
+    """The criteria of these validations this user may see, once each."""
     libelles: list[str] = []
     for validation in validations:
-        libelle = libelle_critere(user, validation.critere)
-        if libelle not in libelles:
-            libelles.append(libelle)
+        if not perms.peut_voir_critere(user, validation.critere):
+            continue
+        if validation.critere.libelle not in libelles:
+            libelles.append(validation.critere.libelle)
     return libelles
 
 
@@ -58,6 +54,7 @@ def _criteres_prefetch() -> Prefetch:
 
 class ParticipantListeView(ListeView):
     titre = "Participants"
+    message_vide = "Aucun participant pour l'instant."
     filterset_class = ParticipantFilter
     tri_defaut = "nom"
     nom_export = "participants"
@@ -201,9 +198,7 @@ class ParticipantFicheView(FicheView):
                         (str(validation.prescripteur or "—"), ""),
                     ]
                 )
-            else:
-                # Dates and prescriber (MDPH…) could reveal the criterion: masked too.
-                criteres.append([(CRITERE_PROTEGE, ""), ("—", ""), ("—", ""), ("—", "")])
+            # A protected criterion is left out with its dates and prescriber (MDPH…).
         voir_missions = perms.peut_voir_missions(user)
         missions = [
             [
@@ -308,6 +303,7 @@ class ParticipantFicheView(FicheView):
 
 class MissionListeView(ListeView):
     titre = "Missions"
+    message_vide = "Aucune mission pour l'instant."
     filterset_class = MissionFilter
     queryset = Mission.objects.select_related("participant", "lot__marche", "employeur")
     tri_defaut = "-date_debut"
@@ -426,6 +422,7 @@ class MissionFicheView(FicheView):
 
 class DeclarationListeView(ListeView):
     titre = "Déclarations mensuelles"
+    message_vide = "Aucune déclaration pour l'instant."
     filterset_class = DeclarationFilter
     tri_defaut = "-mois"
     action_principale = (
@@ -480,7 +477,7 @@ class DeclarationFicheView(FicheView):
 
     def get_titre(self):
         d = self.object
-        return f"Déclaration de {formats.mois_fr(d.mois)} — {d.entreprise}"
+        return f"Déclaration {grammaire.de_mois(d.mois)} — {d.entreprise}"
 
     def get_actions(self):
         url = reverse("heures:declaration_saisie", args=[self.object.pk])
@@ -578,8 +575,27 @@ class DeclarationFicheView(FicheView):
 # --- attestations -------------------------------------------------------------------------------
 
 
+def _url_verification(attestation) -> str:
+    return reverse("verifier_attestation", args=[attestation.code_verification])
+
+
+def _url_pdf(attestation) -> str:
+    if not attestation.fichier:
+        return ""
+    return reverse("heures:attestation_pdf", args=[attestation.pk])
+
+
 class AttestationListeView(ListeView):
+    """Every row links to its public verification page (nothing personal: every reader of the
+    list may open it); the PDF, which carries the participants' initials, only for the roles
+    that may download it (``perms.PDF_ATTESTATIONS``: not the direction)."""
+
     titre = "Attestations"
+    message_vide = "Aucune attestation pour l'instant."
+    aide_vide = (
+        "Une attestation est émise à la validation d'une déclaration, "
+        "ou depuis « Générer les attestations »."
+    )
     filterset_class = AttestationFilter
     queryset = Attestation.objects.select_related("entreprise", "lot__marche")
     tri_defaut = "-emise_le"
@@ -598,3 +614,16 @@ class AttestationListeView(ListeView):
 
     def has_permission(self):
         return perms.peut_voir_attestations(self.request.user)
+
+    def get_colonnes(self):
+        colonnes = [
+            *self.colonnes,
+            Colonne("Vérification", lambda a: "Vérifier", url=_url_verification, excel=False),
+        ]
+        if perms.peut_telecharger_attestations(self.request.user):
+            colonnes.append(
+                Colonne(
+                    "PDF", lambda a: "Télécharger" if a.fichier else "—", url=_url_pdf, excel=False
+                )
+            )
+        return colonnes

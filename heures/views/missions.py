@@ -38,24 +38,12 @@ from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
 from heures.views.listes import libelles_criteres
 from marches.models import Lot
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.fiches import Action, Champ, FicheView, Section
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
 
-#: Badge colour of each status (the classes of static/css/app.css; the text says the status).
-COULEUR_BESOIN = {
-    StatutBesoin.OUVERT: "en_cours",
-    StatutBesoin.POURVU: "validee",
-    StatutBesoin.ANNULE: "annulee",
-}
-COULEUR_PROPOSITION = {
-    StatutProposition.PROPOSE: "soumise",
-    StatutProposition.ENTRETIEN: "presente",
-    StatutProposition.RETENU: "validee",
-    StatutProposition.NON_RETENU: "refuse",
-}
 LIBELLE_TRANSITION = {
     StatutProposition.ENTRETIEN: "Passer en entretien",
     StatutProposition.RETENU: "Retenir",
@@ -251,6 +239,7 @@ class PropositionMissionView(MissionEditionView):
 
 class BesoinListeView(ListeView):
     titre = "Besoins de recrutement"
+    message_vide = "Aucun besoin de recrutement pour l'instant."
     filterset_class = BesoinFilter
     tri_defaut = "-date_debut"
     nom_export = "besoins"
@@ -273,7 +262,7 @@ class BesoinListeView(ListeView):
             "Statut",
             "get_statut_display",
             tri="statut",
-            statut=lambda b: COULEUR_BESOIN[b.statut],
+            statut="statut",
         ),
     ]
 
@@ -354,7 +343,7 @@ class BesoinFicheView(FicheView):
 
     def get_statut(self):
         b = self.object
-        return (COULEUR_BESOIN[b.statut], b.get_statut_display())
+        return (b.statut, b.get_statut_display())
 
     def get_fil(self):
         return [
@@ -439,7 +428,6 @@ class BesoinFicheView(FicheView):
                     else p.participant.initiales_affichees,
                     "url": p.participant.get_absolute_url() if voir_personnes else "",
                     "criteres": libelles_criteres(user, p.participant.criteres_du_jour),
-                    "couleur": COULEUR_PROPOSITION[p.statut],
                     "transitions": [(t, LIBELLE_TRANSITION[t]) for t in transitions],
                     "creer_mission": peut_creer_mission
                     and p.statut == StatutProposition.RETENU
@@ -545,7 +533,11 @@ class ProposerView(_ActionPost):
         except ValidationError as erreur:
             messages.error(request, _message(erreur))
             return redirect(retour + "#proposer")
-        messages.success(request, f"{participant.nom_affiche} proposé(e) pour ce besoin.")
+        messages.success(
+            request,
+            f"{participant.nom_affiche} {grammaire.accorde('proposé', participant)} "
+            "pour ce besoin.",
+        )
         return redirect(retour + "#propositions")
 
 

@@ -9,6 +9,7 @@ the filtered rows.
 import tempfile
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -17,16 +18,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
-from openpyxl.styles import Font
+from django.views.decorators.http import require_http_methods
 
 from entreprises.models import Entreprise
 from heures.forms.mois import TableauMoisForm
 from heures.selectors_mois import NON_RECUE, ligne_mois, lignes_du_mois, paires_du_mois
 from heures.services import relances
 from marches.models import Lot
-from mife.core import formats
-from mife.core.excel import Classeur
+from mife.core import excel, formats
+from mife.core.excel import Classeur, ColonneExcel
 from mife.core.mois import lire_mois, mois_precedent
 
 
@@ -80,30 +80,33 @@ def tableau(request):
     )
 
 
-COLONNES_EXPORT = ("Entreprise", "Lot", "Donneur d'ordre", "Statut", "Heures déclarées")
+COLONNES_EXPORT = (
+    "Entreprise",
+    "Lot",
+    "Donneur d'ordre",
+    "Statut",
+    ColonneExcel("Heures déclarées", excel.HEURES),
+)
 
 
 def _export(lignes, mois: date) -> FileResponse:
+    """The filtered rows of the board, streamed (one pass, no read-back of the sheet)."""
     wb = Classeur()
-    ws = wb.active
-    ws.title = f"Heures {mois:%m-%Y}"
-    ws.append([*COLONNES_EXPORT, "Dernière relance"])
-    for cellule in ws[1]:
-        cellule.font = Font(bold=True)
-    for li in lignes:
-        relance = timezone.localtime(li.derniere_relance).date() if li.derniere_relance else None
-        ws.append(
+    ws = wb.feuille(f"Heures {mois:%m-%Y}")
+    ws.tableau(
+        [*COLONNES_EXPORT, ColonneExcel("Dernière relance", excel.DATE)],
+        (
             [
                 li.entreprise,
                 li.lot,
                 li.donneur_ordre,
                 li.statut_libelle,
-                float(li.total_heures) if li.total_heures is not None else None,
-                relance,
+                li.total_heures,
+                timezone.localtime(li.derniere_relance).date() if li.derniere_relance else None,
             ]
-        )
-        ws.cell(row=ws.max_row, column=5).number_format = "#,##0.00"
-        ws.cell(row=ws.max_row, column=6).number_format = "DD/MM/YYYY"
+            for li in lignes
+        ),
+    )
     fichier = tempfile.TemporaryFile()  # noqa: SIM115 — closed by FileResponse
     wb.save(fichier)
     fichier.seek(0)
@@ -115,9 +118,9 @@ def _export(lignes, mois: date) -> FileResponse:
     )
 
 
-def _mois_poste(request) -> date | None:
+def _lire_mois(valeur: str) -> date | None:
     try:
-        return lire_mois(request.POST.get("mois", ""))
+        return lire_mois(valeur or "")
     except ValueError:
         return None
 
@@ -135,36 +138,82 @@ def _message(request, bilan: relances.Bilan) -> None:
         messages.info(request, f"Aucune relance envoyée : {bilan} (déjà relancé aujourd'hui).")
 
 
-@require_POST
+def _confirmer_ou_envoyer(request, mois: date, lignes, titre: str, champs_caches=()):
+    """GET: the confirmation page, which lists each reminder exactly as it will be sent
+    (recipients, subject, body) and sends nothing. POST (from that page): send the reminders
+    of the pairs it listed, and only those: a pair that became due since is not included, a
+    pair reminded by someone else meanwhile is skipped (once a day)."""
+    if request.method == "POST":
+        confirmees = set(request.POST.getlist("paire"))
+        choisies = [
+            li for li in lignes if relances.cle_paire(li.entreprise_id, li.lot_id) in confirmees
+        ]
+        if not choisies:
+            messages.error(request, "Aucune relance n'a été confirmée : rien n'a été envoyé.")
+        else:
+            _message(request, relances.relancer_lignes(choisies, request.user))
+        return redirect(_url_tableau(mois))
+    prevues = relances.preparer(lignes)
+    return render(
+        request,
+        "heures/relances_confirmation.html",
+        {
+            "titre": titre,
+            "mois": mois,
+            "mois_iso": f"{mois:%Y-%m}",
+            "a_envoyer": [p for p in prevues if p.resultat == relances.ENVOYEE],
+            "sans_destinataire": [p for p in prevues if p.resultat == relances.ECHEC],
+            "ignorees": [p for p in prevues if p.resultat == relances.IGNOREE],
+            "expediteur": settings.DEFAULT_FROM_EMAIL,
+            "url_tableau": _url_tableau(mois),
+            "champs_caches": champs_caches,
+            "fil": [("Tableau du mois", _url_tableau(mois)), (titre, None)],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @permission_required("heures.add_relance", raise_exception=True)
 def relancer(request):
     """Remind one company × lot for one month (button on a row of the board)."""
-    mois = _mois_poste(request)
-    entreprise = get_object_or_404(Entreprise, pk=request.POST.get("entreprise") or 0)
-    lot = get_object_or_404(Lot, pk=request.POST.get("lot") or 0)
+    donnees = request.POST if request.method == "POST" else request.GET
+    mois = _lire_mois(donnees.get("mois"))
+    entreprise = get_object_or_404(Entreprise, pk=_entier(donnees.get("entreprise")))
+    lot = get_object_or_404(Lot, pk=_entier(donnees.get("lot")))
     if mois is None:
         messages.error(request, "Mois invalide : la relance n'a pas été envoyée.")
         return redirect("heures:tableau_mois")
     lignes = lignes_du_mois(mois, entreprise=entreprise, lot=lot)
     if not lignes:
         messages.error(request, "Cette entreprise n'a aucune mission active sur ce lot ce mois-là.")
-    elif not lignes[0].a_relancer:
+        return redirect(_url_tableau(mois))
+    if not lignes[0].a_relancer:
         messages.info(
             request,
             f"Pas de relance : la déclaration est « {lignes[0].statut_libelle.lower()} ».",
         )
-    else:
-        _message(request, relances.relancer_lignes(lignes, request.user))
-    return redirect(_url_tableau(mois))
+        return redirect(_url_tableau(mois))
+    titre = f"Relancer {entreprise} — {formats.mois_fr(mois)}"
+    caches = (("entreprise", entreprise.pk), ("lot", lot.pk))
+    return _confirmer_ou_envoyer(request, mois, lignes, titre, caches)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required("heures.add_relance", raise_exception=True)
 def relancer_non_recues(request):
     """Remind every company × lot of the month whose declaration was not received."""
-    mois = _mois_poste(request)
+    donnees = request.POST if request.method == "POST" else request.GET
+    mois = _lire_mois(donnees.get("mois"))
     if mois is None:
         messages.error(request, "Mois invalide : aucune relance n'a été envoyée.")
         return redirect("heures:tableau_mois")
-    _message(request, relances.relancer_non_recues(mois, request.user))
-    return redirect(_url_tableau(mois))
+    titre = f"Relancer les déclarations non reçues — {formats.mois_fr(mois)}"
+    return _confirmer_ou_envoyer(request, mois, relances.lignes_non_recues(mois), titre)
+
+
+def _entier(valeur) -> int:
+    """A primary key from the query string (0, which matches nothing, when it is not one)."""
+    try:
+        return int(valeur)
+    except (TypeError, ValueError):
+        return 0

@@ -21,7 +21,7 @@ from heures import perms
 from heures.forms.participants import CriteresFormSet, ParticipantForm
 from heures.models import Participant
 from heures.services import participants as services
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 
 
@@ -79,11 +79,6 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
         )
         return {"criteres": criteres}
 
-    def contexte(self, formulaires, version_form):
-        contexte = super().contexte(formulaires, version_form)
-        contexte["criteres_masques"] = self.formsets["criteres"].criteres_masques()
-        return contexte
-
     def confirmation(self, formulaires):
         """A new record that may be someone already known: ask before creating it."""
         if self.objet is not None:
@@ -103,9 +98,9 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
         )
 
     def message_succes(self, objet):
-        if self.objet is None:
-            return f"Participant « {objet} » créé."
-        return f"Participant « {objet} » enregistré."
+        nom = "Participante" if objet.genre_grammatical == grammaire.FEMININ else "Participant"
+        verbe = "créé" if self.objet is None else "enregistré"
+        return f"{nom} « {objet} » {grammaire.accorde(verbe, objet)}."
 
 
 # --- right of access -----------------------------------------------------------------------

@@ -34,8 +34,8 @@ def _pdf(gabarit: str, contexte: dict) -> bytes:
             "parametres": parametres,
             "police": finders.find("fonts/DejaVuSans.ttf"),
             "police_grasse": finders.find("fonts/DejaVuSans-Bold.ttf"),
-            "logo": parametres.logo.path if parametres.logo else "",
-            "signature": parametres.signature.path if parametres.signature else "",
+            "logo": parametres.chemin_logo,
+            "signature": parametres.chemin_signature,
             "edite_le": timezone.localdate(),
             **contexte,
         },
@@ -119,8 +119,7 @@ def dossier_pdf(dossier) -> bytes:
 
 
 def url_verification_label(code: str) -> str:
-    base = (Parametres.get().url_publique or settings.SITE_URL).rstrip("/")
-    return f"{base}{reverse('label:verifier', args=[code])}"
+    return Parametres.get().lien_public(reverse("label:verifier", args=[code]))
 
 
 def certificat_pdf(label) -> bytes:

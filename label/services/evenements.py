@@ -14,9 +14,9 @@ from openpyxl.styles import Font
 
 from label.models import EvenementAnimation, ParticipationEvenement
 from label.services import documents
-from mife.core import formats
+from mife.core import excel, formats, grammaire
 from mife.core.concurrence import enregistrer_versionne
-from mife.core.excel import Classeur
+from mife.core.excel import Cellule, Classeur, ColonneExcel
 from mife.core.models import Parametres
 
 
@@ -36,7 +36,8 @@ class BilanInvitations:
 
     def __str__(self) -> str:
         texte = (
-            f"{self.ajoutees} entreprise(s) ajoutée(s), {self.envoyees} invitation(s) envoyée(s)."
+            f"{grammaire.pluriel(self.ajoutees, 'entreprise ajoutée', 'entreprises ajoutées')}, "
+            f"{grammaire.pluriel(self.envoyees, 'invitation envoyée', 'invitations envoyées')}."
         )
         if self.sans_adresse:
             texte += " Sans adresse e-mail : " + ", ".join(self.sans_adresse) + "."
@@ -144,48 +145,39 @@ def _presence(present) -> str:
 def classeur_presences(evenement: EvenementAnimation):
     """The attendance sheet of an event (a temporary file, closed by the response)."""
     classeur = Classeur()
-    feuille = classeur.active
-    feuille.title = "Présences"
     gras = Font(bold=True)
-    feuille.append([evenement.titre])
-    feuille["A1"].font = Font(bold=True, size=13)
-    feuille.append([f"{formats.date_fr(evenement.date)} — {evenement.lieu}", evenement.theme or ""])
-    feuille.append([])
-    entetes = [
-        "Entreprise",
-        "Commune",
-        "Invitée le",
-        "Présence",
-        "Personnes présentes",
-        "Personnes invitées",
-    ]
-    feuille.append(entetes)
-    for cellule in feuille[4]:
-        cellule.font = gras
     participations = evenement.participations.select_related("entreprise").prefetch_related(
         "contacts"
     )
-    total = 0
-    for p in participations.order_by("entreprise__raison_sociale"):
-        invite_le = timezone.localtime(p.invitee_le).replace(tzinfo=None) if p.invitee_le else None
-        feuille.append(
-            [
-                p.entreprise.raison_sociale,
-                p.entreprise.commune,
-                invite_le,
-                _presence(p.present),
-                p.nombre_personnes if p.present else 0,
-                ", ".join(f"{c} <{c.email}>" for c in p.contacts.all()),
-            ]
-        )
-        if invite_le:
-            feuille.cell(row=feuille.max_row, column=3).number_format = "DD/MM/YYYY HH:MM"
-        total += p.nombre_personnes if p.present else 0
-    feuille.append(["Total", None, None, None, total])
-    feuille.cell(row=feuille.max_row, column=1).font = gras
-    feuille.cell(row=feuille.max_row, column=5).font = gras
-    for colonne, largeur in zip("ABCDEF", (36, 18, 18, 14, 12, 60), strict=True):
-        feuille.column_dimensions[colonne].width = largeur
+    lignes = [
+        [
+            p.entreprise.raison_sociale,
+            p.entreprise.commune,
+            p.invitee_le,
+            _presence(p.present),
+            p.nombre_personnes if p.present else 0,
+            ", ".join(f"{c} <{c.email}>" for c in p.contacts.all()),
+        ]
+        for p in participations.order_by("entreprise__raison_sociale")
+    ]
+    total = sum(ligne[4] for ligne in lignes)
+    classeur.feuille("Présences").tableau(
+        [
+            ColonneExcel("Entreprise"),
+            ColonneExcel("Commune"),
+            ColonneExcel("Invitée le", excel.DATE_HEURE),
+            ColonneExcel("Présence"),
+            ColonneExcel("Personnes présentes", excel.ENTIER),
+            ColonneExcel("Personnes invitées"),
+        ],
+        lignes,
+        avant=[
+            [Cellule(evenement.titre, font=Font(bold=True, size=13))],
+            [f"{formats.date_fr(evenement.date)} — {evenement.lieu}", evenement.theme or ""],
+            [],
+        ],
+        apres=[[Cellule("Total", font=gras), None, None, None, Cellule(total, font=gras)]],
+    )
     fichier = tempfile.TemporaryFile()  # noqa: SIM115 — closed by the FileResponse
     classeur.save(fichier)
     fichier.seek(0)

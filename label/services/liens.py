@@ -36,8 +36,7 @@ def empreinte(jeton: str) -> str:
 
 
 def url_publique(chemin: str) -> str:
-    base = (Parametres.get().url_publique or settings.SITE_URL).rstrip("/")
-    return f"{base}{chemin}"
+    return Parametres.get().lien_public(chemin)
 
 
 def url_lien(jeton: str) -> str:

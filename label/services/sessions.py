@@ -32,7 +32,7 @@ from label.models import (
     StatutSession,
 )
 from label.services import documents, labels, workflow
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
 from mife.core.models import Parametres
 
@@ -212,8 +212,8 @@ class BilanConvocations:
 
     def __str__(self) -> str:
         texte = (
-            f"Convocations envoyées : {self.membres} membre(s) du jury, "
-            f"{self.entreprises} entreprise(s)."
+            f"Convocations envoyées : {grammaire.pluriel(self.membres, 'membre')} du jury, "
+            f"{grammaire.pluriel(self.entreprises, 'entreprise')}."
         )
         if self.sans_adresse:
             texte += " Sans adresse e-mail : " + ", ".join(self.sans_adresse) + "."

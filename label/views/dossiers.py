@@ -107,6 +107,7 @@ class DiagnosticFilter(django_filters.FilterSet):
 
 class DiagnosticListeView(ListeView):
     titre = "Diagnostics d'éligibilité"
+    message_vide = "Aucun diagnostic d'éligibilité pour l'instant."
     filterset_class = DiagnosticFilter
     tri_defaut = "-date"
     nom_export = "diagnostics-label"
@@ -246,6 +247,7 @@ class OuvrirDossierView(_ActionPost):
 
 class DossierListeView(ListeView):
     titre = "Dossiers de labellisation"
+    message_vide = "Aucun dossier de labellisation pour l'instant."
     filterset_class = DossierFilter
     tri_defaut = "-annee"
     nom_export = "dossiers-label"

@@ -21,7 +21,7 @@ from label.models import EvenementAnimation
 from label.services import evenements as evenements_service
 from label.views.dossiers import _ActionPost, message_erreur
 from mife.core.fiches import Action, Champ, FicheView, Section
-from mife.core.filtres import OuiNonFilter, recherche_texte
+from mife.core.filtres import ChoixRechercheFilter, OuiNonFilter, recherche_texte
 from mife.core.formulaires import EditionView
 from mife.core.listes import Colonne, ListeView
 
@@ -39,8 +39,9 @@ class EvenementFilter(django_filters.FilterSet):
     )
     annee = django_filters.NumberFilter(label="Année", field_name="date", lookup_expr="year")
     a_venir = OuiNonFilter(label="À venir", method=_a_venir)
-    entreprise = django_filters.ModelChoiceFilter(
+    entreprise = ChoixRechercheFilter(
         label="Entreprise présente",
+        famille="entreprises",
         queryset=Entreprise.objects.all(),
         method=lambda qs, name, value: (
             qs.filter(participations__entreprise=value, participations__present=True)
@@ -56,6 +57,7 @@ class EvenementFilter(django_filters.FilterSet):
 
 class EvenementListeView(ListeView):
     titre = "Événements du réseau"
+    message_vide = "Aucun événement du réseau pour l'instant."
     filterset_class = EvenementFilter
     tri_defaut = "-date"
     nom_export = "evenements-reseau"

@@ -31,11 +31,6 @@ ETATS_FILTRE = [
     *EtatLabel.choices,
     (A_RENOUVELER, f"À renouveler (expire dans les {selectors.DELAI_RENOUVELLEMENT_MOIS} mois)"),
 ]
-COULEUR_ETAT = {
-    EtatLabel.A_VENIR: "a_venir",
-    EtatLabel.VALIDE: "labellise",
-    EtatLabel.EXPIRE: "archivee",
-}
 
 
 def _filtrer_etat(queryset, name, value):
@@ -64,6 +59,8 @@ class LabelFilter(django_filters.FilterSet):
 
 class LabelListeView(ListeView):
     titre = "Labels Empl'itudes"
+    message_vide = "Aucun label Empl'itudes pour l'instant."
+    aide_vide = "Un label est accordé par la décision « labellisé » d'une session de jury."
     filterset_class = LabelFilter
     tri_defaut = "date_expiration"
     nom_export = "labels-emplitudes"
@@ -80,7 +77,7 @@ class LabelListeView(ListeView):
             "État",
             lambda label: EtatLabel(label.etat).label,
             tri="etat",
-            statut=lambda label: COULEUR_ETAT[label.etat],
+            statut=lambda label: label.etat,
         ),
         Colonne("Rappel envoyé le", "relance_renouvellement_le", format="date"),
     ]
@@ -104,7 +101,7 @@ class LabelFicheView(FicheView):
         return etat_label_le(self.object, timezone.localdate())
 
     def get_statut(self):
-        return (COULEUR_ETAT[self.etat], self.etat.label)
+        return (self.etat, self.etat.label)
 
     def get_fil(self):
         return [("Labels Empl'itudes", reverse("label:label_liste")), (self.get_titre(), None)]

@@ -35,7 +35,7 @@ from label.models import (
 from label.services import documents
 from label.services import sessions as sessions_service
 from label.views.dossiers import _ActionPost, message_erreur
-from mife.core import formats
+from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
 from mife.core.fiches import Action, Champ, FicheView, Section
 from mife.core.filtres import OuiNonFilter, recherche_texte
@@ -62,6 +62,7 @@ def reponse_pdf(contenu: bytes, nom: str) -> HttpResponse:
 
 class SessionListeView(ListeView):
     titre = "Sessions de jury"
+    message_vide = "Aucune session de jury pour l'instant."
     filterset_class = SessionFilter
     tri_defaut = "-date"
     nom_export = "sessions-jury"
@@ -325,7 +326,11 @@ class SessionMembresView(PermissionRequiredMixin, View):
         except ValidationError as erreur:
             messages.error(request, message_erreur(erreur))
             return render(request, "label/session_membres.html", self.contexte(session, set(ids)))
-        messages.success(request, f"{len(membres)} membre(s) convoqué(s) à cette session.")
+        messages.success(
+            request,
+            grammaire.pluriel(len(membres), "membre convoqué", "membres convoqués")
+            + " à cette session.",
+        )
         return redirect(session.get_absolute_url())
 
 
@@ -510,7 +515,9 @@ class AvisView(_ActionPost):
             messages.error(request, "Avis non enregistrés : " + message_erreur(erreur))
         else:
             messages.success(
-                request, f"{nombre} avis enregistré(s) pour {passage.dossier.entreprise}."
+                request,
+                f"{grammaire.pluriel(nombre, 'avis enregistré', 'avis enregistrés')} pour "
+                f"{passage.dossier.entreprise}.",
             )
         return redirect(passage.session.get_absolute_url() + f"#passage-{passage.pk}")
 
@@ -591,6 +598,7 @@ class MembreFilter(django_filters.FilterSet):
 
 class MembreListeView(ListeView):
     titre = "Membres du jury"
+    message_vide = "Aucun membre du jury pour l'instant."
     filterset_class = MembreFilter
     tri_defaut = "nom"
     nom_export = "membres-jury"
@@ -641,4 +649,4 @@ class MembreEditionView(EditionView):
         return sessions_service.enregistrer_membre(membre, version_lue, self.request.user)
 
     def message_succes(self, objet):
-        return f"{objet} enregistré·e."
+        return f"{objet} {grammaire.accorde('enregistré', objet)}."

@@ -15,6 +15,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from mife.core.concurrence import ConflitDeVersion, enregistrer_versionne
+from mife.core.historique import lignes_historique
 from mife.core.models import Horodate, Versionne
 
 AUDIT_FIELDS = ("version", "cree_le", "modifie_le", "modifie_par")
@@ -121,7 +122,29 @@ class LectureSeuleAdminMixin:
         return False
 
 
-class HistoryAdmin(AuditAdminMixin, SimpleHistoryAdmin):
+class HistoriqueLisibleMixin:
+    """The admin's history page shows the changes as the detail pages do
+    (``mife.core.historique``): labels, choice labels, related records by name (one query per
+    related model), local dates."""
+
+    object_history_list_template = "admin/historique_liste.html"
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        versions = list(historical_records)[::-1]  # the page is newest first
+        for version, ligne in zip(versions, lignes_historique(versions, self.model), strict=True):
+            version.type_lisible = ligne.type
+            version.auteur_lisible = ligne.auteur
+            version.history_delta_changes = [
+                {
+                    "field": c.libelle,
+                    "old": c.avant_texte,
+                    "new": c.apres_texte,
+                }
+                for c in ligne.changements
+            ]
+
+
+class HistoryAdmin(HistoriqueLisibleMixin, AuditAdminMixin, SimpleHistoryAdmin):
     """Base admin of the models with ``history = HistoricalRecords()``."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

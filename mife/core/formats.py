@@ -68,6 +68,15 @@ def mois_fr(valeur: date | None) -> str:
     return f"{MOIS[valeur.month - 1]} {valeur.year}"
 
 
+def siret(valeur) -> str:
+    """``123 456 789 00012`` (SIREN in groups of three, then the NIC); any other identifier is
+    returned as is."""
+    chiffres = "".join((valeur or "").split())
+    if len(chiffres) != 14 or not chiffres.isdigit():
+        return valeur or ""
+    return f"{chiffres[:3]} {chiffres[3:6]} {chiffres[6:9]} {chiffres[9:]}"
+
+
 def pourcentage(valeur) -> str:
     if valeur is None:
         return ""

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views import View
 
+from mife.core import grammaire
 from mife.core.concurrence import ConflitDeVersion
 
 
@@ -73,7 +74,12 @@ class EditionView(PermissionRequiredMixin, View):
         raise NotImplementedError
 
     def message_succes(self, objet) -> str:
-        return f"« {objet} » enregistré."
+        """``« Opération « X » enregistrée. »``: the model's name and the participle agreed
+        with its grammatical gender (``genre_grammatical``, see mife/core/grammaire.py)."""
+        return (
+            f"{grammaire.nom_du_modele(objet)} « {objet} » "
+            f"{grammaire.accorde('enregistré', objet)}."
+        )
 
     def get_titre(self) -> str:
         return self.titre

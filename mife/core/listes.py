@@ -20,11 +20,9 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_filters.views import FilterView
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from mife.core import formats
-from mife.core.excel import Classeur
+from mife.core import excel, formats
+from mife.core.excel import Classeur, ColonneExcel
 from mife.core.signaux import liste_exportee
 
 FORMATS = {
@@ -37,13 +35,13 @@ FORMATS = {
     "pourcentage": formats.pourcentage,
     "booleen": lambda v: "Oui" if v else "Non",
 }
-EXCEL_FORMATS = {
-    "date": "DD/MM/YYYY",
-    "mois": "MM/YYYY",
-    "heures": "#,##0.00",
-    "montant": '#,##0.00 "€"',
-    "nombre": "#,##0.##",
-    "pourcentage": "0.00",
+TYPES_EXCEL = {  # a column's display format -> its type in the Excel export
+    "date": excel.DATE,
+    "mois": excel.MOIS,
+    "heures": excel.HEURES,
+    "montant": excel.MONTANT,
+    "nombre": excel.NOMBRE,
+    "pourcentage": excel.POURCENTAGE,
 }
 
 
@@ -68,12 +66,32 @@ class Colonne:
     lien: bool = False  # link the cell to obj.get_absolute_url()
     statut: str | Callable[[Any], str] = ""  # status code (path or function): coloured badge
     numerique: bool = False
+    url: Callable[[Any], str] | None = None  # link of the cell ("" or None: no link)
+    excel: bool = True  # False: a page-only column (a download link), left out of the export
 
     def brute(self, obj):
         return self.valeur(obj) if callable(self.valeur) else _resoudre(obj, self.valeur)
 
     def texte(self, obj) -> str:
         return FORMATS[self.format](self.brute(obj))
+
+    @property
+    def classe(self) -> str:
+        """CSS class of the column's cells: short values (numbers, dates, badges) never wrap;
+        the object's name wraps within a readable width instead of one word per line."""
+        if self.numerique:
+            return "text-nowrap text-end"
+        if self.statut or self.format in FORMATS_SUR_UNE_LIGNE:
+            return "text-nowrap"
+        if self.lien:
+            return "colonne-nom"
+        return "colonne-texte"
+
+
+#: Formats whose text is short and must stay on one line (« 12/03/2026 », « 1 234,5 h »).
+FORMATS_SUR_UNE_LIGNE = frozenset(
+    {"date", "mois", "heures", "montant", "nombre", "pourcentage", "booleen"}
+)
 
 
 class ListeView(PermissionRequiredMixin, FilterView):
@@ -84,6 +102,10 @@ class ListeView(PermissionRequiredMixin, FilterView):
     tri_defaut = ""
     paginate_by = 25
     action_principale: tuple[str, str, str] | None = None  # (label, url, permission)
+    #: What an empty list says when it has no row at all (« Aucun besoin de recrutement. »)
+    #: and, optionally, how rows come in when there is no creation button here.
+    message_vide = "Aucun élément pour l'instant."
+    aide_vide = ""
     template_name = "listes/liste.html"
     raise_exception = True
     strict = False  # an invalid filter value shows the error, the list stays usable
@@ -136,9 +158,11 @@ class ListeView(PermissionRequiredMixin, FilterView):
         for obj in context["object_list"]:
             cellules = []
             for colonne in colonnes:
-                cellule = {"texte": colonne.texte(obj), "numerique": colonne.numerique}
+                cellule = {"texte": colonne.texte(obj), "classe": colonne.classe}
                 if colonne.lien and hasattr(obj, "get_absolute_url"):
                     cellule["url"] = obj.get_absolute_url()
+                elif colonne.url is not None and (url := colonne.url(obj)):
+                    cellule["url"] = url
                 if colonne.statut:
                     cellule["statut"] = (
                         colonne.statut(obj)
@@ -150,40 +174,49 @@ class ListeView(PermissionRequiredMixin, FilterView):
         action = None
         if self.action_principale and self.request.user.has_perm(self.action_principale[2]):
             action = {"libelle": self.action_principale[0], "url": self.action_principale[1]}
+        total = context["paginator"].count if context.get("paginator") else len(lignes)
         context.update(
             titre=self.titre,
             entetes=entetes,
             lignes=lignes,
-            total=context["paginator"].count if context.get("paginator") else len(lignes),
+            total=total,
             action_principale=action,
             fil=[(self.titre, None)],
+            filtres_actifs=self.filtres_actifs(),
         )
+        if not total:
+            context["vide"] = self.etat_vide()
         return context
+
+    def filtres_actifs(self) -> bool:
+        """True when the query string holds a non-empty value for one of the filters."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None:
+            return False
+        return any(
+            v.strip() for nom in filterset.form.fields for v in self.request.GET.getlist(nom)
+        )
+
+    def etat_vide(self) -> dict:
+        """What an empty page says: no row matches the filters (with a link that resets
+        them), or the list has no row at all (with the next thing to do)."""
+        if self.filtres_actifs() and self.get_queryset().exists():
+            return {"filtre": True, "message": "Aucun résultat ne correspond à ces filtres."}
+        return {"filtre": False, "message": self.message_vide, "aide": self.aide_vide}
 
     # --- Excel export ------------------------------------------------------------------
     def exporter_excel(self, queryset) -> FileResponse:
         liste_exportee.send(sender=type(self), request=self.request, titre=self.titre)
-        colonnes = self.get_colonnes()
-        wb = Classeur(write_only=True)
-        ws = wb.create_sheet(title=(self.titre or "Export")[:31])
-        gras = Font(bold=True)
-        entete = []
-        for colonne in colonnes:
-            cell = WriteOnlyCell(ws, value=colonne.titre)
-            cell.font = gras
-            entete.append(cell)
-        ws.append(entete)
-        formats_excel = [EXCEL_FORMATS.get(colonne.format) for colonne in colonnes]
-        for obj in queryset.iterator(chunk_size=2000):
-            ligne = []
-            for colonne, format_excel in zip(colonnes, formats_excel, strict=True):
-                valeur = self.valeur_excel(colonne, obj)
-                if format_excel and valeur is not None:
-                    # Only typed cells need a cell object (plain values are much cheaper).
-                    valeur = WriteOnlyCell(ws, value=valeur)
-                    valeur.number_format = format_excel
-                ligne.append(valeur)
-            ws.append(ligne)
+        colonnes = [colonne for colonne in self.get_colonnes() if colonne.excel]
+        wb = Classeur()
+        ws = wb.feuille(self.titre or "Export")
+        ws.tableau(
+            [ColonneExcel(c.titre, TYPES_EXCEL.get(c.format, "")) for c in colonnes],
+            (
+                [self.valeur_excel(colonne, obj) for colonne in colonnes]
+                for obj in queryset.iterator(chunk_size=2000)
+            ),
+        )
         # Closed by FileResponse once sent; a temporary file keeps big exports out of memory.
         fichier = tempfile.TemporaryFile()  # noqa: SIM115
         wb.save(fichier)

@@ -12,6 +12,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from mife.core import grammaire
+from mife.core.grammaire import Article
+from mife.core.images import NomImage, verifier_image
+
 
 class Horodate(models.Model):
     """Creation/modification timestamps and authors."""
@@ -48,13 +52,48 @@ class Parametres(models.Model):
     """The team's settings, edited by the administrator. A single row (pk = 1)."""
 
     nom_structure = models.CharField(
-        "nom de la structure", max_length=200, default="MIFE du Territoire de Belfort"
+        "nom de la structure",
+        max_length=200,
+        default="MIFE du Territoire de Belfort",
+        help_text="Sans article : « MIFE du Territoire de Belfort ».",
     )
-    adresse = models.TextField("adresse", blank=True, default="")
+    article_structure = models.CharField(
+        "article du nom",
+        max_length=3,
+        choices=Article.choices,
+        default=Article.LA,
+        blank=True,
+        help_text="Pour écrire « la MIFE atteste », « de la MIFE », « à la MIFE » dans les "
+        "documents.",
+    )
+    adresse = models.TextField(
+        "adresse postale",
+        blank=True,
+        default="",
+        help_text="Complète, sur plusieurs lignes : rue, code postal et commune.",
+    )
+    commune = models.CharField(
+        "commune de signature",
+        max_length=120,
+        blank=True,
+        help_text="Imprimée dans « Fait à Belfort, le … » au bas des attestations.",
+    )
     telephone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.EmailField("e-mail", blank=True)
-    logo = models.ImageField("logo", upload_to="parametres/", blank=True)
-    signature = models.ImageField("signature", upload_to="parametres/", blank=True)
+    logo = models.ImageField(
+        "logo",
+        upload_to=NomImage("parametres"),
+        blank=True,
+        validators=[verifier_image],
+        help_text="Image PNG ou JPEG, 2 Mo au plus : en-tête des attestations et des annexes.",
+    )
+    signature = models.ImageField(
+        "signature",
+        upload_to=NomImage("parametres"),
+        blank=True,
+        validators=[verifier_image],
+        help_text="Image PNG ou JPEG, 2 Mo au plus : au bas des attestations.",
+    )
     signataire_nom = models.CharField("nom du signataire", max_length=120, blank=True)
     signataire_titre = models.CharField("titre du signataire", max_length=120, blank=True)
     url_publique = models.URLField(
@@ -76,6 +115,15 @@ class Parametres(models.Model):
         decimal_places=2,
         default=Decimal("200"),
         validators=[MinValueValidator(Decimal("0"))],
+    )
+    seuil_alerte_heures_mensuel = models.DecimalField(
+        "seuil d'alerte d'heures par participant et par mois",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("151.67"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Au-delà, la ligne est signalée à la validation sans être refusée : "
+        "151,67 h par défaut, la durée légale d'un mois à temps plein.",
     )
     marge_retard = models.DecimalField(
         "marge de retard (points de %)",
@@ -123,6 +171,60 @@ class Parametres(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+
+    @property
+    def structure(self) -> str:
+        """``« la MIFE du Territoire de Belfort »``: the name with its article."""
+        return grammaire.avec_article(self.nom_structure, self.article_structure)
+
+    @property
+    def structure_sujet(self) -> str:
+        """``« La MIFE du Territoire de Belfort »``: at the start of a sentence."""
+        return grammaire.avec_article(self.nom_structure, self.article_structure, majuscule=True)
+
+    @property
+    def de_structure(self) -> str:
+        """``« de la MIFE du Territoire de Belfort »``."""
+        return grammaire.de(self.nom_structure, self.article_structure)
+
+    @property
+    def a_structure(self) -> str:
+        """``« à la MIFE du Territoire de Belfort »``."""
+        return grammaire.a(self.nom_structure, self.article_structure)
+
+    @property
+    def par_structure(self) -> str:
+        """``« par la MIFE du Territoire de Belfort »``."""
+        return grammaire.par(self.nom_structure, self.article_structure)
+
+    @staticmethod
+    def _chemin(image) -> str:
+        """Path on disk of an uploaded image, for WeasyPrint (never a public URL), or ``""``
+        when none is set or the file is missing."""
+        if not image:
+            return ""
+        try:
+            return image.path if image.storage.exists(image.name) else ""
+        except (NotImplementedError, ValueError):
+            return ""
+
+    @property
+    def chemin_logo(self) -> str:
+        return self._chemin(self.logo)
+
+    @property
+    def chemin_signature(self) -> str:
+        return self._chemin(self.signature)
+
+    @property
+    def adresse_documents(self) -> str:
+        """The address printed in documents (QR codes, verification links): the one set here,
+        else ``SITE_URL`` (set by ``make run`` from HOST and PORT), without a final slash."""
+        return (self.url_publique or settings.SITE_URL).rstrip("/")
+
+    def lien_public(self, chemin: str) -> str:
+        """``chemin`` (from ``reverse``) as a full address at ``adresse_documents``."""
+        return f"{self.adresse_documents}{chemin}"
 
     @classmethod
     def get(cls) -> "Parametres":

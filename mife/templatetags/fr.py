@@ -2,7 +2,7 @@
 
 from django import template
 
-from mife.core import formats
+from mife.core import formats, grammaire, statuts
 
 register = template.Library()
 
@@ -10,15 +10,26 @@ register.filter("heures", formats.heures)
 register.filter("montant", formats.montant)
 register.filter("date_fr", formats.date_fr)
 register.filter("mois_fr", formats.mois_fr)
+register.filter("de_mois", grammaire.de_mois)
+register.filter("siret", formats.siret)
 register.filter("nombre", formats.nombre)
 register.filter("pourcentage", formats.pourcentage)
 register.filter("largeur_barre", formats.largeur_barre)
 
 
 @register.inclusion_tag("includes/statut.html")
-def statut(valeur: str, libelle: str):
-    """A coloured status badge; the text always says the status (colour is never alone)."""
-    return {"valeur": valeur, "libelle": libelle}
+def statut(valeur: str, libelle: str, icone: str = ""):
+    """A coloured status badge; the text always says the status (colour is never alone).
+
+    The colour comes from ``mife.core.statuts`` (one table for the whole application); the
+    badge never wraps (``text-nowrap``), whatever the width of its column.
+    """
+    return {
+        "valeur": valeur,
+        "libelle": libelle,
+        "couleur": statuts.couleur(valeur),
+        "icone": icone,
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -6,6 +6,11 @@
  *   data-largeur="40"  width of a progress bar, in percent
  *   data-gauche="50"   left position of a marker, in percent
  *   data-imprimer      a button that prints the page
+ *   data-replier-petit-ecran   a <details> (the filters of a list) folded on a phone, unless
+ *                      it also has data-filtres-actifs
+ *   data-recopie-de="id_x"  a field that follows field id_x while it is empty (or still
+ *                      holds the last value copied): the lot's amount fills the clause's
+ *                      « montant HT retenu » on the lot page
  */
 (function () {
   "use strict";
@@ -31,6 +36,30 @@
   document.addEventListener("click", function (evenement) {
     var bouton = evenement.target.closest("[data-imprimer]");
     if (bouton) { window.print(); }
+  });
+
+  function replierSurPetitEcran() {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 767.98px)").matches) { return; }
+    document.querySelectorAll("details[data-replier-petit-ecran]:not([data-filtres-actifs])")
+      .forEach(function (details) { details.open = false; });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", replierSurPetitEcran);
+  } else {
+    replierSurPetitEcran();
+  }
+  document.addEventListener("input", function (evenement) {
+    var source = evenement.target;
+    if (!source.id) { return; }
+    document.querySelectorAll('[data-recopie-de="' + source.id + '"]').forEach(function (cible) {
+      var copie = cible.getAttribute("data-recopie") || "";
+      if (cible.value === "" || cible.value === copie) {
+        cible.value = source.value;
+        cible.setAttribute("data-recopie", source.value);
+        cible.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
   });
 
   if (window.htmx) {

@@ -33,6 +33,8 @@ from stdnum.fr import siret as stdnum_siret
 from entreprises.models import Contact, Entreprise, TypeIdentifiant
 from entreprises.models import TypeStructure as TS
 from heures.models import (
+    Attestation,
+    BesoinRecrutement,
     CritereEligibilite,
     CritereParticipant,
     DeclarationMensuelle,
@@ -42,14 +44,25 @@ from heures.models import (
     NiveauQualification,
     Participant,
     Prescripteur,
+    Proposition,
+    Relance,
     Sexe,
     SituationEntree,
     SituationSixMois,
     Sortie,
+    StatutAttestation,
+    StatutBesoin,
     StatutDeclaration,
+    StatutProposition,
+    StatutRelance,
     TypeContrat,
     TypePrescripteur,
 )
+from heures.selectors_mois import lignes_du_mois
+from heures.services import attestations as attestations_service
+from heures.services import besoins as besoins_service
+from heures.services import missions as missions_service
+from heures.services import relances as relances_service
 from heures.services import totaux
 from label.models import (
     DUREE_LABEL_ANNEES,
@@ -97,6 +110,22 @@ from mife.core.texte import sans_accents
 GRAINE = 90
 MOT_DE_PASSE = "demo"
 NB_MOIS = 18  # fenêtre des déclarations : les 18 mois qui précèdent le mois de référence
+NB_ATTESTATIONS = 6  # attestations émises du mois précédant le dernier (chacune est un PDF)
+PROCHAINES_ACTIONS = (
+    "Envoyer le planning des embauches au donneur d'ordre",
+    "Relancer le titulaire pour la fiche de poste du second recrutement",
+    "Organiser la visite de chantier avec le conducteur de travaux",
+    "Transmettre la liste des candidats repérés avec France Travail",
+)
+BESOINS = (
+    # (poste, nombre de postes, modalité, type de contrat, exigences)
+    ("Manœuvre bâtiment", 2, Modalite.EMBAUCHE_CDD, TypeContrat.CDD,
+     "Port de charges, travail en extérieur ; permis B apprécié."),
+    ("Agent d'entretien des espaces verts", 1, Modalite.EMBAUCHE_CDD, TypeContrat.CDD,
+     "Débroussailleuse ; CACES non exigé."),
+    ("Aide-plaquiste", 1, Modalite.EMBAUCHE_CDD, TypeContrat.CDD,
+     "Première expérience sur chantier souhaitée."),
+)  # fmt: skip
 NB_PARTICIPANTS = 60
 NB_MISSIONS = 80
 
@@ -209,6 +238,10 @@ DONNEURS_ORDRE = [
      "Besançon", "bourgognefranchecomte"),
     ("DEL", "Ville de Delle", TypeDonneurOrdre.COMMUNE, "", "Delle", "ville-delle"),
 ]  # fmt: skip
+
+# « passé par la Ville de Belfort », « par le Département… » ; sans article : un nom propre.
+ARTICLES_DONNEURS = {"VB": "la", "GBCA": "le", "CD90": "le", "HNFC": "l'", "RBFC": "la",
+                     "DEL": "la"}  # fmt: skip
 
 # code, donneur d'ordre, nom, commune, renouvellement urbain, description
 OPERATIONS = [
@@ -763,7 +796,7 @@ class MissionPrevue:
     heures_prevues: Decimal
     sortie: str = ""
     situation_six_mois: str = ""
-    reference: str = ""
+    cle: str = ""  # clé du plan (ordre des débuts) ; la référence vient du compteur
 
 
 @dataclass
@@ -780,6 +813,7 @@ class DeclarationPrevue:
     soumise_le: datetime | None = None
     traitee_le: datetime | None = None
     objet: DeclarationMensuelle | None = None
+    mission_du_motif: MissionPrevue | None = None  # sa référence complète le motif
 
 
 # ---------------------------------------------------------------------------------------------
@@ -850,6 +884,9 @@ class JeuDemo:
         self.charger_participants(participants)
         self.missions = self.charger_missions(missions)
         self.charger_declarations(declarations)
+        self.charger_attestations()
+        self.charger_relances()
+        self.charger_besoins()
         self.charger_echanges()
         self.charger_label()
 
@@ -920,7 +957,9 @@ class JeuDemo:
         parametres = Parametres.get()
         direction = self.utilisateurs["direction"]
         souhaits = {
-            "adresse": "Maison de l'Information, de la Formation et de l'Emploi\n90000 Belfort",
+            "adresse": "Maison de l'Information, de la Formation et de l'Emploi\n"
+            "2 rue Jean-Jaurès\n90000 Belfort",
+            "commune": "Belfort",
             "telephone": "03 84 46 61 00",
             "email": "contact@mife90.fr",
             "signataire_nom": direction.get_full_name(),
@@ -1046,6 +1085,7 @@ class JeuDemo:
                 {"nom": nom},
                 {
                     "type": type_do,
+                    "article": ARTICLES_DONNEURS.get(code, ""),
                     "adresse": adresse,
                     "code_postal": COMMUNES[commune],
                     "commune": commune,
@@ -1304,12 +1344,14 @@ class JeuDemo:
 
     @staticmethod
     def numeroter(missions: list[MissionPrevue]) -> None:
-        """Références MIS-AAAA-NNNN, numérotées dans l'ordre des débuts de chaque année."""
+        """Clés du plan, dans l'ordre des débuts de chaque année. La référence enregistrée
+        (MIS-AAAA-NNNN) est tirée du compteur de numérotation à la création de la mission,
+        comme pour une mission saisie (``heures.services.missions.reference_suivante``)."""
         par_annee: dict[int, int] = {}
         for mission in sorted(missions, key=lambda m: m.date_debut):
             annee = mission.date_debut.year
             par_annee[annee] = par_annee.get(annee, 0) + 1
-            mission.reference = f"MIS-{annee}-{par_annee[annee]:04d}"
+            mission.cle = f"{annee}-{par_annee[annee]:04d}"
 
     def prevoir_criteres(self, participant: ParticipantPrevu) -> None:
         rng = self.rng
@@ -1341,7 +1383,7 @@ class JeuDemo:
             mois = ajouter_mois(self.ancre, k)
             fin = dernier_jour(mois)
             actives = [m for m in missions if m.date_debut <= fin and m.date_fin >= mois]
-            for mission in sorted(actives, key=lambda m: m.reference):
+            for mission in sorted(actives, key=lambda m: m.cle):
                 jours = (min(fin, mission.date_fin) - max(mois, mission.date_debut)).days + 1
                 plein = (
                     rng.uniform(35, 105)
@@ -1416,8 +1458,9 @@ class JeuDemo:
             remplace=ancienne,
             motif_correction=(
                 "Relevé d'heures reçu après la validation : 14,00 h omises pour "
-                f"{participant.prenom[0]}. {participant.nom[0]}. ({mission.reference})."
+                f"{participant.prenom[0]}. {participant.nom[0]}. ({{reference}})."
             ),
+            mission_du_motif=mission,
             soumise_le=soumise,
             traitee_le=soumise + timedelta(days=2, hours=4),
         )
@@ -1486,16 +1529,35 @@ class JeuDemo:
                 )
 
     def charger_missions(self, missions: list[MissionPrevue]) -> dict[str, Mission]:
+        """Une mission déjà chargée est retrouvée par participant, lot, employeur et début ; une
+        nouvelle reçoit la référence suivante du compteur de son année, dans l'ordre des
+        débuts."""
         resultat = {}
-        for prevue in missions:
+        for prevue in sorted(missions, key=lambda m: (m.date_debut, m.cle)):
             lot = self.lots[(prevue.lot.reference, prevue.lot.spec.numero)]
-            resultat[prevue.reference] = self.enregistrer(
+            employeur = self.entreprises[prevue.employeur]
+            existante = (
+                Mission.objects.filter(
+                    participant=prevue.participant.objet,
+                    lot=lot,
+                    employeur=employeur,
+                    date_debut=prevue.date_debut,
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
+            cles = (
+                {"pk": existante}
+                if existante
+                else {"reference": missions_service.reference_suivante(prevue.date_debut.year)}
+            )
+            resultat[prevue.cle] = self.enregistrer(
                 Mission,
-                {"reference": prevue.reference},
+                cles,
                 {
                     "participant": prevue.participant.objet,
                     "lot": lot,
-                    "employeur": self.entreprises[prevue.employeur],
+                    "employeur": employeur,
                     "modalite": prevue.modalite,
                     "type_contrat": prevue.type_contrat,
                     "poste": prevue.lot.spec.poste,
@@ -1532,8 +1594,11 @@ class JeuDemo:
                 lot=lot,
                 mois=prevue.mois,
                 numero_version=prevue.numero_version,
-                statut=prevue.statut,
-                motif_correction=prevue.motif_correction,
+                # Validée d'abord (son attestation est émise), remplacée à sa correction.
+                statut=StatutDeclaration.VALIDEE
+                if prevue.statut == StatutDeclaration.REMPLACEE
+                else prevue.statut,
+                motif_correction=self.motif(prevue),
                 motif_rejet=prevue.motif_rejet,
                 soumise_le=prevue.soumise_le,
                 soumise_par=self.utilisateurs[prevue.lot.facilitateur]
@@ -1553,7 +1618,7 @@ class JeuDemo:
             lignes = [
                 LigneDeclaration(
                     declaration=prevue.objet,
-                    mission=self.missions[mission.reference],
+                    mission=self.missions[mission.cle],
                     heures=valeur,
                 )
                 for prevue in lot_courant
@@ -1561,6 +1626,132 @@ class JeuDemo:
             ]
             bulk_create_with_history(lignes, LigneDeclaration)
             self.crees += len(lot_courant) + len(lignes)
+            for prevue in lot_courant:
+                if prevue.statut == StatutDeclaration.REMPLACEE:
+                    self.emettre(prevue.objet)
+                    prevue.objet.statut = StatutDeclaration.REMPLACEE
+                    prevue.objet.save(update_fields=["statut"])
+        # La correction validée : son attestation remplace celle de la version 1 (réémission).
+        for prevue in a_creer:
+            if prevue.remplace is not None and prevue.statut == StatutDeclaration.VALIDEE:
+                self.emettre(prevue.objet)
+
+    def motif(self, prevue: DeclarationPrevue) -> str:
+        """Le motif de correction, avec la référence enregistrée de la mission concernée."""
+        if prevue.mission_du_motif is None:
+            return prevue.motif_correction
+        mission = self.missions[prevue.mission_du_motif.cle]
+        return prevue.motif_correction.format(reference=mission.reference)
+
+    def emettre(self, declaration: DeclarationMensuelle) -> None:
+        """L'attestation mensuelle d'une déclaration validée, par le service de l'application
+        (numéro du compteur, PDF, remplacement de l'attestation d'une version corrigée)."""
+        if declaration.attestations.exists():
+            return
+        attestations_service.emettre_mensuelle(declaration, self.utilisateurs["suivi"])
+        self.crees += 1
+
+    def charger_attestations(self) -> None:
+        """Les attestations émises d'un mois : les premières déclarations validées du mois
+        précédant le dernier (le dernier mois est encore en cours de validation)."""
+        mois = ajouter_mois(self.ancre, -2)
+        validees = DeclarationMensuelle.objects.filter(
+            lot__in=list(self.lots.values()), mois=mois, statut=StatutDeclaration.VALIDEE
+        ).order_by("lot__marche__reference", "lot__numero", "entreprise__raison_sociale")
+        for declaration in validees[:NB_ATTESTATIONS]:
+            self.emettre(declaration)
+
+    def charger_relances(self) -> None:
+        """Le journal des relances du dernier mois : une relance envoyée par le suivi à chaque
+        entreprise qui n'avait pas transmis (non reçue, brouillon, rejetée), datée dans la
+        semaine qui suit la fin du mois ; le texte est celui de l'application."""
+        mois = ajouter_mois(self.ancre, -1)
+        suivi = self.utilisateurs["suivi"]
+        nom_structure = Parametres.get().nom_structure
+        lots = {lot.pk: lot for lot in self.lots.values()}
+        entreprises = {e.pk: e for e in self.entreprises.values()}
+        for ligne in lignes_du_mois(mois):
+            if not ligne.a_relancer or ligne.lot_id not in lots:
+                continue
+            entreprise, lot = entreprises[ligne.entreprise_id], lots[ligne.lot_id]
+            adresses = relances_service.destinataires(entreprise, list(entreprise.contacts.all()))
+            sujet, corps = relances_service.composer(ligne, entreprise, lot, nom_structure)
+            relance = self.enregistrer(
+                Relance,
+                {"entreprise": entreprise, "lot": lot, "mois": mois},
+                {
+                    "destinataires": ", ".join(adresses),
+                    "sujet": sujet,
+                    "corps": corps,
+                    "statut": StatutRelance.ENVOYEE if adresses else StatutRelance.ECHEC,
+                    "erreur": "" if adresses else relances_service.AUCUN_DESTINATAIRE,
+                    "envoyee_par": suivi,
+                },
+            )
+            envoyee = instant(self.ancre + timedelta(days=4), 9)
+            if relance.cree_le != envoyee:
+                Relance.objects.filter(pk=relance.pk).update(cree_le=envoyee, modifie_le=envoyee)
+
+    def charger_besoins(self) -> None:
+        """Des besoins de recrutement ouverts sur des lots en cours, avec des participants
+        proposés (proposé, entretien, non retenu) : la mise en relation en cours."""
+        facilitateurs = {u.pk: u for u in self.utilisateurs.values()}
+        en_cours = sorted(
+            (
+                lot
+                for lot in self.lots.values()
+                if lot.titulaire_id
+                and lot.date_debut <= self.ancre
+                and lot.date_fin >= ajouter_mois(self.ancre, 4)
+            ),
+            key=lambda lot: lot.pk,
+        )
+        occupes = set(
+            Mission.objects.filter(date_fin__gte=self.ancre).values_list("participant", flat=True)
+        )
+        disponibles = list(
+            Participant.objects.exclude(pk__in=occupes).order_by("nom", "prenom", "pk")[:9]
+        )
+        for i, (lot, besoin_prevu) in enumerate(zip(en_cours, BESOINS, strict=False)):
+            poste, nombre, modalite, contrat, exigences = besoin_prevu
+            debut = self.ancre + timedelta(days=14)
+            cles = {"lot": lot, "entreprise_id": lot.titulaire_id, "poste": poste}
+            valeurs = {
+                "nombre_postes": nombre,
+                "date_debut": debut,
+                "date_fin": min(ajouter_mois(debut, 6) - timedelta(days=1), lot.date_fin),
+                "modalite": modalite,
+                "type_contrat": contrat,
+                "heures_prevues": Decimal("910.00"),
+                "exigences": exigences,
+                "commune": lot.marche.lieu_execution or "Belfort",
+                "statut": StatutBesoin.OUVERT,
+                "modifie_par": facilitateurs.get(lot.facilitateur_id),
+            }
+            if not BesoinRecrutement.objects.filter(**cles).exists():
+                besoins_service.verifier_besoin(BesoinRecrutement(**cles, **valeurs))
+            besoin = self.enregistrer(BesoinRecrutement, cles, valeurs)
+            propose_le = self.ancre - timedelta(days=10 - i)
+            suites = (
+                (StatutProposition.ENTRETIEN, {"date_entretien": self.ancre + timedelta(days=3)}),
+                (StatutProposition.PROPOSE, {}),
+                (
+                    StatutProposition.NON_RETENU,
+                    {
+                        "date_decision": self.ancre - timedelta(days=2),
+                        "commentaire": "Préfère un poste en atelier ; à revoir pour le "
+                        "prochain besoin.",
+                    },
+                ),
+            )
+            for participant, (statut, dates) in zip(
+                disponibles[3 * i : 3 * i + 3], suites, strict=False
+            ):
+                self.enregistrer(
+                    Proposition,
+                    {"besoin": besoin, "participant": participant},
+                    {"statut": statut, "date_proposition": propose_le, **dates},
+                )
 
     # --- label -------------------------------------------------------------------------------
 
@@ -1575,7 +1766,8 @@ class JeuDemo:
                 continue
             debut = max(lot.date_debut, self.debut_fenetre)
             fin = min(lot.date_fin or self.fin_fenetre, self.fin_fenetre)
-            for n in range(rng.randint(1, 3)):
+            nombre = rng.randint(1, 3)
+            for n in range(nombre):
                 type_ = types[0] if n else TypeEchange.REUNION_DEMARRAGE
                 type_ = rng.choice(types) if n > 1 else type_
                 jour = debut + timedelta(days=rng.randint(0, max((fin - debut).days, 0)))
@@ -1585,8 +1777,24 @@ class JeuDemo:
                     {
                         "auteur": lot.facilitateur,
                         "note": "Point sur les recrutements et le suivi des heures d'insertion.",
+                        **self.suite_echange(lot, jour, dernier=n == nombre - 1),
                     },
                 )
+
+    def suite_echange(self, lot: Lot, jour: date, dernier: bool) -> dict:
+        """La prochaine action du dernier échange d'un lot sur deux : faite quand l'échéance
+        est passée depuis plus d'un mois, à faire sinon (en retard si l'échéance est passée)."""
+        if not dernier or lot.pk % 2:
+            return {"prochaine_action": "", "echeance": None, "action_faite_le": None,
+                    "action_faite_par": None}  # fmt: skip
+        echeance = jour + timedelta(days=15)
+        faite = echeance < self.ancre - timedelta(days=30)
+        return {
+            "prochaine_action": PROCHAINES_ACTIONS[lot.pk % len(PROCHAINES_ACTIONS)],
+            "echeance": echeance,
+            "action_faite_le": echeance if faite else None,
+            "action_faite_par": lot.facilitateur if faite else None,
+        }
 
     def charger_label(self) -> None:
         animateur = self.utilisateurs["animateur"]
@@ -1891,6 +2099,13 @@ class JeuDemo:
             f"participants, {Mission.objects.count()} missions.",
             f"  {DeclarationMensuelle.objects.count()} déclarations ({detail_statuts}), "
             f"{LigneDeclaration.objects.count()} lignes.",
+            f"  {Attestation.objects.count()} attestations émises "
+            f"(dont {Attestation.objects.filter(statut=StatutAttestation.REMPLACEE).count()} "
+            f"remplacée), {Relance.objects.count()} relances, "
+            f"{BesoinRecrutement.objects.count()} besoins de recrutement et "
+            f"{Proposition.objects.count()} propositions, {Echange.objects.count()} échanges "
+            f"({Echange.objects.exclude(prochaine_action='').count()} avec une prochaine "
+            "action).",
             f"  Label : {DossierLabel.objects.count()} dossiers, "
             f"{SessionJury.objects.count()} sessions de jury, {Label.objects.count()} labels, "
             f"{EvenementAnimation.objects.count()} événements.",
