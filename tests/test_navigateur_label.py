@@ -164,7 +164,7 @@ def test_du_diagnostic_au_label(make_user, connexion, navigateur, live_server):
 
     # 6. A jury session tomorrow: members, agenda, convocations with .ics.
     page.goto(f"{base}/label/jurys/")
-    page.get_by_role("link", name="Nouvelle session").click()
+    page.get_by_role("link", name="Nouvelle session").first.click()
     demain = timezone.localtime() + dt.timedelta(days=1)
     page.get_by_label("Date et heure").fill(demain.strftime("%Y-%m-%dT14:00"))
     page.get_by_label("Lieu").fill("MIFE du Territoire de Belfort — salle du conseil")

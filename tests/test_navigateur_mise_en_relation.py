@@ -56,7 +56,8 @@ def test_du_besoin_a_la_mission(make_user, connexion):
     page.goto(f"{base}{lot.get_absolute_url()}")
     page.get_by_role("link", name="Nouveau besoin de recrutement").click()
     page.wait_for_url("**/heures/besoins/nouveau/?lot=*")
-    assert page.locator("#id_entreprise option:checked").inner_text() == "Bâtiments du Lion SARL"
+    entreprise = page.get_by_role("combobox", name="Entreprise")
+    assert entreprise.input_value() == "Bâtiments du Lion SARL"
     page.locator("#id_poste").fill("Maçon coffreur")
     page.locator("#id_nombre_postes").fill("1")
     page.locator("#id_date_debut").fill("2025-03-03")

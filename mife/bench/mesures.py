@@ -314,8 +314,9 @@ def mesurer_lot_attestations(nombre: int) -> dict:
     with _annule():
         emises = [attestations.emettre_mensuelle(d) for d in declarations]
         milieu = time.perf_counter()
-        generation._archive(emises)
-        generation._pdf_a_imprimer(emises)
+        # The batch's ZIP and print-all PDF, written to temporary files as the task does.
+        with tempfile.TemporaryFile() as zip_, tempfile.TemporaryFile() as pdf:
+            generation._fichiers(emises, zip_, pdf)
     fin = time.perf_counter()
     duree = fin - debut
     return {
