@@ -67,7 +67,7 @@ class MarcheListeView(ListeView):
         "marches.add_marche",
     )
     colonnes = [
-        Colonne("Référence", "reference", tri="reference", lien=True),
+        Colonne("Référence", "reference", tri="reference", lien=True, reference=True),
         Colonne("Objet", "objet", tri="objet"),
         Colonne("Donneur d'ordre", "donneur_ordre.nom", tri="donneur_ordre__nom"),
         Colonne("Opération", "operation.nom"),
@@ -924,7 +924,7 @@ class FileQualificationView(ListeView):
     colonnes = [
         Colonne("Intérêt", "score_qualification", tri="score_qualification", numerique=True),
         Colonne("Pourquoi", lambda m: " ; ".join(m.raisons_qualification) or "—"),
-        Colonne("Référence", "reference", tri="reference", lien=True),
+        Colonne("Référence", "reference", tri="reference", lien=True, reference=True),
         Colonne("Objet", lambda m: Truncator(m.objet).chars(120)),
         Colonne("Donneur d'ordre", "donneur_ordre.nom", tri="donneur_ordre__nom"),
         Colonne("Notification", "date_notification", tri="date_notification", format="date"),

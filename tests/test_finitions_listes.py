@@ -142,6 +142,8 @@ def test_cellules_courtes_sur_une_ligne_et_nom_dans_une_largeur_lisible(client_f
         (Colonne("Nombre", "n", numerique=True), "text-nowrap text-end"),
         (Colonne("Statut", "s", statut="s"), "text-nowrap"),
         (Colonne("Nom", "n", lien=True), "colonne-nom"),
+        (Colonne("Numéro", "n", reference=True), "text-nowrap"),  # « ATT-2026-09-00006 »
+        (Colonne("Référence", "r", lien=True, reference=True), "text-nowrap"),
         (Colonne("Commune", "c"), "colonne-texte"),
     ],
 )

@@ -55,7 +55,7 @@ class AttestationsAReemettreView(ListeView):
     nom_export = "attestations-a-reemettre"
     template_name = "heures/attestations_a_reemettre.html"
     colonnes = [
-        Colonne("Numéro", "numero", tri="numero"),
+        Colonne("Numéro", "numero", tri="numero", reference=True),
         Colonne("Type", "get_type_display", tri="type"),
         Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
         Colonne("Lot", "lot", tri="lot__marche__reference"),

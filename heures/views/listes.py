@@ -313,7 +313,7 @@ class MissionListeView(ListeView):
         "heures.add_mission",
     )
     colonnes = [
-        Colonne("Référence", "reference", tri="reference", lien=True),
+        Colonne("Référence", "reference", tri="reference", lien=True, reference=True),
         Colonne("Participant", lambda m: m.participant.nom_affiche, tri="participant__nom"),
         Colonne("Lot", "lot", tri="lot__marche__reference"),
         Colonne("Employeur", "employeur.raison_sociale", tri="employeur__raison_sociale"),
@@ -600,7 +600,7 @@ class AttestationListeView(ListeView):
     queryset = Attestation.objects.select_related("entreprise", "lot__marche")
     tri_defaut = "-emise_le"
     colonnes = [
-        Colonne("Numéro", "numero", tri="numero"),
+        Colonne("Numéro", "numero", tri="numero", reference=True),
         Colonne("Type", "get_type_display", tri="type"),
         Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
         Colonne("Lot", "lot", tri="lot__marche__reference"),

@@ -70,7 +70,7 @@ class LabelListeView(ListeView):
             "Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale", lien=True
         ),
         Colonne("Commune", "entreprise.commune", tri="entreprise__commune"),
-        Colonne("Numéro", "numero", tri="numero"),
+        Colonne("Numéro", "numero", tri="numero", reference=True),
         Colonne("Obtenu le", "date_obtention", tri="date_obtention", format="date"),
         Colonne("Expire le", "date_expiration", tri="date_expiration", format="date"),
         Colonne(

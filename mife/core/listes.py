@@ -68,6 +68,7 @@ class Colonne:
     numerique: bool = False
     url: Callable[[Any], str] | None = None  # link of the cell ("" or None: no link)
     excel: bool = True  # False: a page-only column (a download link), left out of the export
+    reference: bool = False  # a reference (« ATT-2026-09-00006 », « MIS-2026-0019 »): one line
 
     def brute(self, obj):
         return self.valeur(obj) if callable(self.valeur) else _resoudre(obj, self.valeur)
@@ -81,7 +82,7 @@ class Colonne:
         the object's name wraps within a readable width instead of one word per line."""
         if self.numerique:
             return "text-nowrap text-end"
-        if self.statut or self.format in FORMATS_SUR_UNE_LIGNE:
+        if self.statut or self.reference or self.format in FORMATS_SUR_UNE_LIGNE:
             return "text-nowrap"
         if self.lien:
             return "colonne-nom"
