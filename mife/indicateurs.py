@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 
 from entreprises.models import Entreprise, TypeStructure
 from heures import selectors as heures_selectors
@@ -306,7 +306,12 @@ def calculer(filtres: Filtres, user=None, detail: bool = True) -> Indicateurs:
             "situation": F("mission__participant__situation_entree"),
             "qpv": F("mission__participant__resident_qpv"),
         }
-    brutes = list(lignes_qs.order_by().values("heures", **colonnes))
+    if detail:
+        brutes = list(lignes_qs.order_by().values("heures", **colonnes))
+    else:
+        # Key figures only: the hours summed by the database per (company, lot, person, mission
+        # start), far fewer rows for the same totals and entry dates.
+        brutes = list(lignes_qs.order_by().values(**colonnes).annotate(heures=Sum("heures")))
     resultat.heures = sum((b["heures"] for b in brutes), ZERO).quantize(Decimal("0.01"))
     resultat.etp = heures_selectors.etp(resultat.heures, parametres)
     resultat.lots = len({b["lot"] for b in brutes})
