@@ -3,15 +3,23 @@ used by the *Indicateurs* page (served as an image) and by the bilan PDF (embedd
 
 Text is drawn as paths with the vendored DejaVu Sans (static/fonts), so the SVG needs no font
 and no style sheet. A bar of fewer than 3 people is not drawn and reads « < 3 ».
+
+Drawing a chart costs tens of milliseconds: each SVG is kept in the cache (Django's default
+cache) under a hash of the chart's name and of its exact input data (``_en_cache``). The same
+data always gives the same SVG, so a cached chart can never show stale figures: new figures
+make a new key.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 from pathlib import Path
 
 import matplotlib
 from django.conf import settings
+from django.core.cache import cache
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
@@ -24,6 +32,41 @@ COULEURS = ["#1f4e79", "#4f8cc9", "#9dc3e6", "#f4b183", "#c55a11", "#7f7f7f"]
 COULEUR_ATTENDU = "#c55a11"
 _POLICE = Path(settings.BASE_DIR) / "static" / "fonts" / "DejaVuSans.ttf"
 _police_chargee = False
+# Part of every cache key: bump it when a drawing function changes.
+VERSION_DESSIN = f"1-matplotlib-{matplotlib.__version__}"
+DUREE_CACHE = 24 * 3600
+
+
+def _donnees(valeur):
+    """The input data of a chart as plain values, for its cache key (a line's ``lien`` is not
+    drawn: left out)."""
+    if isinstance(valeur, Ligne):
+        return ("Ligne", valeur.code, valeur.libelle, valeur.personnes, repr(valeur.heures))
+    if isinstance(valeur, dict):
+        return ("dict", *((_donnees(k), _donnees(v)) for k, v in valeur.items()))
+    if isinstance(valeur, list | tuple):
+        return ("list", *(_donnees(v) for v in valeur))
+    return repr(valeur)
+
+
+def cle_cache(nom: str, *args, **kwargs) -> str:
+    donnees = repr((VERSION_DESSIN, nom, _donnees(args), _donnees(sorted(kwargs.items()))))
+    return "graphique:" + hashlib.sha256(donnees.encode()).hexdigest()
+
+
+def _en_cache(dessin):
+    """Keep the SVG drawn by ``dessin`` in the cache, keyed by its exact arguments."""
+
+    @functools.wraps(dessin)
+    def dessin_en_cache(*args, **kwargs):
+        cle = cle_cache(dessin.__name__, *args, **kwargs)
+        svg = cache.get(cle)
+        if svg is None:
+            svg = dessin(*args, **kwargs)
+            cache.set(cle, svg, DUREE_CACHE)
+        return svg
+
+    return dessin_en_cache
 
 
 def _figure(largeur: float = 7.0, hauteur: float = 3.2) -> Figure:
@@ -69,6 +112,7 @@ def valeurs_affichees(lignes: list[Ligne], valeur: str = "heures") -> list[tuple
     return resultat
 
 
+@_en_cache
 def barres(lignes: list[Ligne], titre: str, valeur: str = "heures") -> str:
     """Horizontal bars of ``valeur`` (``heures`` or ``personnes``) per line; a line of fewer
     than 3 people is not drawn and reads « < 3 »."""
@@ -92,6 +136,7 @@ def barres(lignes: list[Ligne], titre: str, valeur: str = "heures") -> str:
         return _svg(figure)
 
 
+@_en_cache
 def barres_empilees(series: dict[str, list[Ligne]], titre: str) -> str:
     """People of each group (``series``: group → lines of the same categories), stacked by
     category; a part of fewer than 3 people is not drawn."""
@@ -117,15 +162,18 @@ def barres_empilees(series: dict[str, list[Ligne]], titre: str) -> str:
 
 def courbe_mensuelle(resultat: Indicateurs) -> str:
     """Validated hours per month (bars) and cumulated, against the required pace (line)."""
+    return _courbe_mensuelle(resultat.par_mois)
+
+
+@_en_cache
+def _courbe_mensuelle(par_mois: list) -> str:
     figure = _figure(7.0, 3.0)
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         axes = _axes(figure)
-        mois = [
-            f"{formats.MOIS[m.month - 1][:4]}. {m.year % 100:02d}" for m, _, _ in resultat.par_mois
-        ]
+        mois = [f"{formats.MOIS[m.month - 1][:4]}. {m.year % 100:02d}" for m, _, _ in par_mois]
         realise, attendu, cumul_r, cumul_a = [], [], [], []
         total_r = total_a = 0.0
-        for _, heures, requis in resultat.par_mois:
+        for _, heures, requis in par_mois:
             total_r += float(heures)
             total_a += float(requis)
             realise.append(float(heures))

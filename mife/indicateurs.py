@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 
 from entreprises.models import Entreprise, TypeStructure
 from heures import selectors as heures_selectors
@@ -267,9 +267,11 @@ def _par_cle(lignes_brutes, cle, libelles) -> list[Ligne]:
     return sorted(resultat, key=lambda ligne: (-ligne.heures, ligne.libelle))
 
 
-def calculer(filtres: Filtres, user=None) -> Indicateurs:
+def calculer(filtres: Filtres, user=None, detail: bool = True) -> Indicateurs:
     """Every figure of ``filtres`` (see the module's rules). ``user``: protected criteria
-    appear (as counts only) for a user allowed to see them."""
+    appear (as counts only) for a user allowed to see them. ``detail=False``: only the key
+    figures (``CHIFFRES_CLES``, e.g. last year's beside the page's), the breakdowns stay empty;
+    the same code computes them, so they are the same as with ``detail=True``."""
     parametres = Parametres.get()
     resultat = Indicateurs(filtres)
     voir_sensibles = user is None or user.has_perm("heures.voir_donnees_sensibles")
@@ -281,29 +283,35 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
     )
     if filtres.entreprise is not None:
         lignes_qs = lignes_qs.filter(declaration__entreprise=filtres.entreprise)
-    brutes = list(
-        lignes_qs.order_by().values(
-            "heures",
-            mois=F("declaration__mois"),
-            entreprise=F("declaration__entreprise"),
-            entreprise_nom=F("declaration__entreprise__raison_sociale"),
-            lot=F("declaration__lot"),
-            donneur=F("declaration__lot__marche__donneur_ordre"),
-            donneur_nom=F("declaration__lot__marche__donneur_ordre__nom"),
-            operation=F("declaration__lot__marche__operation"),
-            operation_nom=F("declaration__lot__marche__operation__nom"),
-            nature=F("declaration__lot__marche__nature"),
-            cpv=F("declaration__lot__marche__code_cpv"),
-            participant=F("mission__participant"),
-            modalite=F("mission__modalite"),
-            debut_mission=F("mission__date_debut"),
-            sexe=F("mission__participant__sexe"),
-            naissance=F("mission__participant__date_naissance"),
-            niveau=F("mission__participant__niveau_qualification"),
-            situation=F("mission__participant__situation_entree"),
-            qpv=F("mission__participant__resident_qpv"),
-        )
-    )
+    colonnes = {
+        "entreprise": F("declaration__entreprise"),
+        "lot": F("declaration__lot"),
+        "participant": F("mission__participant"),
+        "debut_mission": F("mission__date_debut"),
+    }
+    if detail:
+        colonnes |= {
+            "mois": F("declaration__mois"),
+            "entreprise_nom": F("declaration__entreprise__raison_sociale"),
+            "donneur": F("declaration__lot__marche__donneur_ordre"),
+            "donneur_nom": F("declaration__lot__marche__donneur_ordre__nom"),
+            "operation": F("declaration__lot__marche__operation"),
+            "operation_nom": F("declaration__lot__marche__operation__nom"),
+            "nature": F("declaration__lot__marche__nature"),
+            "cpv": F("declaration__lot__marche__code_cpv"),
+            "modalite": F("mission__modalite"),
+            "sexe": F("mission__participant__sexe"),
+            "naissance": F("mission__participant__date_naissance"),
+            "niveau": F("mission__participant__niveau_qualification"),
+            "situation": F("mission__participant__situation_entree"),
+            "qpv": F("mission__participant__resident_qpv"),
+        }
+    if detail:
+        brutes = list(lignes_qs.order_by().values("heures", **colonnes))
+    else:
+        # Key figures only: the hours summed by the database per (company, lot, person, mission
+        # start), far fewer rows for the same totals and entry dates.
+        brutes = list(lignes_qs.order_by().values(**colonnes).annotate(heures=Sum("heures")))
     resultat.heures = sum((b["heures"] for b in brutes), ZERO).quantize(Decimal("0.01"))
     resultat.etp = heures_selectors.etp(resultat.heures, parametres)
     resultat.lots = len({b["lot"] for b in brutes})
@@ -322,6 +330,10 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
     for pk, profil in profils.items():
         profil["heures_periode"] = heures_personne[pk]
     resultat.profils = profils
+    if not detail:
+        _sorties(resultat, filtres)
+        _structures(resultat, filtres)
+        return resultat
 
     def ventiler(cle, ordre, garder=lambda profil: True) -> list[Ligne]:
         personnes: dict = defaultdict(set)
@@ -413,26 +425,29 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
         )
     ]
 
+    # The per-contract breakdowns only need the hours of each (lot, company, person,
+    # modality): summed once, the loops below run over far fewer rows (same totals).
+    cumuls = _cumuls(brutes)
     modalites = list(dict.fromkeys(GROUPES_MODALITE.values()))
     resultat.par_modalite = _lignes(
         [(m, m) for m in modalites],
-        *_personnes_heures(brutes, lambda b: GROUPES_MODALITE.get(b["modalite"], b["modalite"])),
+        *_personnes_heures(cumuls, lambda b: GROUPES_MODALITE.get(b["modalite"], b["modalite"])),
     )
     resultat.par_donneur = _par_cle(
-        brutes, lambda b: b["donneur"], {b["donneur"]: b["donneur_nom"] for b in brutes}
+        cumuls, lambda b: b["donneur"], {b["donneur"]: b["donneur_nom"] for b in cumuls}
     )
     resultat.par_operation = _par_cle(
-        brutes,
+        cumuls,
         lambda b: b["operation"] or 0,
-        {0: "Hors opération", **{b["operation"]: b["operation_nom"] for b in brutes}},
+        {0: "Hors opération", **{b["operation"]: b["operation_nom"] for b in cumuls}},
     )
     resultat.par_entreprise = _par_cle(
-        brutes, lambda b: b["entreprise"], {b["entreprise"]: b["entreprise_nom"] for b in brutes}
+        cumuls, lambda b: b["entreprise"], {b["entreprise"]: b["entreprise_nom"] for b in cumuls}
     )
-    resultat.par_nature = _par_cle(brutes, lambda b: b["nature"], dict(NatureMarche.choices))
-    divisions = {(b["cpv"] or "")[:2] for b in brutes if b["cpv"]}
+    resultat.par_nature = _par_cle(cumuls, lambda b: b["nature"], dict(NatureMarche.choices))
+    divisions = {(b["cpv"] or "")[:2] for b in cumuls if b["cpv"]}
     resultat.par_cpv = _par_cle(
-        brutes,
+        cumuls,
         lambda b: (b["cpv"] or "")[:2] or "—",
         {"—": "Sans code CPV", **{d: f"Division CPV {d}" for d in divisions}},
     )
@@ -442,6 +457,20 @@ def calculer(filtres: Filtres, user=None) -> Indicateurs:
     _structures(resultat, filtres)
     _label(resultat, filtres)
     return resultat
+
+
+def _cumuls(brutes) -> list[dict]:
+    """The rows summed per (lot, company, person, modality): every other column of a
+    per-contract breakdown depends on the lot or the company only."""
+    cumuls: dict[tuple, dict] = {}
+    for b in brutes:
+        cle = (b["lot"], b["entreprise"], b["participant"], b["modalite"])
+        cumul = cumuls.get(cle)
+        if cumul is None:
+            cumuls[cle] = {**b}
+        else:
+            cumul["heures"] += b["heures"]
+    return list(cumuls.values())
 
 
 def _personnes_heures(brutes, cle) -> tuple[dict, dict]:
@@ -513,11 +542,13 @@ def _rythme_mensuel(resultat: Indicateurs, filtres: Filtres, brutes) -> None:
     while mois <= filtres.fin:
         suivant = ajouter_mois(mois, 1)
         attendu = ZERO
+        dernier = suivant - dt.timedelta(days=1)
         for debut, fin, requises in lots:
+            if debut > dernier or fin < mois:
+                continue  # no day in common with the month
             jours = (fin - debut).days + 1
-            commun = (min(fin, suivant - dt.timedelta(days=1)) - max(debut, mois)).days + 1
-            if commun > 0:
-                attendu += requises * commun / jours
+            commun = (min(fin, dernier) - max(debut, mois)).days + 1
+            attendu += requises * commun / jours
         requises_total += attendu
         resultat.par_mois.append((mois, par_mois.get(mois, ZERO), attendu.quantize(Decimal("1"))))
         mois = suivant

@@ -96,7 +96,10 @@ class IndicateursView(PermissionRequiredMixin, TemplateView):
                 form.is_valid()
             filtres = form.filtres()
             resultat = indicateurs.calculer(filtres, self.request.user)
-            precedent = indicateurs.calculer(filtres.annee_precedente(), self.request.user)
+            # Last year: only its key figures are shown.
+            precedent = indicateurs.calculer(
+                filtres.annee_precedente(), self.request.user, detail=False
+            )
             _liens(resultat, self.request.user)
         context.update(
             form=form,

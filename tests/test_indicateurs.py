@@ -222,3 +222,81 @@ def test_graphiques_masquent_les_petits_effectifs():
     ]
     assert graphiques.valeurs_affichees(lignes, "personnes")[1] == ("Homme", 5.0, "5")
     assert graphiques.barres(lignes, "Essai").startswith("<?xml")
+
+
+# --- speed: last year's key figures only, charts drawn once per data ------------------------
+
+
+def test_chiffres_cles_sans_detail_identiques(jeu):
+    """Last year beside the page is computed without the breakdowns: same key figures."""
+    for filtres in (
+        Filtres.annee(2025),
+        Filtres.annee(2025, donneur_ordre=jeu["la"].marche.donneur_ordre),
+    ):
+        complet = indicateurs.calculer(filtres)
+        resume = indicateurs.calculer(filtres, detail=False)
+        assert indicateurs.chiffres_cles(resume, None) == indicateurs.chiffres_cles(complet, None)
+        assert complet.par_donneur and resume.par_donneur == []
+    assert indicateurs.calculer(Filtres.annee(2025), detail=False).heures > 0
+
+
+def test_page_un_an_avant(jeu, client_for):
+    """The « Un an avant » column reads the same figures as the page of that year."""
+    client = client_for("direction")
+    avant = client.get(reverse("indicateurs"), {"annee": 2024}).context["chiffres"]
+    page = client.get(reverse("indicateurs"), {"annee": 2025}).context["chiffres"]
+    assert [c["precedent"] for c in page] == [c["valeur"] for c in avant]
+    assert any(c["precedent"] for c in page)
+
+
+def test_graphique_dessine_une_fois_par_donnees():
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from mife import graphiques
+    from mife.indicateurs import Ligne
+
+    cache.clear()
+    lignes = [Ligne("F", "Femme", 4, Decimal("220")), Ligne("M", "Homme", 5, Decimal("130"))]
+    with mock.patch.object(graphiques, "_figure", wraps=graphiques._figure) as figure:
+        premier = graphiques.barres(lignes, "Essai")
+        lignes[0].lien = "/participants/?sexe=F"  # a link is not drawn: same chart
+        second = graphiques.barres(list(lignes), "Essai")
+        assert figure.call_count == 1 and second == premier
+        autre = graphiques.barres([Ligne("F", "Femme", 4, Decimal("221")), lignes[1]], "Essai")
+        assert figure.call_count == 2 and autre != premier
+        assert graphiques.barres(lignes, "Essai", valeur="personnes") != premier
+        assert graphiques.barres(lignes, "Autre titre") != premier
+        assert figure.call_count == 4
+        empilees = {"Femmes": lignes, "Hommes": lignes}
+        assert graphiques.barres_empilees(empilees, "T") == graphiques.barres_empilees(
+            {"Femmes": list(lignes), "Hommes": list(lignes)}, "T"
+        )
+        assert figure.call_count == 5
+    cache.clear()
+    assert graphiques.barres(lignes, "Essai") == premier  # drawn again: the very same SVG
+
+
+def test_graphique_page_et_pdf_dessines_une_fois(jeu, client_for):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from mife import graphiques
+
+    cache.clear()
+    client = client_for("direction")
+    url = reverse("indicateurs_graphique", args=["mois"])
+    with mock.patch.object(graphiques, "_figure", wraps=graphiques._figure) as figure:
+        premier = client.get(url, {"annee": 2025}).content
+        assert client.get(url, {"annee": 2025}).content == premier
+        assert figure.call_count == 1
+        # The bilan draws the same chart from the same figures: taken from the cache.
+        assert graphiques.dessiner("mois", indicateurs.calculer(Filtres.annee(2025))) == (
+            premier.decode()
+        )
+        assert figure.call_count == 1
+        autre = client.get(url, {"annee": 2024}).content
+        assert figure.call_count == 2 and autre != premier
+    cache.clear()
