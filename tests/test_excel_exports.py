@@ -399,3 +399,17 @@ def test_export_des_missions_refuse_sans_le_droit(client_for):
     reponse = client_for(roles.ANIMATEUR).get(reverse("heures:mission_liste"), {"export": "xlsx"})
     assert reponse.status_code == 403
     assert b"MIS-SECRET" not in _octets(reponse)
+
+
+@pytest.mark.parametrize("sortie", ["emploi_durable", "", "valeur_inconnue"])
+def test_colonne_libelle_de_choix_comme_django(sortie):
+    """``"get_sortie_display"`` gives Django's label (choices read once per model)."""
+    from heures.models import Mission
+    from mife.core.listes import Colonne
+
+    colonne = Colonne("Sortie", "get_sortie_display")
+    mission = Mission(sortie=sortie, modalite="embauche_cdi")
+    assert colonne.brute(mission) == mission.get_sortie_display()
+    assert type(colonne.brute(mission)) is str
+    assert Colonne("Modalité", "get_modalite_display").brute(mission) == "Embauche directe en CDI"
+    assert Colonne("Référence", "reference").brute(Mission(reference="MIS-1")) == "MIS-1"

@@ -19,6 +19,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.text import slugify
 from django_filters.views import FilterView
 
@@ -72,7 +73,34 @@ class Colonne:
     reference: bool = False  # a reference (« ATT-2026-09-00006 », « MIS-2026-0019 »): one line
 
     def brute(self, obj):
-        return self.valeur(obj) if callable(self.valeur) else _resoudre(obj, self._chemin)
+        if callable(self.valeur):
+            return self.valeur(obj)
+        if self._champ_a_choix:
+            return self._libelle(obj)
+        return _resoudre(obj, self._chemin)
+
+    @cached_property
+    def _champ_a_choix(self) -> str:
+        """``"modalite"`` for ``"get_modalite_display"`` (a choice's label), else ``""``."""
+        chemin = self.valeur if isinstance(self.valeur, str) else ""
+        if "." not in chemin and chemin.startswith("get_") and chemin.endswith("_display"):
+            return chemin[4:-8]
+        return ""
+
+    def _libelle(self, obj):
+        """What ``obj.get_<champ>_display()`` returns, the field's choices read once per model
+        (Django rebuilds their dictionary on each call: once per row in an export)."""
+        par_modele = self.__dict__.setdefault("_libelles", {})
+        try:
+            attname, libelles = par_modele[type(obj)]
+        except KeyError:
+            champ = type(obj)._meta.get_field(self._champ_a_choix)
+            attname, libelles = par_modele[type(obj)] = (champ.attname, dict(champ.flatchoices))
+        valeur = getattr(obj, attname)
+        try:
+            return force_str(libelles.get(valeur, valeur), strings_only=True)
+        except TypeError:  # an unhashable value: Django's own method
+            return getattr(obj, self.valeur)()
 
     @cached_property
     def _chemin(self) -> tuple[str, ...]:
