@@ -291,3 +291,125 @@ def test_aucun_export_ne_relit_sa_feuille_dans_une_boucle():
                 if motif in texte:
                     fautifs.append(f"{chemin.relative_to(racine)} : {motif}")
     assert fautifs == []
+
+
+# --- issue 15: the export's cost per row ------------------------------------------------------
+
+
+def test_tableau_une_cellule_par_colonne_typee_sans_melanger_les_lignes():
+    """Typed values share their column's cell from one row to the next: every row keeps its
+    own values, a text next to a date keeps the general format, unsafe texts stay texts."""
+    wb = Classeur()
+    ws = wb.feuille("Export")
+    lignes = [
+        [dt.date(2026, 1, i + 1), dt.date(2026, 2, i + 1), Decimal(i) + Decimal("0.5"), v, "t"]
+        for i, v in enumerate(
+            ["texte", 7, Decimal("1.25"), dt.date(2026, 3, 1), True, "=1+1", "#N/A", ""]
+        )
+    ]
+    lignes.append([None, Cellule(dt.date(2026, 4, 1), font=excel.ENTETE), None, "-2", None])
+    assert (
+        ws.tableau(["Début", "Fin", ColonneExcel("Montant", excel.MONTANT), "Libre", "T"], lignes)
+        == 9
+    )
+    relu = _relire(wb.octets()).active
+    for i in range(8):
+        ligne = relu[i + 2]
+        assert ligne[0].value == dt.datetime(2026, 1, i + 1) and ligne[0].number_format == DATE
+        assert ligne[1].value == dt.datetime(2026, 2, i + 1) and ligne[1].number_format == DATE
+        assert ligne[2].value == i + 0.5 and ligne[2].number_format == '#,##0.00 "€"'
+        assert ligne[4].value == "t" and ligne[4].number_format == "General"
+    libre = [(c.value, c.number_format, c.data_type) for c in relu["D"][1:9]]
+    assert libre == [
+        ("texte", "General", "s"),
+        (7, "General", "n"),
+        (1.25, "#,##0.00", "n"),
+        (dt.datetime(2026, 3, 1), DATE, "d"),
+        ("Oui", "General", "s"),
+        ("=1+1", "General", "s"),
+        ("#N/A", "General", "s"),
+        (None, "General", "n"),
+    ]
+    assert relu["D7"].quotePrefix and not relu["D2"].quotePrefix
+    assert relu["A10"].value is None and relu["B10"].font.bold
+    assert relu["B10"].value == dt.datetime(2026, 4, 1) and relu["B10"].number_format == DATE
+    assert relu["D10"].value == "-2" and relu["D10"].quotePrefix
+
+
+def _missions_exportees(client, **params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = client.get(reverse("heures:mission_liste"), {"export": "xlsx", **params})
+        contenu = _octets(reponse)
+    assert reponse.status_code == 200
+    return _relire(contenu).active, [q["sql"] for q in requetes.captured_queries]
+
+
+@pytest.mark.django_db
+def test_export_des_missions_ne_lit_que_ses_champs(client_for):
+    """The export reads the columns' fields only (``champs_export``), in one query whatever
+    the number of rows, and writes the same cells as before."""
+    from django.utils import timezone
+
+    from heures.models import Modalite, Sortie
+
+    lot = f.LotFactory()
+    anonyme = f.ParticipantFactory(nom="Effacé", prenom="X", anonymise_le=timezone.now())
+    mission = f.MissionFactory(
+        lot=lot,
+        participant__nom="Zébulon",
+        participant__prenom="Awa",
+        reference="MIS-A",
+        modalite=Modalite.EMBAUCHE_CDI,
+        date_debut=dt.date(2026, 1, 5),
+        date_fin=dt.date(2026, 3, 31),
+        sortie=Sortie.EMPLOI_DURABLE,
+    )
+    f.MissionFactory(lot=lot, participant=anonyme, reference="MIS-B", date_fin=None, sortie="")
+    client = client_for(roles.FACILITATEUR)
+    ws, requetes = _missions_exportees(client, tri="reference")
+    col = _colonnes(ws)
+    a, b = ws[2], ws[3]
+    assert [c.value for c in a] == [
+        "MIS-A",
+        "ZÉBULON Awa",
+        str(lot),
+        mission.employeur.raison_sociale,
+        "Embauche directe en CDI",
+        dt.datetime(2026, 1, 5),
+        dt.datetime(2026, 3, 31),
+        "Emploi durable (CDI, CDD de plus de 6 mois)",
+    ]
+    assert ws[f"{col['Début']}2"].number_format == DATE
+    assert b[1].value == f"{anonyme.nom_affiche}" and "Effacé" not in b[1].value
+    assert b[6].value is None and b[7].value is None
+    (lecture,) = [q for q in requetes if "heures_mission" in q and "heures_participant" in q]
+    assert '"notes"' not in lecture and '"date_naissance"' not in lecture
+    # More rows, the same queries.
+    f.MissionFactory.create_batch(5, lot=lot)
+    ws, encore = _missions_exportees(client, tri="reference")
+    assert ws.max_row == 8 and len(encore) == len(requetes)
+
+
+@pytest.mark.django_db
+def test_export_des_missions_refuse_sans_le_droit(client_for):
+    f.MissionFactory(reference="MIS-SECRET")
+    reponse = client_for(roles.ANIMATEUR).get(reverse("heures:mission_liste"), {"export": "xlsx"})
+    assert reponse.status_code == 403
+    assert b"MIS-SECRET" not in _octets(reponse)
+
+
+@pytest.mark.parametrize("sortie", ["emploi_durable", "", "valeur_inconnue"])
+def test_colonne_libelle_de_choix_comme_django(sortie):
+    """``"get_sortie_display"`` gives Django's label (choices read once per model)."""
+    from heures.models import Mission
+    from mife.core.listes import Colonne
+
+    colonne = Colonne("Sortie", "get_sortie_display")
+    mission = Mission(sortie=sortie, modalite="embauche_cdi")
+    assert colonne.brute(mission) == mission.get_sortie_display()
+    assert type(colonne.brute(mission)) is str
+    assert Colonne("Modalité", "get_modalite_display").brute(mission) == "Embauche directe en CDI"
+    assert Colonne("Référence", "reference").brute(Mission(reference="MIS-1")) == "MIS-1"

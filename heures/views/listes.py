@@ -322,6 +322,20 @@ class MissionListeView(ListeView):
         Colonne("Fin", "date_fin", tri="date_fin", format="date"),
         Colonne("Sortie", "get_sortie_display", tri="sortie"),
     ]
+    champs_export = (
+        "reference",
+        "modalite",
+        "date_debut",
+        "date_fin",
+        "sortie",
+        "participant__nom",
+        "participant__prenom",
+        "participant__anonymise_le",
+        "lot__numero",
+        "lot__intitule",
+        "lot__marche__reference",
+        "employeur__raison_sociale",
+    )
 
     def has_permission(self):
         return perms.peut_voir_missions(self.request.user)

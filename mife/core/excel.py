@@ -249,17 +249,52 @@ class FeuilleEnFlux(WriteOnlyWorksheet):
             self.append([self._typee(v, "") for v in ligne])
         styles = style_entete or {"font": ENTETE}
         self.append([self.cellule(c.titre, **styles) for c in colonnes])
-        types = [c.type for c in colonnes]
+        convertir = [self._convertisseur(c.type) for c in colonnes]
         nombre = 0
         for ligne in chain(debut, lignes):
-            self.append([self._typee(v, t) for v, t in zip(ligne, types, strict=False)])
+            # The values are made safe by their column's converter: no second pass (_sure).
+            WriteOnlyWorksheet.append(self, [c(v) for c, v in zip(convertir, ligne, strict=False)])
             nombre += 1
+        self.lignes_ecrites += nombre
         if filtre and colonnes:
             derniere = get_column_letter(len(colonnes))
             self.auto_filter.ref = f"A{ligne_entete}:{derniere}{ligne_entete + nombre}"
         for ligne in apres:
             self.append([self._typee(v, "") for v in ligne])
         return nombre
+
+    def _convertisseur(self, type_: str):
+        """The function writing a value of a column of type ``type_``: what ``_typee`` then
+        ``_sure`` would give, decided once per column and cheap for the usual values.
+
+        A plain text (the most frequent value) is written as such unless it could become a
+        formula or an error code; a typed value goes in a cell kept for the column and its
+        format (a write-only sheet writes each appended row before the next one is given, so
+        the cell can be filled again on the next row: no style object per cell)."""
+        cellules: dict[str, WriteOnlyCell] = {}
+        sure = self._sure
+
+        def convertir(valeur):
+            if type(valeur) is str:
+                if not valeur:
+                    return None
+                if valeur.startswith(DEBUTS_DE_FORMULE) or valeur[0] == "#":
+                    return texte_sur(WriteOnlyCell(self, value=valeur))
+                return valeur
+            if valeur is None:
+                return None
+            if isinstance(valeur, Cellule):
+                return sure(self._typee(valeur, type_))
+            valeur, format_ = valeur_typee(valeur, type_)
+            if format_ is None:
+                return sure(valeur)
+            cellule = cellules.get(format_)
+            if cellule is None:
+                cellule = cellules[format_] = self.cellule(None, format_)
+            cellule.value = valeur
+            return cellule
+
+        return convertir
 
     def _typee(self, valeur, type_: str):
         styles = {}

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.text import slugify
 from django_filters.views import FilterView
 
@@ -45,9 +47,9 @@ TYPES_EXCEL = {  # a column's display format -> its type in the Excel export
 }
 
 
-def _resoudre(obj, chemin: str):
+def _resoudre(obj, chemin: str | tuple[str, ...]):
     valeur = obj
-    for partie in chemin.split("."):
+    for partie in chemin.split(".") if isinstance(chemin, str) else chemin:
         if valeur is None:
             return None
         try:
@@ -71,7 +73,39 @@ class Colonne:
     reference: bool = False  # a reference (« ATT-2026-09-00006 », « MIS-2026-0019 »): one line
 
     def brute(self, obj):
-        return self.valeur(obj) if callable(self.valeur) else _resoudre(obj, self.valeur)
+        if callable(self.valeur):
+            return self.valeur(obj)
+        if self._champ_a_choix:
+            return self._libelle(obj)
+        return _resoudre(obj, self._chemin)
+
+    @cached_property
+    def _champ_a_choix(self) -> str:
+        """``"modalite"`` for ``"get_modalite_display"`` (a choice's label), else ``""``."""
+        chemin = self.valeur if isinstance(self.valeur, str) else ""
+        if "." not in chemin and chemin.startswith("get_") and chemin.endswith("_display"):
+            return chemin[4:-8]
+        return ""
+
+    def _libelle(self, obj):
+        """What ``obj.get_<champ>_display()`` returns, the field's choices read once per model
+        (Django rebuilds their dictionary on each call: once per row in an export)."""
+        par_modele = self.__dict__.setdefault("_libelles", {})
+        try:
+            attname, libelles = par_modele[type(obj)]
+        except KeyError:
+            champ = type(obj)._meta.get_field(self._champ_a_choix)
+            attname, libelles = par_modele[type(obj)] = (champ.attname, dict(champ.flatchoices))
+        valeur = getattr(obj, attname)
+        try:
+            return force_str(libelles.get(valeur, valeur), strings_only=True)
+        except TypeError:  # an unhashable value: Django's own method
+            return getattr(obj, self.valeur)()
+
+    @cached_property
+    def _chemin(self) -> tuple[str, ...]:
+        """The attribute path, split once (``brute`` runs for every cell of an export)."""
+        return tuple(self.valeur.split(".")) if isinstance(self.valeur, str) else ()
 
     def texte(self, obj) -> str:
         return FORMATS[self.format](self.brute(obj))
@@ -111,6 +145,10 @@ class ListeView(PermissionRequiredMixin, FilterView):
     raise_exception = True
     strict = False  # an invalid filter value shows the error, the list stays usable
     nom_export = ""
+    #: Fields read for the Excel export (``QuerySet.only``), when the columns need few of them:
+    #: a big export then builds light objects. Every field a column reads must be listed (with
+    #: the joined objects' keys), or each row would cost a query; empty = every field.
+    champs_export: tuple[str, ...] = ()
 
     def get_colonnes(self) -> list[Colonne]:
         return self.colonnes
@@ -209,6 +247,8 @@ class ListeView(PermissionRequiredMixin, FilterView):
     def exporter_excel(self, queryset) -> FileResponse:
         liste_exportee.send(sender=type(self), request=self.request, titre=self.titre)
         colonnes = [colonne for colonne in self.get_colonnes() if colonne.excel]
+        if self.champs_export:
+            queryset = queryset.only(*self.champs_export)
         wb = Classeur()
         ws = wb.feuille(self.titre or "Export")
         ws.tableau(
@@ -236,7 +276,9 @@ class ListeView(PermissionRequiredMixin, FilterView):
         """Typed cell values: numbers stay numbers, dates stay dates."""
         valeur = colonne.brute(obj)
         if colonne.statut:
-            return colonne.texte(obj)
+            return FORMATS[colonne.format](valeur)  # the badge's text, as on the page
+        if type(valeur) is str:  # the most frequent value first
+            return valeur
         if valeur is None:
             return None
         if isinstance(valeur, bool):
