@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -26,7 +26,7 @@ from heures.models import (
 from marches.models import Lot
 from mife.core.expressions import SansAccents
 from mife.core.mois import dernier_jour, premier_jour
-from mife.core.texte import cle_recherche
+from mife.core.texte import chercher, cle_recherche
 
 NON_RECUE = "non_recue"
 STATUTS_TABLEAU = [
@@ -111,10 +111,8 @@ def paires_du_mois(
     reason for rejection) and the last reminder sent, each a correlated subquery on an index.
     Paginate it, count it, or turn rows into ``LigneMois`` with ``ligne_mois``."""
     mois = premier_jour(mois)
-    missions = _annoter_cles(
-        Mission.objects.actives_sur_mois(mois).filter(
-            lot__in=Lot.objects.actifs_sur_mois(mois, dernier_jour(mois))
-        )
+    missions = Mission.objects.actives_sur_mois(mois).filter(
+        lot__in=Lot.objects.actifs_sur_mois(mois, dernier_jour(mois))
     )
     if entreprise is not None:
         missions = missions.filter(employeur=entreprise)
@@ -122,13 +120,16 @@ def paires_du_mois(
         missions = missions.filter(lot=lot)
     if donneur_ordre is not None:
         missions = missions.filter(lot__marche__donneur_ordre=donneur_ordre)
-    for mot in cle_recherche(q).split():
-        missions = missions.filter(
-            Q(cle_entreprise__contains=mot)
-            | Q(cle_lot__contains=mot)
-            | Q(cle_marche__contains=mot)
-            | Q(cle_donneur__contains=mot)
-        )
+    missions = chercher(
+        missions,
+        [
+            "employeur__raison_sociale",
+            "lot__intitule",
+            "lot__marche__reference",
+            "lot__marche__donneur_ordre__nom",
+        ],
+        q,
+    )
     courante = (
         DeclarationMensuelle.objects.courantes()
         .filter(mois=mois, entreprise=OuterRef("employeur_id"), lot=OuterRef("lot_id"))
@@ -172,15 +173,6 @@ def paires_du_mois(
         "lot__numero",
         "employeur_id",
         "lot_id",
-    )
-
-
-def _annoter_cles(missions: QuerySet) -> QuerySet:
-    return missions.alias(
-        cle_entreprise=SansAccents("employeur__raison_sociale"),
-        cle_lot=SansAccents("lot__intitule"),
-        cle_marche=SansAccents("lot__marche__reference"),
-        cle_donneur=SansAccents("lot__marche__donneur_ordre__nom"),
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import CharField, FloatField, Func
 
-from mife.core.texte import cle_recherche
+from mife.core.texte import cle_sql
 
 
 class JoursEntre(Func):
@@ -30,34 +30,14 @@ class JoursEntre(Func):
         )
 
 
-#: French letters with diacritics, with the letter ``cle_recherche`` turns them into (PostgreSQL
-#: folds the case first with LOWER, which knows accented capitals).
-_ACCENTUEES = "àâäáãåçéèêëîïíìñôöóòõùûüúÿý’"
-_SANS = "aaaaaaceeeeiiiinooooouuuuyy'"
-
-
 class SansAccents(Func):
     """A text column as ``mife.core.texte.cle_recherche`` writes it (lower case, no accent,
-    ligatures spelled out): to search French text with ``contains`` on a key made in Python by
-    ``cle_recherche``. PostgreSQL: LOWER, TRANSLATE and REPLACE (no extension); SQLite: the
-    Python function itself, registered on the connection."""
+    ligatures spelled out), to sort French names as readers expect. The SQL is the one of the
+    ``__contient`` lookups (``cle_sql``): one key, the same on SQLite and PostgreSQL."""
 
     output_field = CharField()
     arity = 1
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        sql = f"TRANSLATE(LOWER({sql}), %s, %s)"
-        params = [*params, _ACCENTUEES, _SANS]
-        for avant, apres in (("œ", "oe"), ("æ", "ae")):
-            sql = f"REPLACE({sql}, %s, %s)"
-            params = [*params, avant, apres]
-        return sql, params
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        connection.ensure_connection()
-        connection.connection.create_function(
-            "cle_recherche", 1, lambda texte: cle_recherche(texte or ""), deterministic=True
-        )
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"cle_recherche({sql})", params
+        return cle_sql(sql, connection.vendor), params

@@ -2,9 +2,9 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
 from mife.core.autocomplete import ChoixRecherche, en_recherche
+from mife.core.texte import chercher
 
 
 def recherche_texte(champs: list[str]):
@@ -12,12 +12,7 @@ def recherche_texte(champs: list[str]):
     accents and case (``__contient``, mife/core/texte.py)."""
 
     def filtrer(queryset, name, value):
-        for mot in (value or "").split():
-            condition = Q()
-            for champ in champs:
-                condition |= Q(**{f"{champ}__contient": mot})
-            queryset = queryset.filter(condition)
-        return queryset
+        return chercher(queryset, champs, value)
 
     return filtrer
 

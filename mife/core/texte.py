@@ -5,7 +5,7 @@ import unicodedata
 
 from django.db import connections, models
 from django.db.backends.signals import connection_created
-from django.db.models import Lookup
+from django.db.models import Lookup, Q
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae"})
 
@@ -135,3 +135,14 @@ def installer() -> None:
     for connexion in connections.all(initialized_only=True):
         if connexion.connection is not None:
             _fonction_sqlite(None, connexion)
+
+
+def chercher(queryset, champs: list[str], texte: str | None):
+    """``queryset`` narrowed to rows where every word of ``texte`` is in one of ``champs``,
+    ignoring accents and case (the ``__contient`` lookup below)."""
+    for mot in (texte or "").split():
+        condition = Q()
+        for champ in champs:
+            condition |= Q(**{f"{champ}__contient": mot})
+        queryset = queryset.filter(condition)
+    return queryset
