@@ -238,3 +238,11 @@ def test_pagine_trie_et_compte_en_sql(client_for):
     trouvee = client.get(URL, {"mois": "2025-06", "statut": "non_recue", "q": "OEUVRE elan"})
     assert [li.entreprise for li in trouvee.context["lignes"]] == ["Menuiserie Œuvre Élan"]
     assert trouvee.context["total"] == 1 and trouvee.context["non_recues"] == 1
+
+
+def test_filtre_donneur_d_ordre_vide_dit_tous(client_for):
+    """Like every other filter, the empty choice of the buyer reads « Tous », not « --------- »."""
+    page = client_for("suivi").get(URL).content.decode()
+    debut = page.index('name="donneur_ordre"')
+    select = page[debut : page.index("</select>", debut)]
+    assert '<option value="" selected>Tous</option>' in select and "---------" not in select

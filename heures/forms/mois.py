@@ -25,7 +25,10 @@ class TableauMoisForm(forms.Form):
         required=False,
     )
     donneur_ordre = forms.ModelChoiceField(
-        label="Donneur d'ordre", queryset=DonneurOrdre.objects.order_by("nom"), required=False
+        label="Donneur d'ordre",
+        queryset=DonneurOrdre.objects.order_by("nom"),
+        required=False,
+        empty_label="Tous",  # as the other filters
     )
     q = forms.CharField(label="Recherche (entreprise, lot, marché)", required=False, max_length=100)
 
