@@ -2,9 +2,11 @@
 retenu » following the lot's amount while the user types, the calculator reading them, a bad
 amount refused with a message naming the field."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from marches.models import Lot
 from mife import roles
@@ -35,10 +37,11 @@ def test_montants_du_lot_saisis_a_la_francaise(make_user, connexion, tmp_path):
     page.get_by_label("Part de main-d'œuvre (%)").fill("50")
     page.get_by_label("Taux d'insertion (%)").fill("5")
     page.get_by_label("Coût horaire chargé (€)").fill("30,00 €")
+    # Each keystroke asks the server again; the answer to the last one wins (hx-sync replace), so
+    # the result settles on the full amount instead of a stale « 1,00 € ».
     resultat = page.locator("#resultat-calcul")
-    resultat.locator("[data-heures-calculees]").wait_for()
-    texte = resultat.inner_text().replace("\u202f", " ").replace("\xa0", " ")
-    assert "1 042 h" in texte and "1 250 000,50 € × 50 % × 5 % ÷ 30,00 €/h" in texte
+    expect(resultat).to_contain_text(re.compile(r"1\s042\sh"))
+    expect(resultat).to_contain_text(re.compile(r"1\s250\s000,50\s€ × 50\s% × 5\s% ÷ 30,00\s€/h"))
     # Typed by hand, the retained amount no longer follows the lot's.
     retenu.fill("1 000 000")
     montant_lot.fill("")
