@@ -1,8 +1,13 @@
 """CPV codes (Common Procurement Vocabulary, regulation (EC) 213/2008).
 
-python-stdnum has no CPV module, so the check digit is computed here: the weighted sum of
-the eight digits with weights 3, 7, 1 repeated, modulo 10 (matches the official list, e.g.
-45000000-7, 71000000-8, 80000000-4).
+A code is eight digits, usually followed by a check digit (« 45000000-7 »). python-stdnum has
+no CPV module and the regulation does not publish how the check digit is computed. The usual
+formula (weighted sum of the eight digits, weights 3, 7, 1 repeated, modulo 10) gives the key
+of most codes of the official list (45000000-7, 71000000-8, 80000000-4…) but not of all of
+them: the whole division 09 (09310000-5 « Électricité »), 35125300-2, 72400000-4 and others
+differ. So the formula may only *point at* a probable typo; it never rejects nor « corrects »
+a published code, and a missing key is not invented (the 2024 DECP format publishes eight
+digits without key).
 """
 
 import re
@@ -15,7 +20,8 @@ class CodeCPVInvalide(ValueError):
     pass
 
 
-def cle(code8: str) -> str:
+def cle_usuelle(code8: str) -> str:
+    """The check digit the usual formula gives (right for most official codes, not all)."""
     return str(sum(int(c) * p for c, p in zip(code8, _POIDS, strict=True)) % 10)
 
 
@@ -28,9 +34,6 @@ def analyser(valeur: str) -> tuple[str, str | None]:
 
 
 def valider(valeur: str) -> str:
-    """Normalised code ``12345678-9``; the check digit is verified when given, added if not."""
-    code, donnee = analyser(valeur)
-    attendue = cle(code)
-    if donnee is not None and donnee != attendue:
-        raise CodeCPVInvalide(f"clé de contrôle incorrecte (attendue : {attendue}).")
-    return f"{code}-{attendue}"
+    """The normalised code: ``12345678-9`` as given, or ``12345678`` when given without key."""
+    code, cle = analyser(valeur)
+    return f"{code}-{cle}" if cle is not None else code

@@ -796,7 +796,7 @@ def _lire_cpv(ctx: _Contexte, valeur) -> str:
         ctx.avertir("codeCPV", "absent : code CPV laissé vide.", "code CPV absent")
         return ""
     try:
-        code, cle_donnee = cpv.analyser(texte)
+        code, cle = cpv.analyser(texte)
     except cpv.CodeCPVInvalide:
         ctx.avertir(
             "codeCPV",
@@ -804,15 +804,16 @@ def _lire_cpv(ctx: _Contexte, valeur) -> str:
             "code CPV illisible (laissé vide)",
         )
         return ""
-    attendue = cpv.cle(code)
-    # Published without its check digit (the 2024 format does so): normal, no warning.
-    if cle_donnee is not None and cle_donnee != attendue:
+    if cle is None:  # published without its check digit (the 2024 format does so): normal
+        return code
+    if cle != cpv.cle_usuelle(code):
         ctx.avertir(
             "codeCPV",
-            f"« {texte} » : clé de contrôle incorrecte, {code}-{attendue} retenu.",
-            "code CPV à la clé de contrôle incorrecte (corrigée)",
+            f"« {texte} » : clé de contrôle inhabituelle (le calcul usuel donne "
+            f"{code}-{cpv.cle_usuelle(code)}), code gardé tel que publié.",
+            "code CPV à la clé de contrôle inhabituelle (gardé tel que publié)",
         )
-    return f"{code}-{attendue}"
+    return f"{code}-{cle}"
 
 
 def _lire_considerations(ctx: _Contexte, valeur) -> list[str]:

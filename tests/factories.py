@@ -126,7 +126,8 @@ def siret(n: int, premier_chiffre: int = 4) -> str:
 
 
 def code_cpv(code8: str) -> str:
-    return cpv.valider(code8)
+    """An official code with its key (the codes used here are ones the usual formula gives)."""
+    return f"{code8}-{cpv.cle_usuelle(code8)}"
 
 
 CPV_PAR_NATURE = {

@@ -821,23 +821,31 @@ def test_siret_normalise_et_autres_identifiants_libres():
 
 def test_cpv_valider():
     assert cpv.valider("45000000-7") == "45000000-7"
-    assert cpv.valider("45000000") == "45000000-7"
     assert cpv.valider(" 71000000-8 ") == "71000000-8"
-    assert cpv.valider("80000000-4") == "80000000-4"
-    with pytest.raises(cpv.CodeCPVInvalide, match="clé"):
-        cpv.valider("45000000-0")
-    for mauvais in ("4500", "", "45000000-77", "4500000A-7"):
-        with pytest.raises(cpv.CodeCPVInvalide):
+    # Without its key, the code stays eight digits: the key is not invented.
+    assert cpv.valider("45000000") == "45000000"
+    # Official codes the usual formula misses are accepted as they are.
+    for officiel in ("09310000-5", "09134200-9", "35125300-2", "72400000-4", "72267100-0"):
+        assert cpv.valider(officiel) == officiel
+    for mauvais in ("4500", "", "45000000-77", "4500000A-7", "45 000-7"):
+        with pytest.raises(cpv.CodeCPVInvalide, match="8 chiffres"):
             cpv.valider(mauvais)
+
+
+def test_cpv_cle_usuelle():
+    for officiel in ("45000000-7", "71000000-8", "80000000-4", "45233223-8", "03121100-6"):
+        assert cpv.cle_usuelle(officiel[:8]) == officiel[-1]
+    assert cpv.cle_usuelle("09310000") != "5"  # the formula is not the official list
 
 
 @pytest.mark.django_db
 def test_marche_clean_cpv():
-    marche = f.MarcheFactory.build(code_cpv="45000000-0", operation=None)
-    assert "code_cpv" in _erreurs(marche, validate_unique=False, validate_constraints=False)
-    marche.code_cpv = "45000000"
+    marche = f.MarcheFactory.build(code_cpv="4500000", operation=None)
+    erreurs = _erreurs(marche, validate_unique=False, validate_constraints=False)
+    assert "Code CPV invalide : 8 chiffres attendus" in erreurs["code_cpv"][0]
+    marche.code_cpv = " 72400000-4 "
     marche.clean()
-    assert marche.code_cpv == "45000000-7"
+    assert marche.code_cpv == "72400000-4"
 
 
 @pytest.mark.django_db

@@ -83,7 +83,7 @@ def _enregistrement(decp_id="2019-0001", **changements) -> dict:
         "acheteur": {"id": SIRET_SDIS_90, "nom": "SDIS 90 Territoire de Belfort"},
         "nature": "Marché",
         "objet": "Entretien des espaces verts des casernes",
-        "codeCPV": f"77310000-{cpv.cle('77310000')}",
+        "codeCPV": f"77310000-{cpv.cle_usuelle('77310000')}",
         "procedure": "Procédure adaptée",
         "lieuExecution": {"code": "90000", "typeCode": "Code postal", "nom": "Belfort"},
         "dureeMois": 12,
@@ -142,7 +142,7 @@ def test_2019_departement_90_importe_les_marches_du_territoire_de_belfort():
     assert marche.procedure == Procedure.ADAPTEE
     assert marche.date_notification == dt.date(2018, 10, 24)
     assert (marche.duree_mois, marche.montant_ht) == (1, Decimal("46984.00"))
-    assert marche.code_cpv == "45233223-8"  # key added
+    assert marche.code_cpv == "45233223"  # published without key: kept so, no key invented
     assert marche.lieu_execution == "90100 Thiancourt"
     assert (marche.considerations_sociales, marche.candidat_clause) == ([], False)
     assert [e.raison_sociale for e in _titulaires(marche)] == ["EUROVIA"]
@@ -153,7 +153,7 @@ def test_2019_departement_90_importe_les_marches_du_territoire_de_belfort():
     assert len(_titulaires(groupement)) == 8
 
     # Real defects are warnings, grouped by kind: bad source encoding (U+FFFD). A CPV without
-    # its check digit is normal (the key is added without a word).
+    # its check digit is normal (kept as published, without a word).
     assert "« objet » caractères illisibles" in sortie
     assert "Enregistrement n° 28 (id 2018-THBHORfk100) — champ « objet » : caract" in sortie
     assert "sans clé de contrôle" not in sortie
@@ -220,14 +220,17 @@ def test_2019_fichier_entier_sans_les_siret_faux_s_importe_avec_des_avertissemen
     avertissements = [str(m) for m in rapport.avertissements]
     texte = "\n".join(avertissements)
     assert "même acheteur et même id que l'enregistrement n° 138" in texte
-    assert "« 45000000-0 » : clé de contrôle incorrecte, 45000000-7 retenu." in texte
+    assert (
+        "« 45000000-0 » : clé de contrôle inhabituelle (le calcul usuel donne 45000000-7), "
+        "code gardé tel que publié." in texte
+    )
     assert "« 4543100-7 » n'est pas un code CPV (8 chiffres) : laissé vide." in texte
     assert "champ « dateNotification » : absente : date de notification laissée vide." in texte
     assert "aucun titulaire publié" in texte
     # The published modifications (avenants) are applied, with their history.
     assert ModificationMarche.objects.filter(marche__in=Marche.objects.all()).count() >= 4
 
-    assert Marche.objects.get(decp_id="2018000800").code_cpv == "45000000-7"
+    assert Marche.objects.get(decp_id="2018000800").code_cpv == "45000000-0"
     tronque = Marche.objects.get(decp_id="2019010400")
     assert (tronque.code_cpv, tronque.nature) == ("", NatureMarche.TRAVAUX)
     assert Marche.objects.get(decp_id="2018000800").date_notification == dt.date(2018, 10, 3)
@@ -550,9 +553,11 @@ def test_nature(nature, cpv_publie, attendu):
         ({"montant": 128551.4}, "montant_ht", Decimal("128551.40"), ""),
         ({"procedure": "Procédure inventée"}, "procedure", Procedure.AUTRE, "inconnue"),
         ({"procedure": "APPEL D’OFFRES  OUVERT"}, "procedure", Procedure.AO_OUVERT, ""),
-        ({"codeCPV": "45000000-0"}, "code_cpv", "45000000-7", "clé de contrôle incorrecte"),
+        ({"codeCPV": "45000000-0"}, "code_cpv", "45000000-0", "clé de contrôle inhabituelle"),
+        ({"codeCPV": "09310000-5"}, "code_cpv", "09310000-5", "clé de contrôle inhabituelle"),
         ({"codeCPV": "450000"}, "code_cpv", "", "n'est pas un code CPV"),
-        ({"codeCPV": "45000000"}, "code_cpv", "45000000-7", ""),
+        ({"codeCPV": "45000000"}, "code_cpv", "45000000", ""),
+        ({"codeCPV": "45000000-7"}, "code_cpv", "45000000-7", ""),
         (
             {"lieuExecution": {"code": "90", "typeCode": "Code département", "nom": "Belfort"}},
             "lieu_execution",

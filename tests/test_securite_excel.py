@@ -188,7 +188,7 @@ def test_nom_d_acheteur_d_un_fichier_decp(client_for, tmp_path):
         "acheteur": {"id": siret, "nom": "@SUM(1)"},
         "nature": "Marché",
         "objet": '=HYPERLINK("http://x","objet")',
-        "codeCPV": f"77310000-{cpv.cle('77310000')}",
+        "codeCPV": f"77310000-{cpv.cle_usuelle('77310000')}",
         "procedure": "Procédure adaptée",
         "lieuExecution": {"code": "90000", "typeCode": "Code postal", "nom": "Belfort"},
         "dureeMois": 12,

@@ -381,7 +381,7 @@ INSERTION_QUALIF = TypeClause.INSERTION_QUALIFICATION
 
 MARCHES = [
     MarcheDemo("VB", 31, "pergaud", "Rénovation et extension du groupe scolaire Louis Pergaud",
-               T, AOO, "45214200", -20, 20, (
+               T, AOO, "45214200-2", -20, 20, (
         LotDemo("01", "Gros œuvre — maçonnerie", 1_450_000, "lion", 1, 16, "Aide-maçon",
                 sous_traitants=("demolition", "bati_insertion")),
         LotDemo("03", "Menuiseries extérieures", 380_000, "vauban", 3, 9,
@@ -390,20 +390,20 @@ MARCHES = [
                 "Peintre en bâtiment", part_mo="70"),
     )),
     MarcheDemo("VB", 12, "residences", "Aménagement des espaces publics des Résidences — "
-               "tranche 1", T, AOO, "45233140", -14, 18, (
+               "tranche 1", T, AOO, "45233140-2", -14, 18, (
         LotDemo("01", "Voirie et réseaux divers", 1_900_000, "salbert", 1, 16, "Ouvrier VRD",
                 cotraitants=("vrde",), sous_traitants=("bati_insertion",), taux="7"),
         LotDemo("02", "Espaces verts et plantations", 320_000, "paysages", 6, 12,
                 "Ouvrier paysagiste", sous_traitants=("aci_nature",), taux="7"),
     )),
     MarcheDemo("VB", 44, "glacis", "Réhabilitation de la maison de quartier des Glacis du "
-               "Château", T, MAPA, "45453000", -9, 12, (
+               "Château", T, MAPA, "45453000-7", -9, 12, (
         LotDemo("02", "Plâtrerie — isolation — faux plafonds", 190_000, "platrerie", 3, 7,
                 "Plaquiste", sous_traitants=("aci_residences",)),
         LotDemo("03", "Électricité courants forts et faibles", 160_000, "miotte", 3, 8,
                 "Aide-électricien", clause=CRITERE, ponderation=10),
     )),
-    MarcheDemo("VB", 7, None, "Nettoyage des bâtiments communaux", S, AOO, "90910000", -22,
+    MarcheDemo("VB", 7, None, "Nettoyage des bâtiments communaux", S, AOO, "90910000-9", -22,
                48, (
         LotDemo("01", "Nettoyage des écoles maternelles et élémentaires", 1_680_000,
                 "proprete90", 1, 47, "Agent de propreté", part_mo="80"),
@@ -411,12 +411,12 @@ MARCHES = [
                 "Laveur de vitres", clause=RESERVE_SIAE),
     )),
     MarcheDemo("VB", 58, None, "Entretien des espaces verts du secteur Nord", S, MAPA,
-               "77310000", -4, 36, (
+               "77310000-6", -4, 36, (
         LotDemo("unique", "Tonte, taille et désherbage du secteur Nord", 240_000, "aci_nature",
                 1, 35, "Agent d'entretien des espaces verts", clause=RESERVE_SIAE),
     )),
     MarcheDemo("GBCA", 18, "optymo", "Ligne Optymo 1 en site propre — section centre-ville / "
-               "Techn'hom", T, AOO, "45233140", -26, 24, (
+               "Techn'hom", T, AOO, "45233140-2", -26, 24, (
         LotDemo("01", "Terrassements et chaussées", 3_200_000, "salbert", 2, 20, "Ouvrier VRD",
                 heures_imposees=2_700, motif="Objectif arrondi à 2 700 h par le comité de "
                 "pilotage de l'opération (phasage des travaux de nuit).",
@@ -425,26 +425,26 @@ MARCHES = [
                 "Aide-monteur en serrurerie", part_mo="20"),
     )),
     MarcheDemo("GBCA", 63, "optymo", "Ligne Optymo 2 — pôle d'échanges de la gare", T, AOO,
-               "45233140", -6, 20, (
+               "45233140-2", -6, 20, (
         LotDemo("01", "Voirie, réseaux et signalisation", 2_400_000, "vrde", 1, 18,
                 "Ouvrier VRD", sous_traitants=("bati_insertion",)),
         LotDemo("02", "Abris voyageurs et serrurerie", 280_000, "boillot", 7, 8,
                 "Aide-serrurier", part_mo="20"),
     )),
     MarcheDemo("GBCA", 25, "za", "Entretien des espaces verts des zones d'activités "
-               "communautaires", S, AOO, "77310000", -16, 36, (
+               "communautaires", S, AOO, "77310000-6", -16, 36, (
         LotDemo("01", "Zones d'activités du Nord (Aéroparc, Techn'hom)", 360_000, "paysages",
                 1, 35, "Agent d'entretien des espaces verts", sous_traitants=("esat",)),
         LotDemo("02", "Zones d'activités du Sud", 210_000, "ea_lion", 1, 35,
                 "Agent d'entretien des espaces verts", clause=RESERVE_EA),
     )),
     MarcheDemo("GBCA", 39, "conservatoire", "Rénovation énergétique du conservatoire Henri "
-               "Dutilleux", T, AOO, "45331000", -11, 14, (
+               "Dutilleux", T, AOO, "45331000-6", -11, 14, (
         LotDemo("02", "Chauffage — ventilation — plomberie", 520_000, "thermique", 2, 11,
                 "Aide-chauffagiste"),
     )),
     MarcheDemo("GBCA", 51, None, "Maîtrise d'œuvre de la réhabilitation de la piscine du Parc",
-               S, MAPA, "71000000", -12, 30, (
+               S, MAPA, "71000000-8", -12, 30, (
         LotDemo("unique", "Mission de maîtrise d'œuvre complète", 310_000, "archi", 1, 29,
                 "Dessinateur-projeteur en alternance", clause=CRITERE, ponderation=15,
                 heures_imposees=400, motif="Volume fixé à 400 h dans le règlement de la "
@@ -452,24 +452,24 @@ MARCHES = [
                 modalites=(Modalite.ALTERNANCE,)),
     )),
     MarcheDemo("CD90", 105, "chateaudun", "Restructuration du collège Châteaudun", T, AOO,
-               "45214200", -17, 26, (
+               "45214200-2", -17, 26, (
         LotDemo("01", "Démolition — gros œuvre", 1_100_000, "batest", 1, 14, "Aide-maçon",
                 sous_traitants=("demolition",)),
         LotDemo("05", "Plâtrerie — cloisons", 330_000, "platrerie", 8, 12, "Plaquiste"),
     )),
     MarcheDemo("CD90", 88, "routes", "Entretien et réfection des routes départementales — "
-               "secteur Nord (accord-cadre)", T, AOO, "45233140", -24, 48, (
+               "secteur Nord (accord-cadre)", T, AOO, "45233140-2", -24, 48, (
         LotDemo("01", "Réfection de chaussées", 2_000_000, "salbert", 1, 47, "Ouvrier VRD"),
     )),
     MarcheDemo("CD90", 112, None, "Entretien des sentiers de randonnée et petits ouvrages "
-               "(marché d'insertion)", S, MAPA, "77310000", -13, 24, (
+               "(marché d'insertion)", S, MAPA, "77310000-6", -13, 24, (
         LotDemo("unique", "Entretien des sentiers et petits ouvrages", 180_000, "aci_nature",
                 1, 23, "Agent d'entretien des espaces naturels", clause=INSERTION_QUALIF,
                 heures_imposees=3_200, motif="Marché d'insertion : les heures retenues sont le "
                 "temps de travail des salariés en parcours (deux équipes de six)."),
     )),
     MarcheDemo("TH", 19, "th_rehab", "Réhabilitation thermique de 120 logements — rue de "
-               "Marseille", T, AOO, "45453000", -19, 22, (
+               "Marseille", T, AOO, "45453000-7", -19, 22, (
         LotDemo("01", "Isolation thermique par l'extérieur", 1_250_000, "cuenot", 2, 14,
                 "Façadier-isolateur", sous_traitants=("aci_residences",)),
         LotDemo("04", "Ventilation — chauffage", 470_000, "thermique", 6, 12,
@@ -478,7 +478,7 @@ MARCHES = [
                 "Peintre en bâtiment", part_mo="70", sous_traitants=("aci_residences",)),
     )),
     MarcheDemo("TH", 27, "th_proximite", "Nettoyage des parties communes et gestion des "
-               "encombrants", S, AOO, "90910000", -15, 36, (
+               "encombrants", S, AOO, "90910000-9", -15, 36, (
         LotDemo("01", "Secteur Belfort Nord — Les Résidences", 480_000, "proprete90", 1, 35,
                 "Agent de propreté", taux="10"),
         LotDemo("02", "Secteur Belfort Sud — Glacis du Château", 350_000, "proprete_solidaire",
@@ -492,38 +492,38 @@ MARCHES = [
                 "Aide-menuisier poseur", part_mo="40"),
     )),
     MarcheDemo("HNFC", 41, "urgences", "Réaménagement du service des urgences", T, AOO,
-               "45453000", -10, 16, (
+               "45453000-7", -10, 16, (
         LotDemo("03", "Cloisons — doublages — faux plafonds", 410_000, "platrerie", 2, 10,
                 "Plaquiste"),
         LotDemo("06", "Électricité", 380_000, "miotte", 2, 12, "Aide-électricien",
                 clause=CRITERE, ponderation=15),
     )),
     MarcheDemo("HNFC", 17, None, "Bionettoyage des locaux administratifs et logistiques", S,
-               AOO, "90910000", -21, 36, (
+               AOO, "90910000-9", -21, 36, (
         LotDemo("01", "Site de Trévenans", 900_000, "proprete90", 1, 35, "Agent de propreté",
                 heures_imposees=1_000, motif="Minimum de 1 000 h fixé au CCAP, supérieur au "
                 "calcul de référence."),
     )),
     MarcheDemo("HNFC", 66, None, "Entretien des espaces extérieurs du site de Trévenans", S,
-               MAPA, "77310000", -2, 24, (
+               MAPA, "77310000-6", -2, 24, (
         LotDemo("unique", "Tonte, taille et entretien des abords", 95_000, "ea_lion", 1, 23,
                 "Agent d'entretien des espaces verts", clause=RESERVE_EA),
     )),
     MarcheDemo("RBFC", 208, "condorcet", "Rénovation du lycée Condorcet — bâtiment B", T, AOO,
-               "45214200", -28, 24, (
+               "45214200-2", -28, 24, (
         LotDemo("01", "Gros œuvre — désamiantage", 1_600_000, "batest", 1, 18, "Aide-maçon",
                 sous_traitants=("demolition",)),
     )),
     MarcheDemo("RBFC", 231, "follereau", "Restructuration des ateliers du lycée Raoul "
-               "Follereau", T, AOO, "45214200", -1, 24, (
+               "Follereau", T, AOO, "45214200-2", -1, 24, (
         LotDemo("01", "Gros œuvre", 1_350_000, "lion", 2, 18, "Aide-maçon"),
     )),
     MarcheDemo("RBFC", 190, None, "Entretien ménager des lycées du nord de la Franche-Comté",
-               S, AOO, "90910000", -30, 48, (
+               S, AOO, "90910000-9", -30, 48, (
         LotDemo("02", "Lycées de Belfort", 1_200_000, "proprete90", 1, 47, "Agent de propreté",
                 part_mo="80"),
     )),
-    MarcheDemo("DEL", 9, "delle_centre", "Aménagement du centre-bourg", T, MAPA, "45233140",
+    MarcheDemo("DEL", 9, "delle_centre", "Aménagement du centre-bourg", T, MAPA, "45233140-2",
                -18, 14, (
         LotDemo("01", "Voirie — réseaux", 720_000, "vrde", 1, 12, "Ouvrier VRD"),
         LotDemo("02", "Espaces verts — mobilier", 160_000, "aci_nature", 6, 6,
