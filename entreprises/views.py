@@ -1,4 +1,3 @@
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -14,8 +13,9 @@ from label import perms as label_perms
 from label import selectors as label_selectors
 from label.selectors import EtatLabel
 from marches import perms as marches_perms
-from marches.models import EtatAction
+from marches.models import EtatAction, Lot
 from mife.core import formats
+from mife.core.expressions import nombre_lies
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, limiter
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 from mife.core.listes import Colonne, ListeView
@@ -55,7 +55,7 @@ class EntrepriseListeView(ListeView):
 
     def get_queryset(self):
         self.queryset = Entreprise.objects.annotate(
-            nb_lots_titulaire=Count("lots_titulaire", distinct=True)
+            nb_lots_titulaire=nombre_lies(Lot.objects.all(), "titulaire")
         )
         return super().get_queryset()
 
