@@ -25,6 +25,7 @@ from django_filters.views import FilterView
 
 from mife.core import excel, formats
 from mife.core.excel import Classeur, ColonneExcel
+from mife.core.pagination import PaginateurListe
 from mife.core.signaux import liste_exportee
 
 FORMATS = {
@@ -136,6 +137,7 @@ class ListeView(PermissionRequiredMixin, FilterView):
     colonnes: list[Colonne] = []
     tri_defaut = ""
     paginate_by = 25
+    paginator_class = PaginateurListe  # last and deep pages without a long OFFSET
     action_principale: tuple[str, str, str] | None = None  # (label, url, permission)
     #: What an empty list says when it has no row at all (« Aucun besoin de recrutement. »)
     #: and, optionally, how rows come in when there is no creation button here.
