@@ -25,11 +25,11 @@ class MarcheFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Recherche (référence, objet)", method=recherche_texte(["reference", "objet"])
     )
-    donneur_ordre = django_filters.ModelChoiceFilter(
-        label="Donneur d'ordre", queryset=DonneurOrdre.objects.all()
+    donneur_ordre = ChoixRechercheFilter(
+        label="Donneur d'ordre", famille="donneurs", queryset=DonneurOrdre.objects.all()
     )
-    operation = django_filters.ModelChoiceFilter(
-        label="Opération", queryset=Operation.objects.all()
+    operation = ChoixRechercheFilter(
+        label="Opération", famille="operations", queryset=Operation.objects.all()
     )
     nature = django_filters.ChoiceFilter(label="Nature", choices=NatureMarche.choices)
     annee = django_filters.NumberFilter(
@@ -63,8 +63,8 @@ class FileQualificationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Recherche (référence, objet)", method=recherche_texte(["reference", "objet"])
     )
-    donneur_ordre = django_filters.ModelChoiceFilter(
-        label="Donneur d'ordre", queryset=DonneurOrdre.objects.all()
+    donneur_ordre = ChoixRechercheFilter(
+        label="Donneur d'ordre", famille="donneurs", queryset=DonneurOrdre.objects.all()
     )
     nature = django_filters.ChoiceFilter(label="Nature", choices=NatureMarche.choices)
     clause_sociale = OuiNonFilter(label="Clause sociale publiée")
@@ -81,13 +81,17 @@ class LotFilter(django_filters.FilterSet):
         label="Recherche (référence, objet, intitulé)",
         method=recherche_texte(["marche__reference", "marche__objet", "intitule"]),
     )
-    donneur_ordre = django_filters.ModelChoiceFilter(
+    donneur_ordre = ChoixRechercheFilter(
         label="Donneur d'ordre",
         field_name="marche__donneur_ordre",
+        famille="donneurs",
         queryset=DonneurOrdre.objects.all(),
     )
-    operation = django_filters.ModelChoiceFilter(
-        label="Opération", field_name="marche__operation", queryset=Operation.objects.all()
+    operation = ChoixRechercheFilter(
+        label="Opération",
+        field_name="marche__operation",
+        famille="operations",
+        queryset=Operation.objects.all(),
     )
     nature = django_filters.ChoiceFilter(
         label="Nature", field_name="marche__nature", choices=NatureMarche.choices
@@ -160,8 +164,8 @@ class OperationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Recherche (nom, commune)", method=recherche_texte(["nom", "commune", "description"])
     )
-    donneur_ordre = django_filters.ModelChoiceFilter(
-        label="Donneur d'ordre", queryset=DonneurOrdre.objects.all()
+    donneur_ordre = ChoixRechercheFilter(
+        label="Donneur d'ordre", famille="donneurs", queryset=DonneurOrdre.objects.all()
     )
     renouvellement_urbain = OuiNonFilter(label="Renouvellement urbain (ANRU/QPV)", tous="Toutes")
 

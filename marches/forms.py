@@ -74,6 +74,10 @@ class OperationForm(forms.ModelForm):
         ]
         widgets = {"date_debut": DATE, "date_fin": DATE, "description": forms.Textarea({"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en_recherche(self.fields["donneur_ordre"], "donneurs")
+
     def clean(self):
         donnees = super().clean()
         debut, fin = donnees.get("date_debut"), donnees.get("date_fin")
@@ -108,6 +112,9 @@ class MarcheForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["operation"].queryset = Operation.objects.select_related("donneur_ordre")
+        en_recherche(self.fields["donneur_ordre"], "donneurs")
+        # The operations offered are the chosen buyer's.
+        en_recherche(self.fields["operation"], "operations", depend_de="donneur_ordre")
 
     def clean(self):
         donnees = super().clean()

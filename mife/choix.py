@@ -22,7 +22,7 @@ from heures import perms as perms_heures
 from heures import selectors as heures_selectors
 from heures.models import Mission, Participant
 from marches import perms as perms_marches
-from marches.models import Lot, Marche
+from marches.models import DonneurOrdre, Lot, Marche, Operation
 
 PAR_PAGE = 20
 
@@ -52,7 +52,30 @@ def _filtre_lot(qs: QuerySet, request) -> QuerySet:
     return qs
 
 
+def _filtre_operation(qs: QuerySet, request) -> QuerySet:
+    donneur = request.GET.get("donneur_ordre", "")
+    if donneur.isdigit():
+        qs = qs.filter(donneur_ordre=int(donneur))
+    return qs
+
+
 FAMILLES = {
+    "donneurs": Famille(
+        perms_marches.peut_voir_donneurs_ordre,
+        lambda: DonneurOrdre.objects.order_by("nom", "pk"),
+        ("nom", "commune"),
+        ("siret",),
+        str,
+        lambda d: " — ".join(x for x in (d.siret, d.commune) if x),
+    ),
+    "operations": Famille(
+        perms_marches.peut_voir_operations,
+        lambda: Operation.objects.select_related("donneur_ordre").order_by("nom", "pk"),
+        ("nom", "commune"),
+        (),
+        str,
+        lambda o: o.donneur_ordre.nom,
+    ),
     "entreprises": Famille(
         perms_entreprises.peut_voir,
         lambda: Entreprise.objects.order_by("raison_sociale", "pk"),
@@ -100,7 +123,11 @@ FAMILLES = {
         lambda p: p.commune,
     ),
 }
-FILTRES = {"entreprises": _filtre_entreprise, "lots": _filtre_lot}
+FILTRES = {
+    "entreprises": _filtre_entreprise,
+    "lots": _filtre_lot,
+    "operations": _filtre_operation,
+}
 
 
 def rechercher(famille: Famille, texte: str) -> QuerySet:

@@ -48,9 +48,8 @@ class FiltresIndicateursForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["donneur_ordre"].error_messages["invalid_choice"] = (
-            "Donneur d'ordre inconnu : choisissez-le dans la liste."
-        )
+        en_recherche(self.fields["donneur_ordre"], "donneurs")
+        en_recherche(self.fields["operation"], "operations")
         en_recherche(self.fields["entreprise"], "entreprises")
 
     def clean(self):
@@ -101,11 +100,14 @@ class DemandeBilanForm(forms.Form):
         required=False,
         empty_label="Tous (bilan général)",
         help_text="Un donneur d'ordre : ses marchés seulement, effectifs de 1 ou 2 masqués.",
-        error_messages={"invalid_choice": "Donneur d'ordre inconnu : choisissez-le dans la liste."},
     )
     format = forms.ChoiceField(
         label="Format", choices=[("pdf", "PDF"), ("xlsx", "Classeur Excel")], initial="pdf"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        en_recherche(self.fields["donneur_ordre"], "donneurs")
 
     def clean_annee(self):
         annee = self.cleaned_data["annee"]
@@ -141,6 +143,7 @@ class RapportDonneurForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         en_recherche(self.fields["marche"], "marches")
+        en_recherche(self.fields["operation"], "operations")
 
     def clean_periode(self):
         from mife.rapports import lire_periode

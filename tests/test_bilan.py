@@ -153,7 +153,7 @@ def test_bilan_navigateur_mauvaise_saisie(jeu, client_for):
     page = client.post(reverse("bilan"), {"annee": 1990, "format": "pdf", "donneur_ordre": 999999})
     texte = page.content.decode()
     assert "Année 1990 hors des données" in texte
-    assert "Donneur d&#x27;ordre inconnu" in texte
+    assert "Donneur d&#x27;ordre : ce choix n&#x27;existe pas ou ne vous est pas proposé" in texte
     assert not DemandeBilan.objects.exists()
 
 

@@ -111,9 +111,27 @@ class TestPointsDAcces:
         missions = _json(client, "missions", q=mission.reference)["resultats"]
         assert [r["id"] for r in missions] == [mission.pk]
 
+    def test_donneurs_et_operations_de_l_acheteur_choisi(self, client_for):
+        ville = f.DonneurOrdreFactory(nom="Ville de Délle", siret="21900039800015")
+        f.DonneurOrdreFactory(nom="Autre acheteur")
+        quartier = f.OperationFactory(nom="Quartier des Résidences", donneur_ordre=ville)
+        ailleurs = f.OperationFactory(nom="Résidence ailleurs")
+        client = client_for(roles.DIRECTION)  # the indicators' and bilan's filters
+        donneurs = _json(client, "donneurs", q="delle")["resultats"]
+        assert [r["libelle"] for r in donneurs] == ["Ville de Délle"]
+        assert donneurs[0]["detail"].startswith("21900039800015")
+        assert _json(client, "donneurs", q="219 000 398")["resultats"][0]["id"] == ville.pk
+        residences = _json(client, "operations", q="residence")["resultats"]
+        assert {r["id"] for r in residences} == {quartier.pk, ailleurs.pk}
+        siennes = _json(client, "operations", q="residence", donneur_ordre=str(ville.pk))
+        assert [r["id"] for r in siennes["resultats"]] == [quartier.pk]
+
     @pytest.mark.parametrize(
         ("role", "famille", "code"),
         [
+            (roles.DIRECTION, "donneurs", 200),
+            (roles.SUIVI, "operations", 200),
+            (None, "donneurs", 403),
             (roles.DIRECTION, "participants", 403),
             (roles.DIRECTION, "missions", 403),
             (roles.ANIMATEUR, "participants", 403),
@@ -146,6 +164,27 @@ class TestPagesSansToutesLesOptions:
         Entreprise.objects.bulk_create(
             f.EntrepriseFactory.build(raison_sociale=f"Entreprise {i:03d}") for i in range(300)
         )
+
+    @pytest.mark.parametrize(
+        ("url", "noms"),
+        [
+            ("marches:marche_liste", ["donneur_ordre", "operation"]),
+            ("marches:lot_liste", ["donneur_ordre", "operation"]),
+            ("marches:file_qualification", ["donneur_ordre"]),
+            ("indicateurs", ["donneur_ordre", "operation"]),
+            ("bilan", ["donneur_ordre"]),
+            ("heures:tableau_mois", ["donneur_ordre"]),
+            ("marches:marche_creer", ["donneur_ordre", "operation"]),
+            ("marches:operation_creer", ["donneur_ordre"]),
+        ],
+    )
+    def test_donneurs_et_operations_sans_toutes_les_options(self, client_for, url, noms):
+        for i in range(40):
+            f.OperationFactory(nom=f"Opération {i:02d}")
+        client = client_for(roles.ADMIN)
+        html = client.get(reverse(url)).content.decode()
+        for nom in noms:
+            assert _options(html, nom) in ([""], []), nom
 
     def test_saisie_des_heures(self, client_for, trois_cents, mission):
         html = client_for(roles.FACILITATEUR).get(reverse("heures:declaration_ouvrir")).content

@@ -188,7 +188,10 @@ def test_page_refusee_sans_droit(client_for):
     [
         ({"debut": "2025-03-01", "fin": "2025-01-01"}, "période inversée"),
         ({"annee": "1990"}, "Année 1990 hors des données"),
-        ({"donneur_ordre": "999999"}, "Donneur d&#x27;ordre inconnu"),
+        (
+            {"donneur_ordre": "999999"},
+            "Donneur d&#x27;ordre : ce choix n&#x27;existe pas ou ne vous est pas proposé",
+        ),
     ],
 )
 def test_page_mauvais_filtres(jeu, client_for, params, message):

@@ -36,3 +36,4 @@ class TableauMoisForm(forms.Form):
         super().__init__(*args, **kwargs)
         en_recherche(self.fields["entreprise"], "entreprises")
         en_recherche(self.fields["lot"], "lots")
+        en_recherche(self.fields["donneur_ordre"], "donneurs")
