@@ -521,6 +521,12 @@ class DeclarationMensuelle(Versionne):
             models.Index(F("mois").desc(), "id", name="declaration_ordre_liste"),
             models.Index(fields=["total_declare", "id"], name="declaration_tri_total"),
             models.Index(fields=["entreprise", "mois"], name="declaration_entreprise_mois"),
+            # the queue of declarations to validate, oldest submitted first (homes, list)
+            models.Index(
+                fields=["soumise_le", "id"],
+                condition=models.Q(statut="soumise"),
+                name="declaration_file_soumises",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -131,6 +131,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's JIT compiles any query whose estimated cost passes a threshold: 100 to
+    # 200 ms spent on each request of a page whose SQL itself runs in 1 ms (a count over a
+    # correlated subquery, measured at national scale by `make bench`). Off, as usually
+    # advised for a web application's short queries.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 AUTH_USER_MODEL = "mife.User"
 AUTHENTICATION_BACKENDS = [
