@@ -28,9 +28,9 @@ def lots():
     "tri",
     [("date_debut", "pk"), ("-date_debut", "pk"), ("marche__reference", "-pk"), ("-numero", "pk")],
 )
-@pytest.mark.parametrize("seuil", [0, 2, 1000])
+@pytest.mark.parametrize("seuil", [0, 1000])
 def test_chaque_page_donne_les_lignes_du_decoupage_simple(lots, tri, seuil, monkeypatch):
-    monkeypatch.setattr(PaginateurListe, "seuil_profond", seuil)
+    monkeypatch.setattr(PaginateurListe, "seuil", seuil)
     qs = lots.select_related("marche").order_by(*tri)
     attendu = [lot.pk for lot in qs]
     paginateur = PaginateurListe(qs, 4)
@@ -45,7 +45,7 @@ def test_chaque_page_donne_les_lignes_du_decoupage_simple(lots, tri, seuil, monk
 def test_page_profonde_en_deux_requetes_sans_jointure_pour_les_lignes_sautees(
     lots, monkeypatch, django_assert_num_queries
 ):
-    monkeypatch.setattr(PaginateurListe, "seuil_profond", 0)
+    monkeypatch.setattr(PaginateurListe, "seuil", 0)
     qs = lots.select_related("marche").order_by("date_debut", "pk")
     paginateur = PaginateurListe(qs, 4)
     paginateur.count  # noqa: B018 (the count is its own query)
@@ -58,21 +58,30 @@ def test_page_profonde_en_deux_requetes_sans_jointure_pour_les_lignes_sautees(
         assert all(lot.marche.reference for lot in lignes)  # select_related kept
 
 
-def test_derniere_page_lue_depuis_la_fin(lots, django_assert_num_queries):
-    qs = lots.order_by("-date_debut", "pk")
+def test_derniere_page_lue_depuis_la_fin(lots, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(PaginateurListe, "seuil", 0)
+    qs = lots.select_related("marche").order_by("-date_debut", "pk")
     paginateur = PaginateurListe(qs, 4)
     paginateur.count  # noqa: B018
-    with django_assert_num_queries(1) as requetes:
+    with django_assert_num_queries(2) as requetes:
         derniere = list(paginateur.page(paginateur.num_pages).object_list)
     assert "OFFSET" not in requetes.captured_queries[0]["sql"]
     assert [lot.pk for lot in derniere] == [lot.pk for lot in qs[20:]]
+
+
+def test_petite_liste_en_une_requete(lots, django_assert_num_queries):
+    qs = lots.select_related("marche").order_by("numero", "pk")
+    paginateur = PaginateurListe(qs, 4)
+    paginateur.count  # noqa: B018
+    with django_assert_num_queries(1):
+        assert [lot.numero for lot in paginateur.page(2).object_list] == ["04", "05", "06", "07"]
 
 
 def test_derniere_page_d_une_liste_identique_au_decoupage(client_for, monkeypatch):
     """Through a real list page: the last page shows the rows it showed before."""
     from mife import roles
 
-    monkeypatch.setattr(PaginateurListe, "seuil_profond", 0)
+    monkeypatch.setattr(PaginateurListe, "seuil", 0)
     for i in range(30):
         MarcheFactory(reference=f"R-{i:02d}")
     client = client_for(roles.FACILITATEUR)
