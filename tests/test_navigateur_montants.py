@@ -37,8 +37,9 @@ def test_montants_du_lot_saisis_a_la_francaise(make_user, connexion, tmp_path):
     page.get_by_label("Part de main-d'œuvre (%)").fill("50")
     page.get_by_label("Taux d'insertion (%)").fill("5")
     page.get_by_label("Coût horaire chargé (€)").fill("30,00 €")
-    # Each keystroke asks the server again; while a request runs, only the last keystroke is queued (hx-sync « queue last »), so
-    # the result settles on the full amount instead of a stale « 1,00 € ».
+    # Each keystroke asks the server again; while a request runs, only the last keystroke is
+    # queued (hx-sync « queue last »), so the result settles on the full amount instead of a
+    # stale « 1,00 € ».
     resultat = page.locator("#resultat-calcul")
     expect(resultat).to_contain_text(re.compile(r"1\s042\sh"))
     expect(resultat).to_contain_text(re.compile(r"1\s250\s000,50\s€ × 50\s% × 5\s% ÷ 30,00\s€/h"))
