@@ -15,6 +15,11 @@ urlpatterns = [
         views.graphique_indicateurs,
         name="indicateurs_graphique",
     ),
+    path(
+        "indicateurs/ventilation/<str:nom>/",
+        views.ventilation,
+        name="indicateurs_ventilation",
+    ),
     path("indicateurs/fse/", views.export_fse, name="export_fse"),
     path("indicateurs/previsions/", views.previsions, name="previsions"),
     path("rapports/", views.rapports, name="rapports"),

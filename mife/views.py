@@ -4,17 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.generic import TemplateView
 
 from heures import selectors as heures_selectors
 from marches.models import Lot
-from mife import bilan, fse, graphiques, indicateurs, selectors
+from mife import bilan, fse, graphiques, indicateurs, selectors, ventilations
 from mife import rapports as rapports_service
 from mife import recherche as recherche_service
+from mife.core.excel import Classeur, ColonneExcel
+from mife.core.signaux import liste_exportee
 from mife.forms import DemandeBilanForm, FiltresIndicateursForm, RapportDonneurForm
 from mife.models import DemandeBilan, RapportDonneur, StatutDemandeBilan
 
@@ -48,19 +52,29 @@ def recherche(request):
     )
 
 
+# The page behind a row of a per-contract breakdown, and the permission to open it.
+LIENS_VENTILATIONS = {
+    "donneurs": ("marches.view_donneurordre", "marches:donneur_detail"),
+    "operations": ("marches.view_operation", "marches:operation_detail"),
+    "entreprises": ("entreprises.view_entreprise", "entreprises:detail"),
+}
+
+
+def _liens_ventilation(nom: str, lignes, user) -> None:
+    """Link the rows shown of the breakdown ``nom`` (not the thousands left out) to their
+    page, where the role may see it."""
+    if nom not in LIENS_VENTILATIONS:
+        return
+    permission, url = LIENS_VENTILATIONS[nom]
+    if user.has_perm(permission):
+        for ligne in lignes:
+            if ligne.code != "0":  # « Hors opération »
+                ligne.lien = reverse(url, args=[ligne.code])
+
+
 def _liens(resultat, user) -> None:
-    """The list behind each figure, where the role may see it (no drill-down to people for a
-    role without the right to see participants)."""
-    if user.has_perm("marches.view_donneurordre"):
-        for ligne in resultat.par_donneur:
-            ligne.lien = reverse("marches:donneur_detail", args=[ligne.code])
-    if user.has_perm("marches.view_operation"):
-        for ligne in resultat.par_operation:
-            if ligne.code != "0":
-                ligne.lien = reverse("marches:operation_detail", args=[ligne.code])
-    if user.has_perm("entreprises.view_entreprise"):
-        for ligne in resultat.par_entreprise:
-            ligne.lien = reverse("entreprises:detail", args=[ligne.code])
+    """The list behind each figure of the bounded breakdowns, where the role may see it (no
+    drill-down to people for a role without the right to see participants)."""
     if user.has_perm("heures.view_participant"):
         liste = reverse("heures:participant_liste")
         for ligne in resultat.par_niveau:
@@ -101,19 +115,87 @@ class IndicateursView(PermissionRequiredMixin, TemplateView):
                 filtres.annee_precedente(), self.request.user, detail=False
             )
             _liens(resultat, self.request.user)
+        requete = self.request.GET.urlencode()
+        # Per buyer, operation, company…: the first rows, then a link to the full list.
+        tableaux = ventilations.tableaux_bornes(resultat, requete) if resultat else []
+        for tableau in tableaux:
+            _liens_ventilation(tableau.ventilation.nom, tableau.lignes, self.request.user)
         context.update(
             form=form,
             resultat=resultat,
+            ventilations=tableaux,
+            limite=ventilations.LIMITE,
             chiffres=indicateurs.chiffres_cles(resultat, precedent) if resultat else [],
             graphiques=[
                 (nom, titre, reverse("indicateurs_graphique", args=[nom]))
                 for nom, (titre, _) in graphiques.GRAPHIQUES.items()
             ],
-            requete=self.request.GET.urlencode(),
+            requete=requete,
             titre="Indicateurs",
             fil=[("Indicateurs", None)],
         )
         return context
+
+
+@permission_required("mife.voir_bilan", raise_exception=True)
+def ventilation(request, nom: str):
+    """A complete breakdown of the indicators (every company, buyer…), with the page's filters:
+    paginated like every list, or as an Excel workbook (``?export=xlsx``)."""
+    v = ventilations.VENTILATIONS.get(nom)
+    if v is None:
+        raise Http404("Ventilation inconnue.")
+    parametres = request.GET.copy()
+    export = parametres.pop("export", [""])[-1] == "xlsx"
+    parametres.pop("page", None)
+    form = FiltresIndicateursForm(parametres or {"annee": timezone.localdate().year})
+    if not form.is_valid():
+        messages.error(request, "Filtres invalides : corrigez-les sur la page des indicateurs.")
+        return redirect(f"{reverse('indicateurs')}?{parametres.urlencode()}")
+    filtres = form.filtres()
+    resultat = indicateurs.calculer(filtres, request.user)
+    lignes = v.lignes(resultat)
+    titre = f"{v.titre_complet} — {filtres.libelle_periode}"
+    if export:
+        return _exporter_ventilation(request, v, lignes, titre, filtres)
+    page = Paginator(lignes, 25).get_page(request.GET.get("page"))
+    _liens_ventilation(v.nom, page.object_list, request.user)
+    retour = f"{reverse('indicateurs')}?{parametres.urlencode()}"
+    return render(
+        request,
+        "mife/ventilation.html",
+        {
+            "v": v,
+            "lignes": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "total": len(lignes),
+            "heures": sum((ligne.heures for ligne in lignes), indicateurs.ZERO),
+            "retour": retour,
+            "titre": titre,
+            "fil": [("Indicateurs", retour), (v.titre_complet, None)],
+        },
+    )
+
+
+def _exporter_ventilation(request, v, lignes, titre, filtres) -> HttpResponse:
+    liste_exportee.send(sender=ventilation, request=request, titre=titre)
+    wb = Classeur()
+    ws = wb.feuille(v.titre_complet)
+    ws.tableau(
+        [ColonneExcel(v.entete), ColonneExcel("Personnes"), ColonneExcel("Heures", "heures")],
+        (
+            [
+                ligne.libelle,
+                ligne.personnes_affichees if v.masquer else ligne.personnes,
+                indicateurs.MASQUE if v.masquer and ligne.masque else ligne.heures,
+            ]
+            for ligne in lignes
+        ),
+    )
+    reponse = HttpResponse(wb.octets(), content_type=TYPE_XLSX)
+    nom = f"{slugify(v.titre_complet)}-{filtres.debut:%Y%m%d}-{filtres.fin:%Y%m%d}.xlsx"
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}"'
+    return reponse
 
 
 @permission_required("mife.voir_bilan", raise_exception=True)

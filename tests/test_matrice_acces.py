@@ -203,6 +203,7 @@ def _objets(tmp_path):
         "label:session_detail": {"pk": session.pk},
         # Bilan, indicators and reports to buyers (mife)
         "indicateurs_graphique": {"nom": "mois"},
+        "indicateurs_ventilation": {"nom": "entreprises"},
         # Search-as-you-type choices: the most guarded family (people)
         "choix": {"famille": "participants"},
         "rapport_fichier": {"pk": _premier(RapportDonneur), "format": "pdf"},
