@@ -247,7 +247,8 @@ def _filtres(annee: int, donneur_ordre: DonneurOrdre | None) -> Filtres:
 def calculer(annee: int, donneur_ordre: DonneurOrdre | None = None, user=None):
     filtres = _filtres(annee, donneur_ordre)
     courant = indicateurs.calculer(filtres, user)
-    precedent = indicateurs.calculer(filtres.annee_precedente(), user)
+    # Last year: only its key figures are printed (« Un an avant »).
+    precedent = indicateurs.calculer(filtres.annee_precedente(), user, detail=False)
     return courant, precedent
 
 
