@@ -240,9 +240,11 @@ class ListeView(PermissionRequiredMixin, FilterView):
     raise_exception = True
     strict = False  # an invalid filter value shows the error, the list stays usable
     nom_export = ""
-    #: Fields read for the Excel export (``QuerySet.only``), when the columns need few of them:
-    #: a big export then builds light objects. Every field a column reads must be listed (with
-    #: the joined objects' keys), or each row would cost a query; empty = every field.
+    #: Only for an export read from the objects (a column needs the object, see ``Colonne``):
+    #: the fields read (``QuerySet.only``), when the columns need few of them, so that a big
+    #: export builds light objects. Every field a column reads must be listed (with the joined
+    #: objects' keys), or each row would cost a query; empty = every field. An export read from
+    #: values selects exactly its columns' paths: nothing to declare.
     champs_export: tuple[str, ...] = ()
 
     def get_colonnes(self) -> list[Colonne]:
