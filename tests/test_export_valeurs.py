@@ -4,6 +4,7 @@ its rows are read (values or objects), on the demo data."""
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -15,7 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from heures.models import ANONYMISE, Mission, Participant
+from heures.models import (
+    ANONYMISE,
+    Attestation,
+    Mission,
+    Participant,
+    StatutAttestation,
+    TypeAttestation,
+)
 from heures.views.listes import colonne_lot, colonne_participant, libelle_lot, nom_affiche
 from marches.models import Lot
 from mife.bench.mesures import pages_de_liste
@@ -157,6 +165,13 @@ def test_chaque_liste_exporte_les_memes_cellules_en_valeurs_et_en_objets(
 ):
     # The access log of each export would add a row to the journal's own export.
     monkeypatch.setattr(listes, "liste_exportee", Signal())
+    # Two attestations to re-issue (printed figures changed), so that list has rows too.
+    emises = Attestation.objects.filter(
+        statut=StatutAttestation.EMISE, type=TypeAttestation.MENSUELLE
+    ).order_by("pk")[:2]
+    Attestation.objects.filter(pk__in=[a.pk for a in emises]).update(
+        total_heures=Decimal("99.5"), cumul_heures=Decimal("1234.25")
+    )
     client = client_for(None, username="tout-voir", is_superuser=True, is_staff=True)
     urls = [f"{reverse(nom)}?export=xlsx" for nom, _ in pages_de_liste()]
     urls += [
@@ -192,3 +207,5 @@ def test_chaque_liste_exporte_les_memes_cellules_en_valeurs_et_en_objets(
     # A column that applies an object-level rule (the protected criteria) keeps its list on
     # the objects.
     assert "heures.Participant" not in en_valeurs
+    a_reemettre = par_valeurs[f"{reverse('heures:attestations_a_reemettre')}?export=xlsx"][0]
+    assert len(a_reemettre) == 3 and "99,5 h → " in a_reemettre[1][5][0]
