@@ -80,7 +80,8 @@ def _chemin_orm(modele, parties: tuple[str, ...], annotations) -> str | None:
             champ = modele._meta.get_field(partie)
         except FieldDoesNotExist:
             return None
-        if champ.is_relation and partie != getattr(champ, "attname", None):
+        cle = partie == getattr(champ, "attname", None) != champ.name  # "participant_id"
+        if champ.is_relation and not cle:
             # A related object: only as a step of the path, and only one row per row.
             if rang == dernier or not (champ.many_to_one or champ.one_to_one):
                 return None
@@ -194,10 +195,9 @@ class Colonne:
             return None
         if self._champ_a_choix:
             try:
-                self._libelles(modele)
+                attname, libelles = self._libelles(modele)
             except FieldDoesNotExist:
                 return None
-            attname, libelles = self._libelles(modele)
             return (attname,), lambda valeur: _libelle_de(libelles, valeur)
         chemin = _chemin_orm(modele, self._chemin, annotations)
         return None if chemin is None else ((chemin,), None)
