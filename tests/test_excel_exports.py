@@ -349,7 +349,7 @@ def _missions_exportees(client, **params):
 
 @pytest.mark.django_db
 def test_export_des_missions_ne_lit_que_ses_champs(client_for):
-    """The export reads the columns' fields only (``champs_export``), in one query whatever
+    """The export reads the columns' fields only (tuples of values), in one query whatever
     the number of rows, and writes the same cells as before."""
     from django.utils import timezone
 

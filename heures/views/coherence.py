@@ -15,6 +15,7 @@ from heures.filters import AttestationFilter
 from heures.forms.coherence import ControleForm
 from heures.models import Attestation
 from heures.services import attestations, coherence
+from heures.views.listes import colonne_lot
 from mife.core import formats
 from mife.core.listes import Colonne, ListeView
 
@@ -58,16 +59,18 @@ class AttestationsAReemettreView(ListeView):
         Colonne("Numéro", "numero", tri="numero", reference=True),
         Colonne("Type", "get_type_display", tri="type"),
         Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
-        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        colonne_lot(),
         Colonne("Mois", "mois", tri="mois", format="mois"),
         Colonne(
             "Heures du mois (imprimées → actuelles)",
-            lambda a: _ecart(a.total_heures, a.total_actuel),
+            _ecart,
+            champs=("total_heures", "total_actuel"),
             numerique=True,
         ),
         Colonne(
             "Cumul (imprimé → actuel)",
-            lambda a: _ecart(a.cumul_heures, a.cumul_actuel),
+            _ecart,
+            champs=("cumul_heures", "cumul_actuel"),
             numerique=True,
         ),
         Colonne("Émise le", "emise_le", tri="emise_le", format="date"),

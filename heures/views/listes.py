@@ -40,6 +40,42 @@ def libelles_criteres(user, validations) -> list[str]:
     return libelles
 
 
+def nom_affiche(pk, nom, prenom, anonymise_le) -> str:
+    """``Participant.nom_affiche`` from the values of a row: a list's column reads them
+    (``Colonne.champs``), so that its export reads no participant object."""
+    if anonymise_le:
+        return f"{ANONYMISE} n° {pk}"
+    return f"{nom.upper()} {prenom}"
+
+
+def colonne_participant(chemin: str = "participant", titre: str = "Participant") -> Colonne:
+    """The participant's displayed name (``nom_affiche``), sorted by name."""
+    return Colonne(
+        titre,
+        nom_affiche,
+        champs=(f"{chemin}_id", f"{chemin}__nom", f"{chemin}__prenom", f"{chemin}__anonymise_le"),
+        tri=f"{chemin}__nom",
+    )
+
+
+def libelle_lot(reference_marche, numero, intitule) -> str | None:
+    """``str(lot)`` (« MAR-2026-001 lot 2 — Gros œuvre ») from the values of a row, None
+    without a lot."""
+    if reference_marche is None:
+        return None
+    return f"{reference_marche} lot {numero} — {intitule}"
+
+
+def colonne_lot(chemin: str = "lot", titre: str = "Lot") -> Colonne:
+    """The lot as ``str(lot)`` shows it, sorted by contract reference (``libelle_lot``)."""
+    return Colonne(
+        titre,
+        libelle_lot,
+        champs=(f"{chemin}__marche__reference", f"{chemin}__numero", f"{chemin}__intitule"),
+        tri=f"{chemin}__marche__reference",
+    )
+
+
 def _criteres_prefetch() -> Prefetch:
     return Prefetch(
         "criteres_valides",
@@ -314,28 +350,14 @@ class MissionListeView(ListeView):
     )
     colonnes = [
         Colonne("Référence", "reference", tri="reference", lien=True, reference=True),
-        Colonne("Participant", lambda m: m.participant.nom_affiche, tri="participant__nom"),
-        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        colonne_participant(),
+        colonne_lot(),
         Colonne("Employeur", "employeur.raison_sociale", tri="employeur__raison_sociale"),
         Colonne("Modalité", "get_modalite_display", tri="modalite"),
         Colonne("Début", "date_debut", tri="date_debut", format="date"),
         Colonne("Fin", "date_fin", tri="date_fin", format="date"),
         Colonne("Sortie", "get_sortie_display", tri="sortie"),
     ]
-    champs_export = (
-        "reference",
-        "modalite",
-        "date_debut",
-        "date_fin",
-        "sortie",
-        "participant__nom",
-        "participant__prenom",
-        "participant__anonymise_le",
-        "lot__numero",
-        "lot__intitule",
-        "lot__marche__reference",
-        "employeur__raison_sociale",
-    )
 
     def has_permission(self):
         return perms.peut_voir_missions(self.request.user)
@@ -448,7 +470,7 @@ class DeclarationListeView(ListeView):
     colonnes = [
         Colonne("Mois", "mois", tri="mois", format="mois", lien=True),
         Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
-        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        colonne_lot(),
         Colonne("Version", "numero_version", tri="numero_version", numerique=True),
         Colonne("Statut", "get_statut_display", tri="statut", statut="statut"),
         Colonne(
@@ -617,7 +639,7 @@ class AttestationListeView(ListeView):
         Colonne("Numéro", "numero", tri="numero", reference=True),
         Colonne("Type", "get_type_display", tri="type"),
         Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
-        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        colonne_lot(),
         Colonne("Mois", "mois", tri="mois", format="mois"),
         Colonne(
             "Total heures", "total_heures", tri="total_heures", format="heures", numerique=True

@@ -36,7 +36,7 @@ from heures.models import (
 )
 from heures.services import besoins as besoins_service
 from heures.services import missions as missions_service
-from heures.views.listes import libelles_criteres
+from heures.views.listes import colonne_lot, libelles_criteres
 from marches.models import Lot
 from mife.core import formats, grammaire
 from mife.core.concurrence import ConflitDeVersion
@@ -252,7 +252,7 @@ class BesoinListeView(ListeView):
     colonnes = [
         Colonne("Poste", "poste", tri="poste", lien=True),
         Colonne("Entreprise", "entreprise.raison_sociale", tri="entreprise__raison_sociale"),
-        Colonne("Lot", "lot", tri="lot__marche__reference"),
+        colonne_lot(),
         Colonne("Début souhaité", "date_debut", tri="date_debut", format="date"),
         Colonne("Commune", "commune", tri="commune"),
         Colonne("Postes", "nombre_postes", tri="nombre_postes", numerique=True),
