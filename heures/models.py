@@ -175,6 +175,13 @@ class Participant(Versionne):
     def __str__(self) -> str:
         return f"{self.nom.upper()} {self.prenom}"
 
+    @staticmethod
+    def nom_affiche_de(pk, nom, prenom, anonymise_le) -> str:
+        """The displayed name from a row's values (a list's export reads no object)."""
+        if anonymise_le:
+            return f"{ANONYMISE} n° {pk}"
+        return f"{nom.upper()} {prenom}"
+
     def get_absolute_url(self) -> str:
         return reverse("heures:participant_detail", args=[self.pk])
 
@@ -192,9 +199,7 @@ class Participant(Versionne):
     # Display rules of personal data: an anonymised participant shows no identity.
     @property
     def nom_affiche(self) -> str:
-        if self.anonymise_le:
-            return f"{ANONYMISE} n° {self.pk}"
-        return str(self)
+        return self.nom_affiche_de(self.pk, self.nom, self.prenom, self.anonymise_le)
 
     @property
     def initiales_affichees(self) -> str:

@@ -404,7 +404,13 @@ class Lot(Versionne):
         ]
 
     def __str__(self) -> str:
-        return f"{self.marche.reference} lot {self.numero} — {self.intitule}"
+        return self.libelle_de(self.marche.reference, self.numero, self.intitule)
+
+    @staticmethod
+    def libelle_de(reference_marche, numero, intitule) -> str:
+        """« MAR-2026-001 lot 2 — Gros œuvre » from a row's values (a list's export reads no
+        object)."""
+        return f"{reference_marche} lot {numero} — {intitule}"
 
     def get_absolute_url(self) -> str:
         return reverse("marches:lot_detail", args=[self.pk])

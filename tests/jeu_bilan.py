@@ -121,3 +121,15 @@ def construire() -> dict:
     declarer(la, D(2025, 3, 1), [(m1, 999)])  # draft
     declarer(lb, D(2025, 5, 1), [(m3, 80)], validee=True)
     return {"a": a, "b": b, "la": la, "lb": lb, "p1": p1, "p2": p2, "p3": p3}
+
+
+def ajouter_entreprises(jeu, nombre: int, debut: int = 1):
+    """``nombre`` more companies on lot LA (buyer A, travaux) in June 2025, « Extra 01 » with
+    1 h, « Extra 02 » with 2 h…, one new person each."""
+    for i in range(debut, debut + nombre):
+        f.LigneDeclarationFactory(
+            declaration__lot=jeu["la"], declaration__validee=True,
+            declaration__mois=dt.date(2025, 6, 1),
+            declaration__entreprise=f.EntrepriseFactory(raison_sociale=f"Extra {i:02}"),
+            mission__lot=jeu["la"], heures=Decimal(i),
+        )  # fmt: skip

@@ -2,7 +2,6 @@
 others (rows and hours, never people), a link to the complete breakdown with the same filters
 (paginated, Excel); the page reads the same number of queries whatever the companies."""
 
-import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -15,22 +14,9 @@ from openpyxl import load_workbook
 
 from mife import ventilations
 from mife.indicateurs import Ligne
-from tests import factories as f
 from tests import jeu_bilan
 
 pytestmark = pytest.mark.django_db
-
-
-def ajouter_entreprises(jeu, nombre: int, debut: int = 1):
-    """``nombre`` more companies on lot LA (buyer A, travaux) in June 2025, « Extra 01 » with
-    1 h, « Extra 02 » with 2 h…, one new person each."""
-    for i in range(debut, debut + nombre):
-        f.LigneDeclarationFactory(
-            declaration__lot=jeu["la"], declaration__validee=True,
-            declaration__mois=dt.date(2025, 6, 1),
-            declaration__entreprise=f.EntrepriseFactory(raison_sociale=f"Extra {i:02}"),
-            mission__lot=jeu["la"], heures=Decimal(i),
-        )  # fmt: skip
 
 
 @pytest.fixture
@@ -41,7 +27,7 @@ def jeu():
 @pytest.fixture
 def beaucoup(jeu):
     # Companies: Bâtir Azur 270 h, Nettoyage Bleu 80 h, Extra 18 … Extra 01 (18 h … 1 h).
-    ajouter_entreprises(jeu, 18)
+    jeu_bilan.ajouter_entreprises(jeu, 18)
     return jeu
 
 
@@ -92,7 +78,7 @@ def test_le_lien_mene_a_la_liste_complete_avec_les_memes_filtres(beaucoup, clien
 
 
 def test_liste_complete_paginee(jeu, client_for):
-    ajouter_entreprises(jeu, 30)  # 32 companies: 25 + 7
+    jeu_bilan.ajouter_entreprises(jeu, 30)  # 32 companies: 25 + 7
     client = client_for("direction")
     url = reverse("indicateurs_ventilation", args=["entreprises"])
     premiere = client.get(url, {"annee": 2025}).content.decode()
@@ -139,7 +125,7 @@ def test_page_nombre_de_requetes_constant_avec_plus_d_entreprises(
     client.get(url, {"annee": 2025})  # warm caches (session, permissions)
     with CaptureQueriesContext(connection) as avant:
         client.get(url, {"annee": 2025})
-    ajouter_entreprises(jeu, 40)
+    jeu_bilan.ajouter_entreprises(jeu, 40)
     with django_assert_max_num_queries(len(avant)):
         page = client.get(url, {"annee": 2025}).content.decode()
     assert "… et 27 autres entreprises" in page  # 42 companies: 15 shown

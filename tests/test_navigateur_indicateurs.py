@@ -1,12 +1,8 @@
 """Browser test: the indicators page shows the first companies and a line summing the
 others; its link opens the complete breakdown with the same filters, then its second page."""
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 
-from tests import factories as f
 from tests import jeu_bilan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,13 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def jeu_avec_beaucoup_d_entreprises():
     jeu = jeu_bilan.construire()
-    for i in range(1, 31):  # 32 companies in all
-        f.LigneDeclarationFactory(
-            declaration__lot=jeu["la"], declaration__validee=True,
-            declaration__mois=dt.date(2025, 6, 1),
-            declaration__entreprise=f.EntrepriseFactory(raison_sociale=f"Extra {i:02}"),
-            mission__lot=jeu["la"], heures=Decimal(i),
-        )  # fmt: skip
+    jeu_bilan.ajouter_entreprises(jeu, 30)  # 32 companies in all
     return jeu
 
 

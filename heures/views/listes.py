@@ -20,6 +20,7 @@ from heures.models import (
 )
 from heures.services import participants as services_participants
 from journal import services as journal
+from marches.models import Lot
 from mife.core import formats, grammaire
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, limiter
 from mife.core.listes import Colonne, ListeView
@@ -43,9 +44,7 @@ def libelles_criteres(user, validations) -> list[str]:
 def nom_affiche(pk, nom, prenom, anonymise_le) -> str:
     """``Participant.nom_affiche`` from the values of a row: a list's column reads them
     (``Colonne.champs``), so that its export reads no participant object."""
-    if anonymise_le:
-        return f"{ANONYMISE} n° {pk}"
-    return f"{nom.upper()} {prenom}"
+    return Participant.nom_affiche_de(pk, nom, prenom, anonymise_le)
 
 
 def colonne_participant(chemin: str = "participant", titre: str = "Participant") -> Colonne:
@@ -63,7 +62,7 @@ def libelle_lot(reference_marche, numero, intitule) -> str | None:
     without a lot."""
     if reference_marche is None:
         return None
-    return f"{reference_marche} lot {numero} — {intitule}"
+    return Lot.libelle_de(reference_marche, numero, intitule)
 
 
 def colonne_lot(chemin: str = "lot", titre: str = "Lot") -> Colonne:
