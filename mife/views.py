@@ -284,6 +284,9 @@ def bilan_telecharger(request, pk: int):
     )
 
 
+PREVISIONS_PAR_PAGE = 50
+
+
 @permission_required("mife.voir_bilan", raise_exception=True)
 def previsions(request):
     """Lot forecast at the current pace; by default only the lots at risk of a shortfall."""
@@ -293,11 +296,15 @@ def previsions(request):
     toutes = heures_selectors.previsions_lots(lots, jour)
     lignes = toutes if tous else [p for p in toutes if p.a_risque]
     lignes.sort(key=lambda p: (-p.exposition, -p.manque, str(p.lot)))
+    # The totals cover every lot; the table shows a page (thousands of lots nationally).
+    page = Paginator(lignes, PREVISIONS_PAR_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "mife/previsions.html",
         {
-            "lignes": lignes,
+            "lignes": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
             "tous": tous,
             "jour": jour,
             "exposition_totale": sum((p.exposition for p in lignes if p.a_risque), Decimal(0)),

@@ -74,3 +74,21 @@ def test_page_des_lots_a_risque(jeu, client_for, django_assert_max_num_queries):
 
 def test_page_refusee_sans_droit(client_for):
     assert client_for("suivi").get(reverse("previsions")).status_code == 403
+
+
+def test_page_paginee_totaux_sur_tous_les_lots(client_for, monkeypatch):
+    """Thousands of lots nationally: the table shows a page, the totals cover every lot."""
+    from mife import views
+
+    monkeypatch.setattr(views, "PREVISIONS_PAR_PAGE", 2)
+    for _ in range(5):
+        f.ClauseFactory(lot__date_debut=dt.date.today() - dt.timedelta(days=60),
+                        lot__date_fin=dt.date.today() + dt.timedelta(days=300),
+                        lot__marche__date_notification=dt.date.today() - dt.timedelta(days=90),
+                        heures_requises=Decimal("500"))  # fmt: skip
+    client = client_for("direction")
+    page = client.get(reverse("previsions"), {"page": "3"}).content.decode()
+    assert "<strong>5</strong> lots à risque" in page
+    assert "75 000,00 €</strong>" in page.replace("\u202f", " ").replace("\xa0", " ")
+    assert page.count('class="table-warning"') == 1  # 5 lots, 2 a page: the third page has 1
+    assert "Page 3 sur 3" in page
