@@ -603,7 +603,9 @@ def _rythme_mensuel(resultat: Indicateurs, filtres: Filtres) -> None:
             | Q(cotraitants=filtres.entreprise)
             | Q(sous_traitants=filtres.entreprise)
         ).distinct()
-    lots = list(lots.values_list("date_debut", "date_fin", "clause__heures_requises"))
+    # The lot's key is read so that ``DISTINCT`` never merges two lots with the same dates and
+    # hours (whatever the model's default ordering adds to the select).
+    lots = list(lots.values_list("pk", "date_debut", "date_fin", "clause__heures_requises"))
     totaux = TotalHeuresMois.objects.filter(
         filtres.q_lot("lot__"), mois__gte=premier_jour(filtres.debut), mois__lte=filtres.fin
     )
@@ -626,7 +628,7 @@ def _rythme_mensuel(resultat: Indicateurs, filtres: Filtres) -> None:
         premier = suivant
     derniers = [dernier for _, dernier in mois]
     attendus = [ZERO] * len(mois)
-    for debut, fin, requises in lots:
+    for _, debut, fin, requises in lots:
         jours = (fin - debut).days + 1
         for i in range(bisect_left(derniers, debut), len(mois)):
             premier, dernier = mois[i]

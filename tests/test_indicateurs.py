@@ -303,3 +303,17 @@ def test_graphique_page_et_pdf_dessines_une_fois(jeu, client_for):
         autre = client.get(url, {"annee": 2024}).content
         assert figure.call_count == 2 and autre != premier
     cache.clear()
+
+
+def test_heures_requises_de_lots_identiques_comptees_chacune():
+    """Two lots of the same company with the same dates and required hours are two lots: the
+    required pace, filtered by that company, counts both (not one ``DISTINCT`` row)."""
+    entreprise = f.EntrepriseFactory()
+    for _ in range(2):
+        lot = f.LotFactory(
+            titulaire=entreprise, date_debut=dt.date(2025, 1, 1), date_fin=dt.date(2025, 12, 31)
+        )
+        f.ClauseFactory(lot=lot, heures_requises=Decimal("365"))
+    r = indicateurs.calculer(Filtres.annee(2025, entreprise=entreprise))
+    assert r.heures_requises == Decimal("730")
+    assert r.par_mois[0][2] == Decimal("62")  # 2 × 31 days × 1 h a day
