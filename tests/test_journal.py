@@ -59,6 +59,20 @@ def test_une_fiche_refusee_n_est_pas_une_consultation(client_for):
     assert refus.utilisateur == client.user and refus.objet == f"GET {p.get_absolute_url()}"
 
 
+def test_ouvrir_la_modification_d_un_participant_est_journalise(client_for):
+    """The edit page shows the identity and the criteria (protected ones included): a read."""
+    p = f.ParticipantFactory()
+    client = client_for(roles.FACILITATEUR)
+    url = reverse("heures:participant_modifier", args=[p.pk])
+    assert client.get(url, REMOTE_ADDR="203.0.113.9").status_code == 200
+    e = derniere(action=Action.CONSULTATION)
+    assert (e.participant_id, e.utilisateur, e.adresse_ip) == (p.pk, client.user, "203.0.113.9")
+    assert e.details["chemin"] == url
+    # Creating a participant reads nobody.
+    client.get(reverse("heures:participant_creer"))
+    assert len(entrees(action=Action.CONSULTATION)) == 1
+
+
 @pytest.mark.parametrize("nom_url", ["heures:participant_export_json", "heures:participant_export"])
 def test_export_droit_d_acces_journalise(client_for, nom_url):
     p = f.ParticipantFactory()
