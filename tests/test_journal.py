@@ -3,6 +3,8 @@ data-protection officer and its retention."""
 
 import datetime as dt
 import io
+import json
+import logging
 from io import StringIO
 
 import pytest
@@ -352,3 +354,12 @@ def test_participant_supprime_reste_un_numero_dans_le_journal(client_for):
     pk = p.pk
     Participant.objects.filter(pk=pk).delete()
     assert derniere(action=Action.CONSULTATION).participant_id == pk
+
+
+def test_copie_console_une_ligne_json_sans_retour_a_la_ligne_injectable(caplog):
+    """ASVS 16.4.1: a typed username cannot forge a second log line on the console."""
+    with caplog.at_level(logging.INFO, logger="journal"):
+        services.securite(None, Action.CONNEXION_ECHOUEE, identifiant='x\n{"action": "faux"}\r\n')
+    (ligne,) = [r.getMessage() for r in caplog.records if r.name == "journal"]
+    assert "\n" not in ligne and "\r" not in ligne
+    assert json.loads(ligne)["identifiant"] == 'x\n{"action": "faux"}\r\n'
