@@ -3,6 +3,8 @@ data-protection officer and its retention."""
 
 import datetime as dt
 import io
+import json
+import logging
 from io import StringIO
 
 import pytest
@@ -57,6 +59,20 @@ def test_une_fiche_refusee_n_est_pas_une_consultation(client_for):
     assert not entrees(action=Action.CONSULTATION)
     refus = derniere(action=Action.ACCES_REFUSE)
     assert refus.utilisateur == client.user and refus.objet == f"GET {p.get_absolute_url()}"
+
+
+def test_ouvrir_la_modification_d_un_participant_est_journalise(client_for):
+    """The edit page shows the identity and the criteria (protected ones included): a read."""
+    p = f.ParticipantFactory()
+    client = client_for(roles.FACILITATEUR)
+    url = reverse("heures:participant_modifier", args=[p.pk])
+    assert client.get(url, REMOTE_ADDR="203.0.113.9").status_code == 200
+    e = derniere(action=Action.CONSULTATION)
+    assert (e.participant_id, e.utilisateur, e.adresse_ip) == (p.pk, client.user, "203.0.113.9")
+    assert e.details["chemin"] == url
+    # Creating a participant reads nobody.
+    client.get(reverse("heures:participant_creer"))
+    assert len(entrees(action=Action.CONSULTATION)) == 1
 
 
 @pytest.mark.parametrize("nom_url", ["heures:participant_export_json", "heures:participant_export"])
@@ -338,3 +354,12 @@ def test_participant_supprime_reste_un_numero_dans_le_journal(client_for):
     pk = p.pk
     Participant.objects.filter(pk=pk).delete()
     assert derniere(action=Action.CONSULTATION).participant_id == pk
+
+
+def test_copie_console_une_ligne_json_sans_retour_a_la_ligne_injectable(caplog):
+    """ASVS 16.4.1: a typed username cannot forge a second log line on the console."""
+    with caplog.at_level(logging.INFO, logger="journal"):
+        services.securite(None, Action.CONNEXION_ECHOUEE, identifiant='x\n{"action": "faux"}\r\n')
+    (ligne,) = [r.getMessage() for r in caplog.records if r.name == "journal"]
+    assert "\n" not in ligne and "\r" not in ligne
+    assert json.loads(ligne)["identifiant"] == 'x\n{"action": "faux"}\r\n'

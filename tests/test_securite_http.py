@@ -11,6 +11,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
@@ -50,6 +51,18 @@ def test_pages_et_fichiers_de_donnees_personnelles_ne_sont_pas_mis_en_cache(clie
         assert reponse.status_code == 200, nom
         assert {"no-store", "private"} <= _cache(reponse), (nom, reponse.get("Cache-Control"))
         assert "public" not in _cache(reponse), nom
+
+
+def test_pdf_d_attestation_non_plus(client_for, settings, tmp_path):
+    """The files carrying participants' initials or names, served as files (FileResponse)."""
+    settings.MEDIA_ROOT = tmp_path
+    attestation = f.AttestationFactory()
+    attestation.fichier.save("a.pdf", ContentFile(b"%PDF-1.4 test"))
+    client = client_for(roles.SUIVI)
+    reponse = client.get(reverse("heures:attestation_pdf", args=[attestation.pk]))
+    lire(reponse)
+    assert reponse.status_code == 200
+    assert {"no-store", "private"} <= _cache(reponse), reponse.get("Cache-Control")
 
 
 def test_pages_publiques_non_plus(client):

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from heures.models import (
     CritereParticipant,
+    DeclarationMensuelle,
     LigneDeclaration,
     Mission,
     Participant,
@@ -212,6 +213,47 @@ def test_anonymiser_efface_les_textes_libres_et_le_journal_admin(ancienne):
         content_type=ContentType.objects.get_for_model(Mission), object_id=str(mission.pk)
     ).object_repr == (f"{mission.reference} — Participant anonymisé n° {p.pk}")
     assert statistiques() == avant
+
+
+def test_anonymiser_efface_le_nom_des_motifs_de_declaration(ancienne):
+    """A declaration covers several people: its reasons (rejection, correction) lose the
+    name of the person only, live and in their history; another person's name stays."""
+    p, mission = ancienne["participant"], ancienne["mission"]
+    declaration = LigneDeclaration.objects.get(mission=mission).declaration
+    declaration.motif_rejet = f"Heures de {PRENOM} {NOM} à revoir ; Léa Bernard : rien à dire"
+    declaration.motif_correction = f"Oubli de {NOM.upper()} {PRENOM} en mars"
+    declaration.save()  # a historical row with the reasons
+    version = declaration.version
+    sortie = StringIO()
+    call_command("anonymiser_participants", stdout=sortie)
+    declaration.refresh_from_db()
+    libelle = f"Participant anonymisé n° {p.pk}"
+    assert declaration.motif_rejet == f"Heures de {libelle} à revoir ; Léa Bernard : rien à dire"
+    assert declaration.motif_correction == f"Oubli de {libelle} en mars"
+    assert declaration.version == version + 1
+    assert declaration.statut == StatutDeclaration.VALIDEE
+    nulle_part(texte_de(DeclarationMensuelle.history.filter(id=declaration.pk)))
+    assert "Léa Bernard" in texte_de(DeclarationMensuelle.history.filter(id=declaration.pk))
+    assert "Textes libres effacés (postes, motifs, commentaires) : 4 (historique : " in (
+        sortie.getvalue()
+    )
+
+
+def test_supprimer_efface_le_nom_des_motifs_de_declaration(admin_client, personne):
+    """A declaration line of a deleted mission: its declaration's reasons named the person."""
+    mission = f.MissionFactory(participant=personne)
+    ligne = f.LigneDeclarationFactory(mission=mission)
+    declaration = ligne.declaration
+    declaration.motif_rejet = f"{PRENOM} {NOM} absente"
+    declaration.save()
+    ligne.delete()
+    mission.delete()
+    pk = personne.pk
+    admin_client.post(reverse("admin:heures_participant_delete", args=[pk]), {"post": "yes"})
+    assert not Participant.objects.filter(pk=pk).exists()
+    declaration.refresh_from_db()
+    assert declaration.motif_rejet == f"Participant anonymisé n° {pk} absente"
+    nulle_part(texte_de(DeclarationMensuelle.history.filter(id=declaration.pk)))
 
 
 def test_anonymiser_deux_fois_ne_change_rien_de_plus(ancienne):

@@ -8,6 +8,9 @@ identity elsewhere (docs/donnees-personnelles.md):
 - the **free texts** attached to it — job title (``poste``) and derogation reason of its
   missions, comments of the declaration lines of those missions, comments of the
   propositions made for it — are replaced by a neutral text, live and in their history;
+- the **reasons of the declarations** holding a line of its missions (rejection,
+  correction) cover other people too: only its name is replaced there, live and in their
+  history, by « Participant anonymisé n° … »;
 - the **admin log** (``django.contrib.admin.models.LogEntry``) entries about it, its
   missions, criteria and propositions, or whose text names it, are rewritten without the
   name (``object_repr`` and ``change_message``).
@@ -31,6 +34,7 @@ from django.db.models import Case, F, Q, Value, When
 from heures.models import (
     ANONYMISE,
     CritereParticipant,
+    DeclarationMensuelle,
     LigneDeclaration,
     Mission,
     Participant,
@@ -108,14 +112,19 @@ def _effacer(queryset, champs: tuple[str, ...], dry_run: bool, versionne: bool =
     return lignes.update(**valeurs)
 
 
+def _missions(pk: int) -> set[int]:
+    """The missions of participant ``pk``, live or deleted (from their history)."""
+    missions = set(Mission.objects.filter(participant_id=pk).values_list("pk", flat=True))
+    return missions | set(Mission.history.filter(participant_id=pk).values_list("id", flat=True))
+
+
 def effacer_textes_libres(pk: int, dry_run: bool = False) -> RapportTraces:
     """Job titles, derogation reasons and comments attached to participant ``pk``."""
     rapport = RapportTraces()
     MissionH = Mission.history.model
     PropositionH = Proposition.history.model
     LigneH = LigneDeclaration.history.model
-    missions = set(Mission.objects.filter(participant_id=pk).values_list("pk", flat=True))
-    missions |= set(MissionH.objects.filter(participant_id=pk).values_list("id", flat=True))
+    missions = _missions(pk)
     propositions = Proposition.objects.filter(participant_id=pk)
     rapport.textes += _effacer(
         Mission.objects.filter(pk__in=missions),
@@ -141,6 +150,57 @@ def effacer_textes_libres(pk: int, dry_run: bool = False) -> RapportTraces:
     return rapport
 
 
+def effacer_nom_des_declarations(
+    pk: int, noms: set[tuple[str, str]], dry_run: bool = False
+) -> RapportTraces:
+    """The reasons (rejection, correction) of the declarations holding a line of the missions
+    of participant ``pk``: a declaration covers other people too, so only the forms of its
+    name (``_formes``) are replaced by « Participant anonymisé n° … », live and in history."""
+    rapport = RapportTraces()
+    motif = _motif_des_noms(_formes(noms))
+    if motif is None:
+        return rapport
+    missions = _missions(pk)
+    LigneH = LigneDeclaration.history.model
+    declarations = set(
+        LigneDeclaration.objects.filter(mission_id__in=missions).values_list(
+            "declaration_id", flat=True
+        )
+    )
+    declarations |= set(
+        LigneH.objects.filter(mission_id__in=missions).values_list("declaration_id", flat=True)
+    )
+    if not declarations:
+        return rapport
+    libelle = libelle_anonyme(pk)
+    champs = ("motif_rejet", "motif_correction")
+    for modele, cle, compteur, versionne in (
+        (DeclarationMensuelle, "pk", "textes", True),
+        (DeclarationMensuelle.history.model, "id", "historique_textes", False),
+    ):
+        nom_pk = modele._meta.pk.name
+        lignes = (
+            modele.objects.filter(**{f"{cle}__in": declarations})
+            .exclude(motif_rejet="", motif_correction="")
+            .values(nom_pk, *champs)
+        )
+        for ligne in lignes:
+            changes = {
+                champ: nouveau
+                for champ in champs
+                if (nouveau := _remplacer(ligne[champ], motif, libelle)) != ligne[champ]
+            }
+            if not changes:
+                continue
+            setattr(rapport, compteur, getattr(rapport, compteur) + 1)
+            if dry_run:
+                continue
+            if versionne:
+                changes["version"] = F("version") + 1  # a form opened before cannot write it back
+            modele.objects.filter(pk=ligne[nom_pk]).update(**changes)
+    return rapport
+
+
 # --- admin log -----------------------------------------------------------------------------
 
 
@@ -152,6 +212,14 @@ def _formes(noms: set[tuple[str, str]]) -> list[str]:
         formes |= {f"{nom.upper()} {prenom}".strip(), f"{nom} {prenom}".strip()}
         formes.add(f"{prenom} {nom}".strip())
     return sorted((f for f in formes if len(f) >= 3), key=len, reverse=True)
+
+
+def _motif_des_noms(formes: list[str]) -> re.Pattern | None:
+    """The forms of the name as whole words only: « Bo Li » must not rewrite « Combo
+    Lingerie »."""
+    if not formes:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in formes) + r")(?!\w)", re.I)
 
 
 def _remplacer(texte: str, motif: re.Pattern | None, libelle: str) -> str:
@@ -206,12 +274,7 @@ def nettoyer_journal_admin(pk: int, noms: set[tuple[str, str]], dry_run: bool = 
         condition |= Q(object_repr__contains=forme) | Q(change_message__contains=forme)
         if echappee != forme:
             condition |= Q(change_message__contains=echappee)
-    # Whole words only: « Bo Li » must not rewrite « Combo Lingerie ».
-    motif = (
-        re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in formes) + r")(?!\w)", re.I)
-        if formes
-        else None
-    )
+    motif = _motif_des_noms(formes)
     libelle = libelle_anonyme(pk)
     propre = (types[Participant].pk, str(pk))
     changees = 0
@@ -244,6 +307,7 @@ def effacer_traces(
     """Everything above for participant ``pk``. ``historique=False`` leaves its own history
     rows (``anonymiser`` rewrites them itself, with its report)."""
     rapport = effacer_textes_libres(pk, dry_run)
+    rapport += effacer_nom_des_declarations(pk, noms, dry_run)
     if historique and annee_naissance is not None:
         lignes = Participant.history.filter(id=pk).filter(
             ~Q(nom=NOM_ANONYME) | ~Q(telephone="") | ~Q(email="") | ~Q(notes="")

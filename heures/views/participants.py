@@ -21,6 +21,7 @@ from heures import perms
 from heures.forms.participants import CriteresFormSet, ParticipantForm
 from heures.models import Participant
 from heures.services import participants as services
+from journal import services as journal
 from mife.core import formats, grammaire
 from mife.core.formulaires import EditionView, PermissionAjoutOuModificationMixin
 
@@ -52,6 +53,12 @@ class ParticipantEditionView(PermissionAjoutOuModificationMixin, EditionView):
             )
             return redirect(self.objet.get_absolute_url())
         return None
+
+    def get(self, request, *args, **kwargs):
+        if self.objet is not None:
+            # The form shows the identity and the criteria, protected ones included: a read.
+            journal.consultation_participant(request, self.objet.pk)  # access log
+        return super().get(request, *args, **kwargs)
 
     def get_titre(self):
         if self.objet is not None:
