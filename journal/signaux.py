@@ -129,7 +129,11 @@ def _changement_m2m(action_journal, champ, instance, action, reverse, model, pk_
             request,
             action_journal,
             objet=f"{compte.get_username()} : {sens} de {', '.join(elements)}",
-            details={"compte": compte.get_username(), sens: elements},
+            details={
+                "compte": compte.get_username(),
+                sens: elements,
+                "origine": "application" if request is not None else "ligne de commande",
+            },
         )
 
 

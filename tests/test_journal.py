@@ -192,6 +192,7 @@ def test_changement_de_role_journalise_avec_son_auteur(client_for, make_user):
         "cible : ajout de Direction",
     }
     assert {e.utilisateur for e in changements} == {admin.user}
+    assert {e.details["origine"] for e in changements} == {"application"}
 
 
 def test_changement_de_droits_hors_application_journalise(make_user):
@@ -200,6 +201,7 @@ def test_changement_de_droits_hors_application_journalise(make_user):
     user.user_permissions.add(Permission.objects.get(codename="view_participant"))
     e = derniere(action=Action.PERMISSIONS_MODIFIEES)
     assert e.utilisateur is None and e.objet == "bob : ajout de heures.view_participant"
+    assert e.details["origine"] == "ligne de commande"
     Group.objects.get(name="Direction").user_set.add(user)
     assert derniere(action=Action.ROLE_MODIFIE).objet == "bob : ajout de Direction"
     user.groups.clear()
