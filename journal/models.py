@@ -22,6 +22,10 @@ class Categorie(models.TextChoices):
 class Action(models.TextChoices):
     # Reads and exports of personal data.
     CONSULTATION = "consultation", "Consultation d'une fiche"
+    CONSULTATION_LISTE = (
+        "consultation_liste",
+        "Consultation d'une liste avec critères protégés",
+    )
     EXPORT_DROIT_ACCES = "export_droit_acces", "Export des données d'une personne"
     EXPORT_LISTE = "export_liste", "Export d'une liste (Excel)"
     EXPORT_FICHIER = "export_fichier", "Téléchargement d'un document"
@@ -46,6 +50,7 @@ class Action(models.TextChoices):
 
 CATEGORIE_DES_ACTIONS = {
     Action.CONSULTATION: Categorie.ACCES,
+    Action.CONSULTATION_LISTE: Categorie.ACCES,
     Action.EXPORT_DROIT_ACCES: Categorie.ACCES,
     Action.EXPORT_LISTE: Categorie.ACCES,
     Action.EXPORT_FICHIER: Categorie.ACCES,

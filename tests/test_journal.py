@@ -103,6 +103,30 @@ def test_export_excel_des_participants_journalise_avec_ses_filtres(client_for):
     assert len(entrees(action=Action.EXPORT_LISTE)) == 1
 
 
+def test_liste_des_participants_avec_criteres_proteges_journalisee(client_for):
+    """The participants list shows protected criteria to those allowed: each page they view
+    is a read of sensitive data, logged with its filters and the people on it (numbers)."""
+    a = f.ParticipantFactory(commune="Delle")
+    f.ParticipantFactory(commune="Belfort")
+    url = reverse("heures:participant_liste")
+    facilitateur = client_for(roles.FACILITATEUR)
+    assert facilitateur.user.has_perm("heures.voir_donnees_sensibles")
+    assert a.nom.upper() in facilitateur.get(url, {"commune": "Delle"}).content.decode()
+    e = derniere(action=Action.CONSULTATION_LISTE)
+    assert e.categorie == Categorie.ACCES and e.utilisateur == facilitateur.user
+    assert e.objet == "Liste « Participants »"
+    assert e.details["filtres"] == {"commune": "Delle"} and e.details["participants"] == [a.pk]
+    assert e.details["page"] == 1
+    # An empty page shows nobody: nothing to log.
+    facilitateur.get(url, {"commune": "Nulle-part"})
+    assert len(entrees(action=Action.CONSULTATION_LISTE)) == 1
+    # The suivi does not see protected criteria: its browsing is not a sensitive read.
+    suivi = client_for(roles.SUIVI)
+    assert not suivi.user.has_perm("heures.voir_donnees_sensibles")
+    assert suivi.get(url).status_code == 200
+    assert len(entrees(action=Action.CONSULTATION_LISTE)) == 1
+
+
 def test_export_de_toute_liste_journalise(client_for):
     """Missions carry participants' names; every list export is traced the same way."""
     f.MissionFactory()

@@ -20,6 +20,7 @@ from heures.models import (
 )
 from heures.services import participants as services_participants
 from journal import services as journal
+from journal.models import Action as JournalAction
 from marches.models import Lot
 from mife.core import formats, grammaire
 from mife.core.fiches import Action, Champ, FicheView, Section, Tableau, limiter
@@ -125,6 +126,23 @@ class ParticipantListeView(ListeView):
     def get_queryset(self):
         self.queryset = Participant.objects.prefetch_related(_criteres_prefetch())
         return super().get_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if perms.peut_voir_donnees_sensibles(self.request.user) and context["object_list"]:
+            # Its column shows protected (health) criteria to this user: a read of sensitive
+            # data, logged with the filters and the people on the page (by number).
+            journal.acces(
+                self.request,
+                JournalAction.CONSULTATION_LISTE,
+                objet=f"Liste « {self.titre} »",
+                details={
+                    "filtres": journal.filtres(self.request),
+                    "page": context["page_obj"].number if context.get("page_obj") else 1,
+                    "participants": [p.pk for p in context["object_list"]],
+                },
+            )
+        return context
 
 
 class ParticipantFicheView(FicheView):
