@@ -4,15 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('journal', '0001_initial'),
+        ("journal", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='entreejournal',
-            name='action',
-            field=models.CharField(choices=[('consultation', "Consultation d'une fiche"), ('consultation_liste', "Consultation d'une liste avec critères protégés"), ('export_droit_acces', "Export des données d'une personne"), ('export_liste', "Export d'une liste (Excel)"), ('export_fichier', "Téléchargement d'un document"), ('connexion', 'Connexion'), ('connexion_echouee', 'Connexion échouée'), ('compte_bloque', "Connexion bloquée (trop d'échecs)"), ('deconnexion', 'Déconnexion'), ('acces_refuse', 'Accès refusé'), ('double_facteur_active', 'Double authentification activée'), ('double_facteur_echoue', 'Code de double authentification refusé'), ('double_facteur_reinitialise', 'Double authentification réinitialisée'), ('codes_secours', 'Codes de secours'), ('role_modifie', 'Rôle modifié'), ('permissions_modifiees', 'Permissions individuelles modifiées'), ('statut_compte_modifie', 'Superutilisateur, équipe ou activité modifié'), ('sessions_fermees', 'Sessions fermées')], max_length=30, verbose_name='action'),
+            model_name="entreejournal",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("consultation", "Consultation d'une fiche"),
+                    ("consultation_liste", "Consultation d'une liste avec critères protégés"),
+                    ("export_droit_acces", "Export des données d'une personne"),
+                    ("export_liste", "Export d'une liste (Excel)"),
+                    ("export_fichier", "Téléchargement d'un document"),
+                    ("connexion", "Connexion"),
+                    ("connexion_echouee", "Connexion échouée"),
+                    ("compte_bloque", "Connexion bloquée (trop d'échecs)"),
+                    ("deconnexion", "Déconnexion"),
+                    ("acces_refuse", "Accès refusé"),
+                    ("double_facteur_active", "Double authentification activée"),
+                    ("double_facteur_echoue", "Code de double authentification refusé"),
+                    ("double_facteur_reinitialise", "Double authentification réinitialisée"),
+                    ("codes_secours", "Codes de secours"),
+                    ("role_modifie", "Rôle modifié"),
+                    ("permissions_modifiees", "Permissions individuelles modifiées"),
+                    ("statut_compte_modifie", "Superutilisateur, équipe ou activité modifié"),
+                    ("sessions_fermees", "Sessions fermées"),
+                ],
+                max_length=30,
+                verbose_name="action",
+            ),
         ),
     ]
