@@ -33,8 +33,10 @@ worker: install
 # Installs, migrates the SQLite default, loads the demo data, starts the worker in the
 # background and serves http://$(HOST):$(PORT) (Ctrl-C stops both: mife/lancer.py forwards
 # the signal to each and waits). The documents (QR code of the attestations) carry SITE_URL,
-# http://$(HOST):$(PORT) unless the environment sets it.
-run: seed
+# http://$(HOST):$(PORT) unless the environment sets it: the demo's attestations too, issued
+# by seed_demo before the server starts.
+run: migrate
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py seed_demo
 	$(PY) -m mife.lancer $(HOST) $(PORT)
 
 test: lint

@@ -82,6 +82,9 @@ def test_index_de_l_admin_en_francais(client_admin):
     modeles = {" ".join(a.text_content().split()) for a in doc.xpath("//th[@scope='row']/a")}
     assert "Résultats des tâches" in modeles
     assert "Task Results" not in modeles
+    # Django's own « Aucun(e) disponible » under « Mes actions »: no « (e) » in our pages.
+    assert "Aucune action pour l'instant" in reponse.content.decode()
+    assert "(e)" not in doc.text_content()
 
 
 def test_modeles_et_champs_des_taches_de_fond_traduits(client_admin):

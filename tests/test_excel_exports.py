@@ -49,6 +49,8 @@ def _colonnes(ws, ligne_entete: int = 1) -> dict[str, str]:
         (Decimal("12.50"), "", (12.5, "#,##0.00")),
         (1.5, "", (1.5, "#,##0.00")),
         (2026, "", (2026, None)),  # an integer (a year, a count) keeps Excel's general format
+        (5, excel.NOMBRE, (5, "#,##0")),  # a count (actions, sessions…): no « 5,00 »
+        (Decimal("5.5"), excel.NOMBRE, (5.5, "#,##0.00")),
         (Decimal("151.67"), excel.HEURES, (151.67, "#,##0.00")),
         (Decimal("1250000.5"), excel.MONTANT, (1250000.5, '#,##0.00 "€"')),
         (Decimal("64.07"), excel.POURCENTAGE, (0.6407, POURCENT)),
@@ -413,3 +415,55 @@ def test_colonne_libelle_de_choix_comme_django(sortie):
     assert type(colonne.brute(mission)) is str
     assert Colonne("Modalité", "get_modalite_display").brute(mission) == "Embauche directe en CDI"
     assert Colonne("Référence", "reference").brute(Mission(reference="MIS-1")) == "MIS-1"
+
+
+def _feuille_lisible(ws, ligne_entete: int = 1) -> None:
+    """The header row is frozen, filtered and bold; every column of the table has a width."""
+    assert ws.freeze_panes == f"A{ligne_entete + 1}", ws.title
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith(f"A{ligne_entete}:"), ws.title
+    entetes = [c for c in ws[ligne_entete] if c.value]
+    assert entetes and all(c.font.bold for c in entetes), ws.title
+    for c in entetes:
+        assert ws.column_dimensions[c.column_letter].width >= excel.LARGEUR_MIN, ws.title
+
+
+@pytest.mark.django_db
+def test_rapport_aux_donneurs_d_ordre_lisible_et_type():
+    """The report e-mailed to a buyer: every sheet readable, hours and shares typed."""
+    from mife import rapports
+
+    jeu = jeu_bilan.construire()
+    chiffres = rapports.calculer(jeu["la"].marche, None, rapports.lire_periode("T1 2025"))
+    wb = _relire(rapports.classeur(chiffres))
+    for ws in wb.worksheets:
+        _feuille_lisible(ws, ligne_entete=2)  # the table's title above its header
+    avancement = wb["Avancement"]
+    assert avancement["B4"].value == 270 and avancement["B4"].number_format == "#,##0.00"
+    entreprises = wb["Entreprises"]
+    assert entreprises["B3"].value == 270 and entreprises["B3"].data_type == "n"
+    assert entreprises["C3"].value == 1 and entreprises["C3"].number_format == POURCENT
+
+
+@pytest.mark.django_db
+def test_export_d_une_ventilation_des_indicateurs_lisible(client_for):
+    jeu_bilan.construire()
+    reponse = client_for(roles.DIRECTION).get(
+        reverse("indicateurs_ventilation", args=["entreprises"]),
+        {"annee": 2025, "export": "xlsx"},
+    )
+    ws = _relire(reponse.content).active
+    _feuille_lisible(ws)
+    assert ws["C2"].data_type == "n" and ws["C2"].number_format == "#,##0.00"
+
+
+@pytest.mark.django_db
+def test_un_compte_s_exporte_sans_decimales(client_for):
+    """« Lots (titulaire) » is a count: 2, not 2,00."""
+    titulaire = f.EntrepriseFactory()
+    f.LotFactory(titulaire=titulaire)
+    f.LotFactory(titulaire=titulaire)
+    client = client_for(roles.FACILITATEUR)
+    ws = _relire(_octets(client.get(reverse("entreprises:liste"), {"export": "xlsx"}))).active
+    _feuille_lisible(ws)
+    cellule = ws[f"{_colonnes(ws)['Lots (titulaire)']}2"]
+    assert cellule.value == 2 and cellule.data_type == "n" and cellule.number_format == "#,##0"

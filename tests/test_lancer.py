@@ -26,13 +26,26 @@ def _vivant(pid: int) -> bool:
 
 def test_make_run_passe_son_adresse():
     sortie = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed", "-o", "seed", "run", "HOST=0.0.0.0", "PORT=8101"],
+        [
+            "make",
+            "-n",
+            "-o",
+            ".venv/.installed",
+            "-o",
+            "migrate",
+            "run",
+            "HOST=0.0.0.0",
+            "PORT=8101",
+        ],
         cwd=RACINE,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     assert "-m mife.lancer 0.0.0.0 8101" in sortie
+    # The demo's attestations, issued by seed_demo before the server starts, carry it too.
+    assert 'SITE_URL="${SITE_URL:-http://0.0.0.0:8101}"' in sortie
+    assert sortie.index("seed_demo") < sortie.index("mife.lancer")
     assert "kill 0" not in sortie  # the trap that re-signalled itself until it crashed
 
 

@@ -127,6 +127,30 @@ def test_badges_des_lots_sur_une_ligne(make_user, connexion, page, lots_longs):
     _badges_sur_une_ligne(page)
 
 
+# The percentage of a lot's progress on the facilitator's home: never clipped by its bar.
+POURCENTAGES = """() => Array.from(document.querySelectorAll("td.colonne-avancement span"))
+  .filter((s) => s.textContent.includes("%"))
+  .map((s) => ({texte: s.textContent, coupe: s.scrollWidth > s.clientWidth + 1,
+                dansLaBarre: !!s.closest(".progress")}))"""
+
+
+def test_avancement_de_l_accueil_lisible_meme_petit(make_user, connexion, page):
+    """At 10 % the bar is too narrow for « 10 % »: the text sits beside the bar, whole."""
+    fanny = make_user(roles.FACILITATEUR, username="fanny", first_name="Fanny")
+    jour = timezone.localdate()
+    debut, fin = jour - dt.timedelta(days=100), jour + dt.timedelta(days=100)
+    _lot("Voirie", debut, fin, validees=["60", "40"], facilitateur=fanny)  # 10 %, late
+    connexion("fanny")
+    page.set_viewport_size(BUREAU)
+    page.goto(f"{page.live_server_url}/")
+    pourcentages = page.evaluate(POURCENTAGES)
+    assert [p["texte"] for p in pourcentages] == ["10 %"]
+    assert not pourcentages[0]["coupe"] and not pourcentages[0]["dansLaBarre"]
+    assert page.locator("td.colonne-avancement .progress-bar").first.text_content() == ""
+    assert {b["texte"] for b in _badges_sur_une_ligne(page)} >= {"En retard"}
+    _capture(page, "accueil-avancement")
+
+
 def test_liste_vide_dit_quoi_faire(make_user, connexion, page):
     make_user(roles.FACILITATEUR, username="fanny", first_name="Fanny")
     connexion("fanny")

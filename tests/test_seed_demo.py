@@ -7,6 +7,8 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.core.files import File
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -57,9 +59,11 @@ from label.models import (
 from marches import cpv
 from marches.models import Clause, DonneurOrdre, Echange, Lot, Marche, Operation, ReferenceCalcul
 from mife import roles
+from mife.core.images import verifier_image
 from mife.core.mois import dernier_jour, mois_precedent, premier_jour
 from mife.management.commands import seed_demo
 from mife.models import Parametres, User
+from tests.test_documents_structure import _nombre_images
 
 APPS = ("mife", "entreprises", "marches", "heures", "label")
 COMPTES = {
@@ -96,8 +100,9 @@ def jeu_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     nothing behind for the next one.
     """
     media = tmp_path_factory.mktemp("media-demo")  # the PDFs of its attestations
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, MEDIA_ROOT=media):
+    # MEDIA_ROOT stays the module's: the tests read the files the command wrote.
+    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(DEBUG=True):
             sortie = lancer()
         yield sortie
         transaction.set_rollback(True)
@@ -136,7 +141,19 @@ def test_parametres_completes(jeu_demo):
     parametres = Parametres.get()
     assert parametres.signataire_nom == User.objects.get(username="direction").get_full_name()
     assert parametres.signataire_titre
-    assert parametres.adresse
+    # The full postal address (the migration's row had no street), a logo and a signature as
+    # the administrator would upload them: the demo's attestations carry all three.
+    assert parametres.adresse.splitlines() == [
+        "Maison de l'Information, de la Formation et de l'Emploi",
+        "2 rue Jean-Jaurès",
+        "90000 Belfort",
+    ]
+    for chemin in (parametres.chemin_logo, parametres.chemin_signature):
+        assert chemin.startswith(str(settings.MEDIA_ROOT))
+        with open(chemin, "rb") as fichier:
+            verifier_image(File(fichier, name=chemin))
+    with Attestation.objects.filter(statut=StatutAttestation.EMISE).first().fichier.open() as f:
+        assert _nombre_images(f.read()) >= 2
 
 
 @pytest.mark.django_db

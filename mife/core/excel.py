@@ -69,6 +69,8 @@ FORMATS = {
     DATE_HEURE: "dd/mm/yyyy hh:mm",
     MOIS: "mm/yyyy",
 }
+# A count in a « nombre » column (lots, actions, sessions…): digits grouped, no « ,00 ».
+FORMAT_COMPTE = "#,##0"
 ECHANTILLON = 200  # rows read to fit the column widths
 LARGEUR_MIN, LARGEUR_MAX = 8, 60
 ENTETE = Font(bold=True)
@@ -145,6 +147,8 @@ def valeur_typee(valeur, type_: str = ""):
     if isinstance(valeur, Decimal | float | int) and type_ != TEXTE:
         if type_ == POURCENTAGE:
             return _fraction(valeur), FORMATS[POURCENTAGE]
+        if type_ == NOMBRE and isinstance(valeur, int):
+            return valeur, FORMAT_COMPTE
         if type_ in FORMATS:
             return (float(valeur) if isinstance(valeur, Decimal) else valeur), FORMATS[type_]
         if isinstance(valeur, int):

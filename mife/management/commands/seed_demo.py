@@ -12,20 +12,24 @@ autre mois sur la même base ne duplique rien. Pour des dates fraîches : une ba
 """
 
 import hashlib
+import io
 import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 from simple_history.utils import bulk_create_with_history
 from stdnum import luhn
 from stdnum.fr import siret as stdnum_siret
@@ -108,6 +112,9 @@ from mife.core.mois import ajouter_mois, dernier_jour, premier_jour
 from mife.core.texte import sans_accents
 
 GRAINE = 90
+# Postal address of the settings row created by migration mife 0002 (street missing).
+ADRESSE_MIGRATION = "Maison de l'Information, de la Formation et de l'Emploi\n90000 Belfort"
+POLICES = Path(settings.BASE_DIR) / "static" / "fonts"
 MOT_DE_PASSE = "demo"
 NB_MOIS = 18  # fenêtre des déclarations : les 18 mois qui précèdent le mois de référence
 NB_ATTESTATIONS = 6  # attestations émises du mois précédant le dernier (chacune est un PDF)
@@ -336,6 +343,39 @@ FONCTIONS_CONTACT = {
                   ("Responsable d'agence",) * 2],
 }  # fmt: skip
 MOTS_VIDES = {"de", "du", "des", "la", "le", "les", "et", "d", "l", "en", "sas", "sarl"}
+
+
+def _png(image: Image.Image) -> bytes:
+    sortie = io.BytesIO()
+    image.save(sortie, format="PNG")
+    return sortie.getvalue()
+
+
+def image_logo() -> bytes:
+    """The demo's logo: « MIFE 90 » in a blue banner, as a PNG."""
+    image = Image.new("RGB", (480, 160), "white")
+    dessin = ImageDraw.Draw(image)
+    dessin.rounded_rectangle((8, 8, 472, 152), radius=24, fill="#0b3d6b")
+    gras = ImageFont.truetype(str(POLICES / "DejaVuSans-Bold.ttf"), 64)
+    petit = ImageFont.truetype(str(POLICES / "DejaVuSans.ttf"), 22)
+    dessin.text((240, 62), "MIFE 90", font=gras, fill="white", anchor="mm")
+    dessin.text((240, 120), "Territoire de Belfort", font=petit, fill="#cfe0f2", anchor="mm")
+    return _png(image)
+
+
+def image_signature() -> bytes:
+    """The demo's signature: a handwritten-like stroke, on a transparent background."""
+    image = Image.new("RGBA", (420, 140), (255, 255, 255, 0))
+    dessin = ImageDraw.Draw(image)
+    # Loops drifting to the right (a cycloid), shrinking, then a flourish underneath.
+    points = [
+        (30 + 3.2 * t - 22 * math.sin(t / 5), 70 - (34 - t / 5) * math.cos(t / 5))
+        for t in range(0, 110)
+    ]
+    encre = (20, 30, 90, 255)
+    dessin.line(points, fill=encre, width=4, joint="curve")
+    dessin.line([(40, 118), (200, 108), (390, 112)], fill=encre, width=3, joint="curve")
+    return _png(image)
 
 
 @dataclass(frozen=True)
@@ -965,9 +1005,21 @@ class JeuDemo:
             "signataire_nom": direction.get_full_name(),
             "signataire_titre": "Directrice de la MIFE du Territoire de Belfort",
         }
-        vides = [k for k, v in souhaits.items() if not getattr(parametres, k)]
+        vides = [
+            k
+            for k, v in souhaits.items()
+            # The address written by the first migration has no street: the demo completes it.
+            if not getattr(parametres, k)
+            or (k == "adresse" and parametres.adresse == ADRESSE_MIGRATION)
+        ]
         for k in vides:
             setattr(parametres, k, souhaits[k])
+        # A logo and a signature, as the administrator would upload them in Paramètres, so the
+        # demo's documents show their header and signature (kept when already there).
+        for champ, dessiner in (("logo", image_logo), ("signature", image_signature)):
+            if not getattr(parametres, f"chemin_{champ}"):
+                getattr(parametres, champ).save(f"{champ}.png", ContentFile(dessiner()), save=False)
+                vides.append(champ)
         if vides:
             parametres.save()
             self.modifies += 1
