@@ -10,6 +10,7 @@ from heures.models import StatutBesoin
 from label.models import StatutDossier
 from mife import roles
 from mife.core import statuts
+from mife.core.fiches import Tableau
 from mife.core.listes import Colonne
 from tests import factories as f
 
@@ -243,3 +244,25 @@ def test_dossier_inscrit_et_incomplet_colores_dans_la_liste(client_for):
     assert inscrit.text_content() == "Inscrit à une session"
     assert "couleur-orange" in incomplet.get("class")
     assert incomplet.text_content() == "Incomplet"
+
+
+def test_tableaux_des_fiches_references_et_dates_sur_une_ligne(client_for):
+    """A detail page's table never cuts a reference (« MIS-2026-0057 ») or a date at its
+    hyphen or slash; cells of several words still wrap."""
+    mission = f.MissionFactory()
+    client = client_for(roles.FACILITATEUR)
+    doc = _doc(client.get(mission.participant.get_absolute_url()))
+    cellule = doc.xpath(f'//td[a[normalize-space()="{mission.reference}"]]')
+    assert cellule and "text-nowrap" in cellule[0].get("class", "")
+    lot = doc.xpath(f'//td[a[normalize-space()="{mission.lot}"]]')
+    assert lot and " " in str(mission.lot) and "text-nowrap" not in lot[0].get("class", "")
+
+
+def test_tableau_cellule_d_un_mot_sur_une_ligne():
+    t = Tableau(
+        "T",
+        ["a", "b", "c"],
+        [[("ATT-2026-09-00006", "/x"), ("12/03/2026", ""), ("Gros œuvre", "")]],
+    )
+    assert [une_ligne for *_, une_ligne in t.rangees[0]] == [True, True, False]
+    assert Tableau("T", ["a"], [[("X" * 30, "")]]).rangees[0][0][2] is False

@@ -37,6 +37,21 @@ class Tableau:
     lignes: list[list[tuple[str, str]]]
     vide: str = "Aucun élément."
 
+    #: A cell of one word up to this length (a reference « MIS-2026-0057 », a date, an amount
+    #: without space) stays on one line: cut at a hyphen or a slash it reads as two values.
+    MOT_SUR_UNE_LIGNE = 24
+
+    @property
+    def rangees(self) -> list[list[tuple[str, str, bool]]]:
+        """The rows as (texte, url, sur_une_ligne) cells, as the template shows them."""
+        return [
+            [
+                (texte, url, " " not in str(texte) and len(str(texte)) <= self.MOT_SUR_UNE_LIGNE)
+                for texte, url in ligne
+            ]
+            for ligne in self.lignes
+        ]
+
 
 #: Rows shown at most in a table of a detail page (the rest: a link to the filtered list).
 LIMITE_TABLEAU = 50
