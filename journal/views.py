@@ -16,6 +16,14 @@ def _details(entree: EntreeJournal) -> str:
     return json.dumps(entree.details, ensure_ascii=False, sort_keys=True)
 
 
+def _utilisateur(entree: EntreeJournal) -> str:
+    """The account's name; « système » for what no one typed (a command, a scheduled job);
+    empty for a failed login with an unknown name (the typed name is in « Identifiant »)."""
+    if entree.utilisateur is not None:
+        return str(entree.utilisateur)
+    return "" if entree.identifiant else "système"
+
+
 @method_decorator(never_cache, name="dispatch")
 class JournalListeView(ListeView):
     """Reads and exports of personal data, security events: admin role only."""
@@ -32,7 +40,7 @@ class JournalListeView(ListeView):
         Colonne("Date et heure (Paris)", "moment", tri="moment", format="date"),
         Colonne("Catégorie", "get_categorie_display", tri="categorie"),
         Colonne("Action", "get_action_display", tri="action"),
-        Colonne("Utilisateur", lambda e: str(e.utilisateur or ""), tri="utilisateur__last_name"),
+        Colonne("Utilisateur", _utilisateur, tri="utilisateur__last_name"),
         Colonne("Identifiant", "identifiant", tri="identifiant"),
         Colonne("Adresse IP", "adresse_ip", tri="adresse_ip"),
         Colonne("Participant n°", "participant_id", tri="participant_id", numerique=True),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from heures.models import Participant
-from journal import services, sessions
+from journal import services, sessions, views
 from journal.models import Action, Categorie, EntreeJournal
 from mife import roles
 from tests import factories as f
@@ -178,6 +178,7 @@ def test_connexion_reussie_et_echouee_journalisees(client, make_user):
     client.post(reverse("login"), {"username": "inconnu", "password": "faux"})
     inconnu = derniere(action=Action.CONNEXION_ECHOUEE)
     assert inconnu.utilisateur is None and inconnu.identifiant == "inconnu"
+    assert views._utilisateur(inconnu) == ""  # the typed name is in « Identifiant »
     client.post(reverse("login"), {"username": "suzanne", "password": "mot-de-passe-de-test"})
     assert derniere(action=Action.CONNEXION).utilisateur == user
     client.post(reverse("logout"))
@@ -226,6 +227,7 @@ def test_changement_de_droits_hors_application_journalise(make_user):
     e = derniere(action=Action.PERMISSIONS_MODIFIEES)
     assert e.utilisateur is None and e.objet == "bob : ajout de heures.view_participant"
     assert e.details["origine"] == "ligne de commande"
+    assert views._utilisateur(e) == "système"
     Group.objects.get(name="Direction").user_set.add(user)
     assert derniere(action=Action.ROLE_MODIFIE).objet == "bob : ajout de Direction"
     user.groups.clear()
