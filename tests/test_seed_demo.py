@@ -289,6 +289,9 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
         corrigee.mois,
     )
 
+    alerte = DeclarationMensuelle.objects.get(
+        statut=StatutDeclaration.SOUMISE, lignes__heures=Decimal("168.00")
+    )
     for ligne in LigneDeclaration.objects.select_related("declaration", "mission"):
         declaration, mission = ligne.declaration, ligne.mission
         assert mission.lot_id == declaration.lot_id
@@ -297,7 +300,26 @@ def test_declarations_dans_tous_les_etats(jeu_demo):
         assert mission.date_fin >= declaration.mois
         assert ligne.heures == ligne.heures.quantize(Decimal("0.01"))
         maximum = Decimal("165.67") if declaration.numero_version == 2 else Decimal("151.67")
+        if declaration == alerte:  # the line above the alert threshold, on purpose
+            maximum = Decimal("168.00")
         assert Decimal("20") <= ligne.heures <= maximum
+
+
+@pytest.mark.django_db
+def test_une_declaration_soumise_montre_ses_alertes(jeu_demo):
+    """The suivi's check before validation has something to show in the demo: the latest
+    submitted declaration has a line above the monthly alert threshold."""
+    soumise = DeclarationMensuelle.objects.get(
+        statut=StatutDeclaration.SOUMISE, lignes__heures=Decimal("168.00")
+    )
+    assert soumise.mois == max(
+        DeclarationMensuelle.objects.filter(statut=StatutDeclaration.SOUMISE).values_list(
+            "mois", flat=True
+        )
+    )
+    controle = heures_selectors.controle_declaration(soumise, date.today())
+    codes = {anomalie.code for _, anomalie in controle.anomalies}
+    assert "maximum" in codes
 
 
 @pytest.mark.django_db

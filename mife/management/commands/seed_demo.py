@@ -1454,6 +1454,13 @@ class JeuDemo:
         )
         for declaration in declarations:
             self.dater(declaration)
+        # La plus récente déclaration soumise porte une ligne au-delà du seuil d'alerte
+        # mensuel (151,67 h) : le contrôle avant validation du suivi montre ses alertes.
+        soumises = [d for d in declarations if d.statut == StatutDeclaration.SOUMISE]
+        if soumises:
+            alerte = max(soumises, key=lambda d: d.mois)
+            mission, _ = alerte.lignes[0]
+            alerte.lignes[0] = (mission, Decimal("168.00"))
         avant_dernier = [d for d in declarations if d.mois == ajouter_mois(self.ancre, -2)]
         for i in (0, len(avant_dernier) // 2):
             declaration = avant_dernier[i]
