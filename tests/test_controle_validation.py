@@ -256,6 +256,8 @@ def test_le_suivi_voit_le_contexte_et_les_alertes(client_for, lot):
     assert "Heures requises du lot" in html and formats.heures(Decimal("1000")) in html
     assert "Heures validées à ce jour" in html and "90 h" in html
     assert "février 2026 : 30 h" in html
+    # The alerts' column keeps a readable width (static/css/app.css), not one word a line.
+    assert '<th scope="col" class="colonne-alertes">Alertes</th>' in html
     # The alerts do not block: the validation button is there.
     assert "Valider et émettre l'attestation" in html
     assert reponse.context["controle"].anomalies[0][1].code == "saut"
