@@ -102,6 +102,12 @@ def _noms(modele, pks) -> list[str]:
     return sorted(str(obj) for obj in modele.objects.filter(pk__in=pks))
 
 
+def _origine(request) -> str:
+    """Where a change of rights comes from: a page of the application (a request) or a
+    command (none)."""
+    return "application" if request is not None else "ligne de commande"
+
+
 def _changement_m2m(action_journal, champ, instance, action, reverse, model, pk_set, **kwargs):
     """Group or permission membership changed, on either side of the relation."""
     if action == "pre_clear":
@@ -132,7 +138,7 @@ def _changement_m2m(action_journal, champ, instance, action, reverse, model, pk_
             details={
                 "compte": compte.get_username(),
                 sens: elements,
-                "origine": "application" if request is not None else "ligne de commande",
+                "origine": _origine(request),
             },
         )
 
@@ -183,7 +189,7 @@ def apres_enregistrement_compte(sender, instance, created, raw=False, **kwargs):
         details={
             "compte": instance.get_username(),
             "creation": created,
-            "origine": "application" if request is not None else "ligne de commande",
+            "origine": _origine(request),
             **changements,
         },
     )

@@ -45,12 +45,13 @@ class Tableau:
     def rangees(self) -> list[list[tuple[str, str, bool]]]:
         """The rows as (texte, url, sur_une_ligne) cells, as the template shows them."""
         return [
-            [
-                (texte, url, " " not in str(texte) and len(str(texte)) <= self.MOT_SUR_UNE_LIGNE)
-                for texte, url in ligne
-            ]
+            [(texte, url, self.un_seul_mot(str(texte))) for texte, url in ligne]
             for ligne in self.lignes
         ]
+
+    @classmethod
+    def un_seul_mot(cls, texte: str) -> bool:
+        return " " not in texte and len(texte) <= cls.MOT_SUR_UNE_LIGNE
 
 
 #: Rows shown at most in a table of a detail page (the rest: a link to the filtered list).
